@@ -1,0 +1,253 @@
+#include "gfl_io.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define GFL_IO_SUFFIX ".tmpXXXXXX"
+
+/* Length of `p` without trailing '/' (kept if `p` is only slashes), so that
+ * "out/" gets the sibling temporary "out.tmpXXXXXX", not "out/.tmpXXXXXX". */
+static size_t io_trimmed_len(const char *p)
+{
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    return n;
+}
+
+/* "<p>.tmpXXXXXX" in a fresh allocation (NULL if out of memory). */
+static char *io_template(const char *p)
+{
+    size_t n = io_trimmed_len(p);
+    char *t = malloc(n + sizeof GFL_IO_SUFFIX);
+    if (t) {
+        memcpy(t, p, n);
+        memcpy(t + n, GFL_IO_SUFFIX, sizeof GFL_IO_SUFFIX);
+    }
+    return t;
+}
+
+void gfl_io_atomic_abort(gfl_io_atomic *a)
+{
+    if (!a)
+        return;
+    if (a->f)
+        fclose(a->f);
+    if (a->tmp)
+        unlink(a->tmp);
+    free(a->tmp);
+    free(a->path);
+    a->f = NULL;
+    a->tmp = NULL;
+    a->path = NULL;
+}
+
+gfl_status gfl_io_atomic_open(gfl_io_atomic *a, const char *path)
+{
+    gfl_status st = GFL_OK;
+    int fd = -1;
+
+    a->f = NULL;
+    a->tmp = NULL;
+    a->path = NULL;
+    size_t n = strlen(path) + 1;
+    a->path = malloc(n);
+    a->tmp = io_template(path);
+    if (!a->path || !a->tmp) {
+        GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory opening '%s'", path);
+        goto cleanup;
+    }
+    memcpy(a->path, path, n);
+    /* Same directory as the destination, so the final rename() is atomic. */
+    fd = mkstemp(a->tmp);
+    if (fd < 0) {
+        GFL_SET_ERROR(st, GFL_EIO, "cannot write '%s': %s", path, strerror(errno));
+        free(a->tmp); /* nothing was created: do not unlink the template */
+        a->tmp = NULL;
+        goto cleanup;
+    }
+    /* mkstemp creates 0600; outputs are meant to be shared like any file. */
+    if (fchmod(fd, 0644) != 0) {
+        GFL_SET_ERROR(st, GFL_EIO, "cannot write '%s': %s", path, strerror(errno));
+        goto cleanup;
+    }
+    a->f = fdopen(fd, "wb");
+    if (!a->f) {
+        GFL_SET_ERROR(st, GFL_EIO, "cannot write '%s': %s", path, strerror(errno));
+        goto cleanup;
+    }
+    fd = -1; /* now owned by a->f */
+
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    if (st != GFL_OK)
+        gfl_io_atomic_abort(a);
+    return st;
+}
+
+gfl_status gfl_io_atomic_commit(gfl_io_atomic *a)
+{
+    gfl_status st = GFL_OK;
+    int err = 0;
+    FILE *f = a->f;
+
+    if (!f) {
+        GFL_SET_ERROR(st, GFL_EINTERNAL, "gfl_io_atomic_commit: no open file");
+        goto cleanup;
+    }
+    /* Every stage can report a deferred write error (e.g. ENOSPC, EDQUOT on
+     * NFS at close): check all of them before the rename makes the file
+     * visible. */
+    if (fflush(f) != 0 || ferror(f))
+        err = errno ? errno : EIO;
+    else if (fsync(fileno(f)) != 0)
+        err = errno;
+    a->f = NULL; /* fclose releases it even when it fails */
+    if (fclose(f) != 0 && !err)
+        err = errno;
+    if (!err && rename(a->tmp, a->path) != 0)
+        err = errno;
+    if (err) {
+        GFL_SET_ERROR(st, GFL_EIO, "cannot write '%s': %s", a->path, strerror(err));
+        goto cleanup;
+    }
+    free(a->tmp); /* renamed: nothing left to unlink */
+    a->tmp = NULL;
+
+cleanup:
+    gfl_io_atomic_abort(a);
+    return st;
+}
+
+gfl_status gfl_io_write_atomic(const char *path, gfl_io_writer w, void *ctx)
+{
+    gfl_io_atomic a = {0};
+    GFL_TRY(gfl_io_atomic_open(&a, path));
+    errno = 0; /* so that an ferror() without errno is reported as EIO */
+    gfl_status st = w(a.f, ctx);
+    if (st != GFL_OK) {
+        gfl_io_atomic_abort(&a);
+        return st;
+    }
+    return gfl_io_atomic_commit(&a);
+}
+
+gfl_status gfl_io_join(char *out, size_t len, const char *dir, const char *name)
+{
+    size_t dn = strlen(dir);
+    const char *sep = (dn > 0 && dir[dn - 1] == '/') ? "" : "/";
+    int n = snprintf(out, len, "%s%s%s", dir, sep, name);
+    if (n < 0 || (size_t)n >= len) {
+        if (len > 0)
+            out[0] = '\0';
+        GFL_ERROR(GFL_EINVAL, "path too long: '%s/%s'", dir, name);
+    }
+    return GFL_OK;
+}
+
+/* 1 if directory `dir` has an entry other than "." and "..", 0 if not, -1 on
+ * error (errno set). */
+static int io_dir_nonempty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int found = 0;
+    struct dirent *e;
+    errno = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            found = 1;
+            break;
+        }
+    }
+    int err = errno;
+    closedir(d);
+    if (!found && err) {
+        errno = err;
+        return -1;
+    }
+    return found;
+}
+
+gfl_status gfl_io_dir_begin(const char *dir, char *tmpdir, size_t len)
+{
+    gfl_status st = GFL_OK;
+    char *t = NULL;
+    struct stat sb;
+
+    if (len > 0)
+        tmpdir[0] = '\0';
+    if (stat(dir, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode))
+            GFL_ERROR(GFL_EIO, "'%s' exists and is not a directory", dir);
+        int ne = io_dir_nonempty(dir);
+        if (ne < 0)
+            GFL_ERROR(GFL_EIO, "cannot read '%s': %s", dir, strerror(errno));
+        if (ne > 0)
+            GFL_ERROR(GFL_EIO, "refusing to overwrite non-empty '%s'", dir);
+        /* An empty directory may be replaced: rename() onto it is allowed. */
+    } else if (errno != ENOENT) {
+        GFL_ERROR(GFL_EIO, "cannot write '%s': %s", dir, strerror(errno));
+    }
+
+    t = io_template(dir);
+    if (!t) {
+        GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory creating '%s'", dir);
+        goto cleanup;
+    }
+    if (strlen(t) >= len) {
+        GFL_SET_ERROR(st, GFL_EINVAL, "path too long: '%s'", dir);
+        goto cleanup;
+    }
+    /* Sibling of dir (same file system), so that commit is a single rename. */
+    if (!mkdtemp(t)) {
+        GFL_SET_ERROR(st, GFL_EIO, "cannot create '%s': %s", dir, strerror(errno));
+        goto cleanup;
+    }
+    memcpy(tmpdir, t, strlen(t) + 1);
+
+cleanup:
+    free(t);
+    return st;
+}
+
+gfl_status gfl_io_dir_commit(const char *tmpdir, const char *dir)
+{
+    /* mkdtemp creates 0700; the finished directory is as shareable as a file. */
+    if (chmod(tmpdir, 0755) != 0)
+        GFL_ERROR(GFL_EIO, "cannot write '%s': %s", dir, strerror(errno));
+    /* Fails (ENOTEMPTY/EEXIST) if dir gained entries since gfl_io_dir_begin. */
+    if (rename(tmpdir, dir) != 0)
+        GFL_ERROR(GFL_EIO, "cannot write '%s': %s", dir, strerror(errno));
+    return GFL_OK;
+}
+
+void gfl_io_dir_abort(const char *tmpdir)
+{
+    if (!tmpdir || !tmpdir[0])
+        return;
+    DIR *d = opendir(tmpdir);
+    if (d) {
+        size_t dn = strlen(tmpdir);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            size_t cap = dn + strlen(e->d_name) + 2;
+            char *p = malloc(cap);
+            if (!p)
+                continue; /* best effort */
+            if (gfl_io_join(p, cap, tmpdir, e->d_name) == GFL_OK && unlink(p) != 0)
+                rmdir(p); /* an (empty) subdirectory */
+            free(p);
+        }
+        closedir(d);
+    }
+    rmdir(tmpdir);
+}

@@ -1,0 +1,57 @@
+/* gfl_io: atomic output, so that nothing the tool writes is ever half-written.
+ *
+ * Files are written to a temporary in the same directory (same file system, so
+ * rename() is atomic) and renamed onto the destination only after every byte
+ * has been flushed, checked and fsync()ed.  Directories are built under a
+ * temporary name and renamed into place the same way.  On failure the
+ * temporary is removed and the destination is left exactly as it was.
+ */
+#ifndef GFL_IO_H
+#define GFL_IO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "gfl_status.h"
+
+/* Writes the whole content to f; returns GFL_OK or an error status (which it
+ * records itself).  Write errors it ignores are still caught by the caller
+ * through ferror(). */
+typedef gfl_status (*gfl_io_writer)(FILE *f, void *ctx);
+
+/* Creates or replaces `path` (mode 0644) with what `w` writes.  GFL_EIO with
+ * "cannot write 'PATH': <strerror>" if the file cannot be written; a non-OK
+ * status of `w` is passed through.  On failure `path` is untouched and no
+ * temporary file remains. */
+gfl_status gfl_io_write_atomic(const char *path, gfl_io_writer w, void *ctx);
+
+/* The building blocks of gfl_io_write_atomic, for writers that produce their
+ * output over many calls (e.g. gfl_npy_stream).  Zero-initialize, then:
+ *   gfl_io_atomic_open  -> write to a.f -> gfl_io_atomic_commit (or _abort).
+ * commit and abort always release everything; abort is a no-op on a zeroed or
+ * already released struct. */
+typedef struct {
+    FILE *f;    /* the temporary, open for writing ("wb") */
+    char *path; /* final destination */
+    char *tmp;  /* "<path>.tmpXXXXXX" */
+} gfl_io_atomic;
+
+gfl_status gfl_io_atomic_open(gfl_io_atomic *a, const char *path);
+gfl_status gfl_io_atomic_commit(gfl_io_atomic *a);
+void gfl_io_atomic_abort(gfl_io_atomic *a);
+
+/* Atomic output directory.  begin: `dir` must not exist or be an empty
+ * directory (else GFL_EIO "refusing to overwrite non-empty 'DIR'" or "'DIR'
+ * exists and is not a directory"), and its parent must exist; creates
+ * "<dir>.tmpXXXXXX" (returned in tmpdir, of capacity len).  Fill tmpdir, then
+ * commit (chmod 0755 and rename onto dir) or abort.  If commit fails, tmpdir is
+ * left in place: call gfl_io_dir_abort. */
+gfl_status gfl_io_dir_begin(const char *dir, char *tmpdir, size_t len);
+gfl_status gfl_io_dir_commit(const char *tmpdir, const char *dir);
+/* Best effort: removes the entries of tmpdir (one level) and tmpdir itself. */
+void gfl_io_dir_abort(const char *tmpdir);
+
+/* out = "dir/name" (no doubled '/'); GFL_EINVAL if it does not fit in len. */
+gfl_status gfl_io_join(char *out, size_t len, const char *dir, const char *name);
+
+#endif
