@@ -1,0 +1,130 @@
+#include "gfl_train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+gfl_status gfl_run_init(gfl_run *run, const gfl_config *cfg)
+{
+    memset(run, 0, sizeof *run);
+    run->T = cfg->T;
+    run->rec = calloc((size_t)cfg->T + 1, sizeof *run->rec);
+    run->a = calloc((size_t)cfg->m, sizeof(double));
+    run->W = calloc((size_t)cfg->m * (size_t)cfg->d, sizeof(double));
+    if (!run->rec || !run->a || !run->W) {
+        gfl_run_clear(run);
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the trace");
+    }
+    return GFL_OK;
+}
+
+void gfl_run_clear(gfl_run *run)
+{
+    free(run->rec);
+    free(run->a);
+    free(run->W);
+    memset(run, 0, sizeof *run);
+}
+
+void gfl_train_step_params(const gfl_config *cfg, int t, double *eta, double *lam, int *lam_inv_eta,
+                           int *update_w)
+{
+    if (t == 1) {
+        *eta = cfg->eta1;
+        *lam = gfl_config_lam1(cfg);
+        *lam_inv_eta = gfl_config_lam1_is_default(cfg);
+    } else {
+        *eta = cfg->eta;
+        *lam = cfg->lam;
+        *lam_inv_eta = 0;
+    }
+    *update_w = !cfg->random_features && !(cfg->freeze_w && t >= 2);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static gfl_status evaluate(const gfl_engine_vt *vt, void *eng, const gfl_problem *pb,
+                           gfl_trace_rec *rec)
+{
+    GFL_TRY(vt->evaluate(eng, pb->Xtest, pb->Ytest, pb->cfg.n_test, &rec->test_loss,
+                         &rec->test_error));
+    rec->evaluated = 1;
+    if (!isfinite(rec->test_loss))
+        GFL_ERROR(GFL_ENUMERIC, "training produced a non-finite test loss at step %d", rec->t);
+    return GFL_OK;
+}
+
+gfl_status gfl_train(const gfl_engine_vt *vt, const gfl_problem *pb, gfl_run *run,
+                     gfl_step_hook hook, void *hook_ctx)
+{
+    const gfl_config *c = &pb->cfg;
+    void *eng = NULL;
+    gfl_status st = GFL_OK;
+    double *X = malloc((size_t)c->n * (size_t)c->d * sizeof(double));
+    double *Y = malloc((size_t)c->n * sizeof(double));
+    if (!X || !Y) {
+        GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory for a batch");
+        goto cleanup;
+    }
+    int n_max = c->n > c->n_test ? c->n : c->n_test;
+    if ((st = vt->create(&eng, c, n_max)) != GFL_OK)
+        goto cleanup;
+    if ((st = vt->load(eng, pb->a0, pb->W0, pb->b)) != GFL_OK)
+        goto cleanup;
+    double t0 = now_seconds();
+    run->rec[0].t = 0;
+    run->rec[0].batch_loss = NAN;
+    run->rec[0].grad_norm_a = NAN;
+    vt->store(eng, run->a, run->W);
+    {
+        double na = 0, nw = 0;
+        for (int i = 0; i < c->m; i++) na += run->a[i] * run->a[i];
+        for (size_t i = 0; i < (size_t)c->m * c->d; i++) nw += run->W[i] * run->W[i];
+        run->rec[0].norm_a = sqrt(na);
+        run->rec[0].norm_W = sqrt(nw);
+    }
+    if ((st = evaluate(vt, eng, pb, &run->rec[0])) != GFL_OK)
+        goto cleanup;
+    for (int t = 1; t <= c->T; t++) {
+        double eta, lam;
+        int lam_inv_eta, update_w;
+        gfl_step_info info;
+        gfl_trace_rec *rec = &run->rec[t];
+        gfl_train_step_params(c, t, &eta, &lam, &lam_inv_eta, &update_w);
+        gfl_problem_batch(pb, t, X, Y);
+        if ((st = vt->step(eng, X, Y, c->n, eta, lam, lam_inv_eta, update_w, &info)) != GFL_OK)
+            goto cleanup;
+        rec->t = t;
+        rec->batch_loss = info.batch_loss;
+        rec->grad_norm_a = info.grad_norm_a;
+        rec->norm_a = info.norm_a;
+        rec->norm_W = info.norm_W;
+        if (!isfinite(info.batch_loss) || !isfinite(info.grad_norm_a) || !isfinite(info.norm_a) ||
+            !isfinite(info.norm_W)) {
+            GFL_SET_ERROR(st, GFL_ENUMERIC, "training produced a non-finite value at step %d (%s path)",
+                          t, vt->name);
+            goto cleanup;
+        }
+        if (t % c->eval_every == 0 || t == c->T)
+            if ((st = evaluate(vt, eng, pb, rec)) != GFL_OK)
+                goto cleanup;
+        if (hook && (st = hook(hook_ctx, t, eng, vt)) != GFL_OK)
+            goto cleanup;
+    }
+    run->train_seconds = now_seconds() - t0;
+    vt->store(eng, run->a, run->W);
+    run->test_loss = run->rec[c->T].test_loss;
+    run->test_error = run->rec[c->T].test_error;
+cleanup:
+    if (eng)
+        vt->destroy(eng);
+    free(X);
+    free(Y);
+    return st;
+}
