@@ -1,0 +1,46 @@
+/* gfl cases: the case studies of SPEC 7 with their parameters and defaults. */
+#include <stdio.h>
+
+#include "gfl_cli.h"
+
+static const char *const blurb[GFL_NCASES] = {
+    "mixture of r Gaussians N(mu e_j, noise^2 I), labels +,-,+,- (SPEC 7 mog)",
+    "XOR mixture: +-mu e1 labelled +1, +-mu e2 labelled -1 (SPEC 7 xor)",
+    "structured sparse parity on {+-1}^d, y = prod_{j in A} x_j (SPEC 7 parity)",
+    "uniform sparse parity on {+-1}^d: tiny first-step signal (SPEC 7)",
+    "x ~ N(0, I) with |x_1| >= margin, y = sign(x_1) (SPEC 7 linear)",
+    "x ~ N(0, I), y = sign(<u1,x><u2,x>) (SPEC 7 multiindex)",
+};
+
+int gfl_cmd_cases(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "gfl: cases takes no arguments\n");
+        return 2;
+    }
+    for (int c = 0; c < GFL_NCASES; c++) {
+        gfl_config def, sm;
+        gfl_config_defaults(&def, (gfl_case_id)c, GFL_PRESET_DEFAULT);
+        gfl_config_defaults(&sm, (gfl_case_id)c, GFL_PRESET_SMALL);
+        printf("%-15s %s\n", gfl_case_name((gfl_case_id)c), blurb[c]);
+        printf("  %-13s d=%d m=%d n=%d T=%d eta1=%g eta=%g lam=%g sigma_a=%g sigma_w=%g btilde=%g\n",
+               "default:", def.d, def.m, def.n, def.T, def.eta1, def.eta, def.lam, def.sigma_a,
+               def.sigma_w, def.btilde);
+        printf("  %-13s d=%d m=%d n=%d T=%d n_test=%d\n", "small preset:", sm.d, sm.m, sm.n, sm.T,
+               sm.n_test);
+        printf("  %-13s", "parameters:");
+        int any = 0;
+        for (size_t i = 0; i < gfl_config_noptions; i++) {
+            const gfl_option *o = &gfl_config_options[i];
+            if (o->cases == GFL_ALL_CASES || !(o->cases & GFL_CASE_BIT(c)))
+                continue;
+            char v[64];
+            gfl_config_format(&def, o, v, sizeof v);
+            printf(" --%s %s", o->name, v);
+            any = 1;
+        }
+        printf("%s\n\n", any ? "" : " (none)");
+    }
+    return 0;
+}
