@@ -1,0 +1,85 @@
+# gfl -- one Makefile for the whole project.
+#   make test     build and run the CUnit suites (installs Debian deps as root)
+#   make proofs   the main job on the built-in case studies
+#   make bench    speed and memory benchmarks
+# Variants: make test-asan, make coverage.  Build outputs live in build/ and bin/.
+
+CC      ?= gcc
+BUILD   ?= build/release
+BIN     ?= bin
+OPT     ?= -O2
+XCFLAGS ?=
+XLDFLAGS ?=
+PKG_CFLAGS = $(shell pkg-config --cflags openblas jansson cunit mpfr 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs openblas jansson cunit mpfr 2>/dev/null) -lgmp -lm
+CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(OPT) -g -Wall -Wextra -Werror \
+          -Wshadow -Wstrict-prototypes -Icore -Iref -Ifast -Iproofs_check -Icli $(PKG_CFLAGS) $(XCFLAGS)
+LDFLAGS = $(XLDFLAGS)
+
+LIB_SRC  = $(wildcard core/*.c) $(wildcard ref/*.c) $(wildcard fast/*.c) $(wildcard proofs_check/*.c)
+CLI_SRC  = $(wildcard cli/*.c)
+TEST_SRC = $(wildcard tests/*.c)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
+LIB      = $(BUILD)/libgfl.a
+GFL      = $(BIN)/gfl
+TESTS    = $(BUILD)/gfl_tests
+
+.PHONY: all deps build test test-run proofs proofs-run bench clean test-asan coverage valgrind
+all: deps
+	@$(MAKE) --no-print-directory build
+
+deps:
+	@sh tools/deps.sh
+
+build: $(GFL) $(TESTS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(GFL): $(CLI_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(PKG_LIBS) -o $@
+
+$(TESTS): $(TEST_OBJ) $(filter-out $(BUILD)/cli/gfl_main.o,$(CLI_OBJ)) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+# The suites run from the top directory; GFL_TEST_SEED and GFL_TEST_EFFORT tune them.
+test-run: build
+	$(TESTS)
+	/usr/bin/python3 tests/replay_dump.py $(GFL)
+
+proofs: deps
+	@$(MAKE) --no-print-directory proofs-run
+
+proofs-run: build
+	sh tools/proofs.sh $(GFL)
+
+bench: deps
+	@$(MAKE) --no-print-directory build
+	sh tools/bench.sh $(GFL)
+
+test-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
+	    XCFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    XLDFLAGS="-fsanitize=address,undefined" build
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/gfl_tests
+
+valgrind: deps
+	@$(MAKE) --no-print-directory build
+	GFL_TEST_EFFORT=0 valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+	    --quiet $(TESTS)
+
+clean:
+	rm -rf build bin proofs dist coverage/html coverage/*.info
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

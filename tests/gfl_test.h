@@ -1,0 +1,24 @@
+/* Shared helpers of the CUnit suites.
+ * Every randomized test takes its seed from gfl_test_seed() (env GFL_TEST_SEED,
+ * default 1; printed once at start-up) so a failure is reproduced by one line:
+ *   GFL_TEST_SEED=<seed> build/release/gfl_tests
+ * gfl_test_effort() (env GFL_TEST_EFFORT, default 1) scales repetition counts. */
+#ifndef GFL_TEST_H
+#define GFL_TEST_H
+
+#include <stdint.h>
+
+#include <CUnit/CUnit.h>
+
+uint64_t gfl_test_seed(void);
+int gfl_test_effort(void);
+/* A fresh scratch directory under /tmp, removed at exit (returned path is static storage). */
+const char *gfl_test_scratch(void);
+
+/* Suite registration, one per module. */
+void t_npy_register(void);
+void t_core_register(void);
+void t_paths_register(void);
+void t_cli_register(void);
+
+#endif

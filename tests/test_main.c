@@ -1,0 +1,76 @@
+/* Runs every CUnit suite; exit status is non-zero on any failure. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+#include <CUnit/Automated.h>
+
+#include "gfl_test.h"
+
+static char scratch[256];
+
+static void remove_scratch(void)
+{
+    if (scratch[0]) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+        if (system(cmd) != 0)
+            fprintf(stderr, "warning: could not remove %s\n", scratch);
+    }
+}
+
+const char *gfl_test_scratch(void)
+{
+    if (!scratch[0]) {
+        snprintf(scratch, sizeof scratch, "/tmp/gfl_tests.XXXXXX");
+        if (!mkdtemp(scratch)) {
+            perror("mkdtemp");
+            exit(3);
+        }
+        atexit(remove_scratch);
+    }
+    return scratch;
+}
+
+uint64_t gfl_test_seed(void)
+{
+    const char *s = getenv("GFL_TEST_SEED");
+    return s ? strtoull(s, NULL, 10) : 1;
+}
+
+int gfl_test_effort(void)
+{
+    const char *s = getenv("GFL_TEST_EFFORT");
+    int e = s ? atoi(s) : 1;
+    return e < 0 ? 0 : e;
+}
+
+int main(int argc, char **argv)
+{
+    /* --xml PREFIX: CUnit's automated mode (XML results for the artifact). */
+    const char *xml = (argc == 3 && strcmp(argv[1], "--xml") == 0) ? argv[2] : NULL;
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 3;
+    printf("gfl tests: seed %llu, effort %d (reproduce: GFL_TEST_SEED=%llu GFL_TEST_EFFORT=%d %s)\n",
+           (unsigned long long)gfl_test_seed(), gfl_test_effort(),
+           (unsigned long long)gfl_test_seed(), gfl_test_effort(), argv[0]);
+    t_npy_register();
+    t_core_register();
+    t_paths_register();
+    t_cli_register();
+    unsigned failures;
+    if (xml) {
+        CU_set_output_filename(xml);
+        CU_automated_run_tests();
+        CU_list_tests_to_file();
+    } else {
+        CU_basic_set_mode(CU_BRM_NORMAL);
+        CU_basic_run_tests();
+    }
+    failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    if (CU_get_error() != CUE_SUCCESS)
+        failures++;
+    CU_cleanup_registry();
+    return failures ? 1 : 0;
+}
