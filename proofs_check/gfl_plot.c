@@ -1,0 +1,185 @@
+#include "gfl_plot.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gfl_io.h"
+
+/* gnuplot strings are single-quoted: drop quotes rather than escape them. */
+static void put_str(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; s && *s; s++)
+        if (*s != '\'' && *s != '\n')
+            fputc(*s, f);
+    fputc('\'', f);
+}
+
+static void header(FILE *f, const char *png, const gfl_plot_opts *o)
+{
+    fprintf(f, "set terminal pngcairo size 900,560 noenhanced font 'sans,10'\nset output ");
+    put_str(f, png);
+    fprintf(f, "\nset grid\nset key top right\nset title ");
+    put_str(f, o->title);
+    fprintf(f, "\nset xlabel ");
+    put_str(f, o->xlabel);
+    fprintf(f, "\nset ylabel ");
+    put_str(f, o->ylabel);
+    fprintf(f, "\n%s", o->logy ? "set logscale y\nset format y '%.0e'\n" : "");
+}
+
+/* Writes NAME.gp atomically, runs gnuplot on it into a temporary PNG, renames. */
+typedef struct {
+    void (*body)(FILE *f, const char *png, void *ctx);
+    void *ctx;
+    const char *png_tmp;
+} script_ctx;
+
+static gfl_status script_writer(FILE *f, void *p)
+{
+    script_ctx *sc = p;
+    sc->body(f, sc->png_tmp, sc->ctx);
+    return ferror(f) ? GFL_EIO : GFL_OK;
+}
+
+static gfl_status render(const char *png, void (*body)(FILE *, const char *, void *), void *ctx)
+{
+    char gp[4096], tmp[4096];
+    size_t len = strlen(png);
+    if (len < 5 || len + 8 >= sizeof gp || strcmp(png + len - 4, ".png") != 0)
+        GFL_ERROR(GFL_EINVAL, "figure path '%s' must end in .png", png);
+    snprintf(gp, sizeof gp, "%.*s.gp", (int)(len - 4), png);
+    snprintf(tmp, sizeof tmp, "%s.tmp.png", png);
+    /* The kept script renders to the final name; the run renders to tmp. */
+    script_ctx keep = {body, ctx, png}, run = {body, ctx, tmp};
+    GFL_TRY(gfl_io_write_atomic(gp, script_writer, &keep));
+    char rgp[4200];
+    snprintf(rgp, sizeof rgp, "%s.run", gp);
+    GFL_TRY(gfl_io_write_atomic(rgp, script_writer, &run));
+    pid_t pid = fork();
+    if (pid < 0) {
+        unlink(rgp);
+        GFL_ERROR(GFL_EINTERNAL, "cannot start gnuplot");
+    }
+    if (pid == 0) {
+        execlp("gnuplot", "gnuplot", rgp, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    unlink(rgp);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        unlink(tmp);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+            GFL_ERROR(GFL_EIO, "cannot draw '%s': gnuplot is not installed (apt-get install gnuplot-nox)", png);
+        GFL_ERROR(GFL_EIO, "cannot draw '%s': gnuplot failed", png);
+    }
+    if (rename(tmp, png) != 0) {
+        unlink(tmp);
+        GFL_ERROR(GFL_EIO, "cannot write figure '%s'", png);
+    }
+    return GFL_OK;
+}
+
+typedef struct {
+    const gfl_plot_opts *o;
+    const gfl_plot_series *s;
+    int ns;
+} xy_ctx;
+
+static void xy_body(FILE *f, const char *png, void *p)
+{
+    xy_ctx *c = p;
+    header(f, png, c->o);
+    for (int k = 0; k < c->ns; k++) {
+        fprintf(f, "$D%d << EOD\n", k);
+        for (int i = 0; i < c->s[k].n; i++)
+            if (isfinite(c->s[k].x[i]) && isfinite(c->s[k].y[i]) && (!c->o->logy || c->s[k].y[i] > 0))
+                fprintf(f, "%.17g %.17g\n", c->s[k].x[i], c->s[k].y[i]);
+        fprintf(f, "EOD\n");
+    }
+    fprintf(f, "plot ");
+    for (int k = 0; k < c->ns; k++) {
+        fprintf(f, "%s$D%d using 1:2 with %s lw 2 title ", k ? ", " : "", k,
+                c->s[k].style ? c->s[k].style : "lines");
+        put_str(f, c->s[k].title);
+    }
+    fprintf(f, "\n");
+}
+
+gfl_status gfl_plot_xy(const char *png, const gfl_plot_opts *o, const gfl_plot_series *s, int ns)
+{
+    xy_ctx c = {o, s, ns};
+    return render(png, xy_body, &c);
+}
+
+typedef struct {
+    const gfl_plot_opts *o;
+    const char *const *labels;
+    const double *v;
+    int n;
+} bar_ctx;
+
+static void bar_body(FILE *f, const char *png, void *p)
+{
+    bar_ctx *c = p;
+    header(f, png, c->o);
+    fprintf(f, "set style fill solid 0.7 border -1\nset boxwidth 0.6\nset xtics rotate by -30\n"
+               "set key off\nset yrange [0:*]\n$B << EOD\n");
+    for (int i = 0; i < c->n; i++) {
+        /* data-block strings are double-quoted; labels are plain identifiers */
+        fprintf(f, "%d \"", i);
+        for (const char *q = c->labels[i]; *q; q++)
+            if (*q != '"' && *q != '\n')
+                fputc(*q, f);
+        fprintf(f, "\" %.17g\n", isfinite(c->v[i]) ? c->v[i] : 0.0);
+    }
+    fprintf(f, "EOD\nplot $B using 1:3:xtic(2) with boxes\n");
+}
+
+gfl_status gfl_plot_bars(const char *png, const gfl_plot_opts *o, const char *const *labels,
+                         const double *v, int n)
+{
+    bar_ctx c = {o, labels, v, n};
+    return render(png, bar_body, &c);
+}
+
+typedef struct {
+    const gfl_plot_opts *o;
+    const double *v;
+    int n, bins;
+    double lo, hi;
+} hist_ctx;
+
+static void hist_body(FILE *f, const char *png, void *p)
+{
+    hist_ctx *c = p;
+    double w = (c->hi - c->lo) / c->bins;
+    header(f, png, c->o);
+    fprintf(f, "set style fill solid 0.7 border -1\nset boxwidth %.17g\nset key off\nset yrange [0:*]\n$H << EOD\n", w * 0.9);
+    for (int b = 0; b < c->bins; b++) {
+        int cnt = 0;
+        for (int i = 0; i < c->n; i++) {
+            if (!isfinite(c->v[i]))
+                continue;
+            int k = (int)floor((c->v[i] - c->lo) / w);
+            k = k < 0 ? 0 : (k >= c->bins ? c->bins - 1 : k);
+            cnt += k == b;
+        }
+        fprintf(f, "%.17g %d\n", c->lo + (b + 0.5) * w, cnt);
+    }
+    fprintf(f, "EOD\nplot $H using 1:2 with boxes\n");
+}
+
+gfl_status gfl_plot_histogram(const char *png, const gfl_plot_opts *o, const double *v, int n,
+                              double lo, double hi, int bins)
+{
+    if (!(hi > lo) || bins <= 0)
+        GFL_ERROR(GFL_EINVAL, "bad histogram range");
+    hist_ctx c = {o, v, n, bins, lo, hi};
+    return render(png, hist_body, &c);
+}
