@@ -1,5 +1,6 @@
 #include "gfl_config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -118,9 +119,18 @@ const gfl_option *gfl_config_find(const char *name)
     return NULL;
 }
 
+/* strtod and friends skip leading white space and accept a sign: user text
+ * must be the number itself. */
+static int starts_clean(const char *s)
+{
+    return s[0] != '\0' && !isspace((unsigned char)s[0]);
+}
+
 gfl_status gfl_parse_double(const char *s, double *out)
 {
     char *end;
+    if (!starts_clean(s))
+        GFL_ERROR(GFL_EINVAL, "'%s' is not a finite number", s);
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
@@ -132,6 +142,8 @@ gfl_status gfl_parse_double(const char *s, double *out)
 gfl_status gfl_parse_long(const char *s, long *out)
 {
     char *end;
+    if (!starts_clean(s))
+        GFL_ERROR(GFL_EINVAL, "'%s' is not an integer", s);
     errno = 0;
     long v = strtol(s, &end, 10);
     if (end == s || *end != '\0' || errno == ERANGE)
@@ -144,7 +156,7 @@ gfl_status gfl_parse_u64(const char *s, uint64_t *out)
 {
     char *end;
     errno = 0;
-    if (s[0] == '-' || s[0] == '+')
+    if (!isdigit((unsigned char)s[0]))
         GFL_ERROR(GFL_EINVAL, "'%s' is not an unsigned integer", s);
     unsigned long long v = strtoull(s, &end, 10);
     if (end == s || *end != '\0' || errno == ERANGE)
@@ -163,6 +175,8 @@ gfl_status gfl_config_set(gfl_config *cfg, const char *name, const char *value)
                   gfl_case_name(cfg->case_id));
     char *p = (char *)cfg + o->offset;
     gfl_status st;
+    if (value == NULL && o->type != GFL_OPT_FLAG)
+        GFL_ERROR(GFL_EINVAL, "option --%s needs a value", name);
     switch (o->type) {
     case GFL_OPT_INT: {
         long v;
@@ -186,6 +200,11 @@ gfl_status gfl_config_set(gfl_config *cfg, const char *name, const char *value)
         }
         break;
     case GFL_OPT_DOUBLE:
+        /* lam1 takes "default" (1/eta1, resolved by each path): what format prints */
+        if (strcmp(o->name, "lam1") == 0 && strcmp(value, "default") == 0) {
+            *(double *)p = NAN;
+            break;
+        }
         if (gfl_parse_double(value, (double *)p) != GFL_OK) {
             gfl_error_clear();
             GFL_ERROR(GFL_EINVAL, "--%s: '%s' is not a finite number", name, value);

@@ -136,12 +136,10 @@ static gfl_status fast_evaluate(void *p, const double *X, const double *Y, int n
     return GFL_OK;
 }
 
+/* Euclidean norm without overflow for large finite entries (BLAS scales). */
 static double norm2(const double *v, size_t len)
 {
-    double s = 0.0;
-    for (size_t i = 0; i < len; i++)
-        s += v[i] * v[i];
-    return sqrt(s);
+    return cblas_dnrm2((blasint)len, v, 1);
 }
 
 /* Batch loss, e->ga = dL/da and (when want_w) e->gW = dL/dW at the current
@@ -202,13 +200,11 @@ static gfl_status fast_step(void *p, const double *X, const double *Y, int n, do
     if (update_w)
         for (size_t q = 0; q < md; q++)
             e->W[q] = e->W[q] - eta * (e->gW[q] + lam * e->W[q]);
-    double gn = 0.0;
     for (int i = 0; i < m; i++) {
-        double gi = e->ga[i] + lam * e->a[i]; /* subgradient g_t of h_t (SPEC 6 C5) */
-        gn += gi * gi;
-        e->a[i] = e->a[i] - eta * gi;
+        e->ga[i] = e->ga[i] + lam * e->a[i]; /* subgradient g_t of h_t (SPEC 6 C5) */
+        e->a[i] = e->a[i] - eta * e->ga[i];
     }
-    info->grad_norm_a = sqrt(gn);
+    info->grad_norm_a = norm2(e->ga, (size_t)m);
     info->norm_a = norm2(e->a, (size_t)m);
     info->norm_W = norm2(e->W, md);
     return GFL_OK;
