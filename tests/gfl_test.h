@@ -20,5 +20,6 @@ void t_npy_register(void);
 void t_core_register(void);
 void t_paths_register(void);
 void t_cli_register(void);
+void t_oracle_register(void);
 
 #endif

@@ -59,6 +59,7 @@ int main(int argc, char **argv)
     t_core_register();
     t_paths_register();
     t_cli_register();
+    t_oracle_register();
     unsigned failures;
     if (xml) {
         CU_set_output_filename(xml);
