@@ -60,9 +60,11 @@ typedef struct gfl_oracle_vt {
      * norm (0 for an exact oracle).  mc is used only for Monte Carlo cases. */
     gfl_status (*G)(const gfl_problem *pb, const gfl_sample *mc, int K, const double *w,
                     const double *b, double *G, double *se);
-    /* Empirical G_Z(w_q, b_q) = (1/n) sum_k y_k x_k 1[<w_q,x_k> > b_q] (SPEC 4). */
+    /* Empirical G_Z(w_q, b_q) = (1/n) sum_k y_k x_k 1[<w_q,x_k> > b_q] (SPEC 4) and,
+     * when A != NULL, A_q = (1/n) sum_k y_k sigma(<w_q,x_k> - b_q) (the a-part of
+     * the first-step identity, SPEC 3). */
     gfl_status (*G_emp)(const gfl_problem *pb, const double *X, const double *Y, int n, int K,
-                        const double *w, const double *b, double *G);
+                        const double *w, const double *b, double *G, double *A);
     /* B_x1 = E|x| and B_x2 = E|x|^2 (SPEC 4); mc for the Monte Carlo estimates. */
     gfl_status (*moments)(const gfl_problem *pb, const gfl_sample *mc, gfl_moments *out);
 } gfl_oracle_vt;

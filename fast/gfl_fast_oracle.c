@@ -45,7 +45,7 @@ static void G_mixture(const gfl_problem *pb, const double *w, double b, double *
  * (K x d), and, when acc2 != NULL, sum_k x_kj^2 1[.] into acc2 (K x d).
  * Weights wt (n, may be NULL = 1) multiply y_k. */
 static gfl_status emp_accumulate(int d, const double *X, const double *Y, const double *wt, int n, int K,
-                                 const double *w, const double *b, double *acc, double *acc2)
+                                 const double *w, const double *b, double *acc, double *acc2, double *accA)
 {
     gfl_status st = GFL_OK;
     double *H = malloc((size_t)CHUNK * (size_t)K * sizeof(double));
@@ -64,6 +64,8 @@ static gfl_status emp_accumulate(int d, const double *X, const double *Y, const 
             for (int q = 0; q < K; q++) {
                 /* fl(<w,x>) > b iff fl(fl(<w,x>) - b) > 0: the comparison is exact */
                 int on = H[(size_t)k * K + q] > b[q];
+                if (accA && on)
+                    accA[q] += yk * (H[(size_t)k * K + q] - b[q]);
                 if (Ind)
                     Ind[(size_t)k * K + q] = on ? 1.0 : 0.0;
                 H[(size_t)k * K + q] = on ? yk : 0.0;
@@ -84,13 +86,17 @@ cleanup:
 }
 
 static gfl_status fast_G_emp(const gfl_problem *pb, const double *X, const double *Y, int n, int K,
-                             const double *w, const double *b, double *G)
+                             const double *w, const double *b, double *G, double *A)
 {
     int d = pb->cfg.d;
     memset(G, 0, (size_t)K * d * sizeof(double));
-    GFL_TRY(emp_accumulate(d, X, Y, NULL, n, K, w, b, G, NULL));
+    if (A)
+        memset(A, 0, (size_t)K * sizeof(double));
+    GFL_TRY(emp_accumulate(d, X, Y, NULL, n, K, w, b, G, NULL, A));
     for (size_t q = 0; q < (size_t)K * d; q++)
         G[q] /= n;
+    for (int q = 0; A && q < K; q++)
+        A[q] /= n;
     return GFL_OK;
 }
 
@@ -119,7 +125,7 @@ static gfl_status G_enum(const gfl_problem *pb, int K, const double *w, const do
             Yc[k] = gfl_parity_label(pb, i0 + (uint64_t)k);
             Wt[k] = (double)gfl_parity_weight(pb, i0 + (uint64_t)k);
         }
-        if ((st = emp_accumulate(d, P, Yc, Wt, c, K, w, b, G, NULL)) != GFL_OK)
+        if ((st = emp_accumulate(d, P, Yc, Wt, c, K, w, b, G, NULL, NULL)) != GFL_OK)
             goto cleanup;
     }
     for (size_t q = 0; q < (size_t)K * d; q++)
@@ -155,7 +161,7 @@ static gfl_status fast_G(const gfl_problem *pb, const gfl_sample *mc, int K, con
         if (!S2)
             GFL_ERROR(GFL_ENOMEM, "out of memory for the oracle");
         memset(G, 0, (size_t)K * d * sizeof(double));
-        gfl_status st = emp_accumulate(d, mc->X, mc->Y, NULL, mc->N, K, w, b, G, S2);
+        gfl_status st = emp_accumulate(d, mc->X, mc->Y, NULL, mc->N, K, w, b, G, S2, NULL);
         if (st == GFL_OK)
             for (int q = 0; q < K; q++) {
                 double v = 0.0;

@@ -171,7 +171,7 @@ static gfl_status neurons(const gfl_problem *pb, const gfl_witness *wit, const g
         goto cleanup;
     vt->store(eng, a1, W1);
     /* mirror pairs share (w^(0), b): one G per pair */
-    if ((st = orc->G_emp(pb, X, Y, n, h, pb->W0, pb->b, GZ)) != GFL_OK ||
+    if ((st = orc->G_emp(pb, X, Y, n, h, pb->W0, pb->b, GZ, NULL)) != GFL_OK ||
         (st = orc->G(pb, mc, h, pb->W0, pb->b, G, se)) != GFL_OK)
         goto cleanup;
     long aligned = 0;

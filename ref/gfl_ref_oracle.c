@@ -127,10 +127,11 @@ static gfl_status G_enum(const gfl_problem *pb, mpfr_prec_t p, const double *w, 
 /* (1/n) sum_k y_k x_k 1[<w,x_k> > b] in MPFR, with the dot product summed in
  * the order and precision of the ref engine (so G_Z matches its first step). */
 static void G_emp_one(int d, mpfr_prec_t p, const double *X, const double *Y, int n, const double *w,
-                      double b, double *G, double *se)
+                      double b, double *G, double *se, double *A)
 {
-    mpfr_t dot, tmp, *acc = malloc((size_t)d * sizeof(mpfr_t)), *acc2 = NULL;
-    mpfr_inits2(p, dot, tmp, (mpfr_ptr)0);
+    mpfr_t dot, tmp, accA, *acc = malloc((size_t)d * sizeof(mpfr_t)), *acc2 = NULL;
+    mpfr_inits2(p, dot, tmp, accA, (mpfr_ptr)0);
+    mpfr_set_zero(accA, 1);
     if (se)
         acc2 = malloc((size_t)d * sizeof(mpfr_t));
     for (int j = 0; j < d; j++) {
@@ -149,6 +150,8 @@ static void G_emp_one(int d, mpfr_prec_t p, const double *X, const double *Y, in
         mpfr_sub_d(dot, dot, b, RND);
         if (mpfr_sgn(dot) <= 0)
             continue;
+        mpfr_mul_d(tmp, dot, Y[k], RND); /* y_k sigma(h) */
+        mpfr_add(accA, accA, tmp, RND);
         for (int j = 0; j < d; j++) {
             mpfr_set_d(tmp, x[j], RND);
             mpfr_mul_d(tmp, tmp, Y[k], RND);
@@ -180,17 +183,22 @@ static void G_emp_one(int d, mpfr_prec_t p, const double *X, const double *Y, in
         mpfr_sqrt(dot, dot, RND);
         *se = mpfr_get_d(dot, RND);
     }
+    if (A) {
+        mpfr_div_ui(accA, accA, (unsigned long)n, RND);
+        *A = mpfr_get_d(accA, RND);
+    }
     free(acc);
     free(acc2);
-    mpfr_clears(dot, tmp, (mpfr_ptr)0);
+    mpfr_clears(dot, tmp, accA, (mpfr_ptr)0);
 }
 
 static gfl_status ref_G_emp(const gfl_problem *pb, const double *X, const double *Y, int n, int K,
-                            const double *w, const double *b, double *G)
+                            const double *w, const double *b, double *G, double *A)
 {
     int d = pb->cfg.d;
     for (int q = 0; q < K; q++)
-        G_emp_one(d, (mpfr_prec_t)pb->cfg.prec, X, Y, n, w + (size_t)q * d, b[q], G + (size_t)q * d, NULL);
+        G_emp_one(d, (mpfr_prec_t)pb->cfg.prec, X, Y, n, w + (size_t)q * d, b[q], G + (size_t)q * d, NULL,
+                  A ? &A[q] : NULL);
     return GFL_OK;
 }
 
@@ -211,7 +219,7 @@ static gfl_status ref_G(const gfl_problem *pb, const gfl_sample *mc, int K, cons
         else if (kind == GFL_ORACLE_ENUMERATION)
             GFL_TRY(G_enum(pb, p, wq, b[q], Gq));
         else
-            G_emp_one(d, p, mc->X, mc->Y, mc->N, wq, b[q], Gq, &se[q]);
+            G_emp_one(d, p, mc->X, mc->Y, mc->N, wq, b[q], Gq, &se[q], NULL);
     }
     return GFL_OK;
 }

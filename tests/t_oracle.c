@@ -50,7 +50,7 @@ static void check_against_mc(gfl_case_id c, int d, int N, double k_se)
     double w[K * 32], b[K], G[K * 32], Gm[K * 32], se[K];
     random_neurons(seed, K, d, 1.0, w, b);
     CU_ASSERT_FATAL(gfl_fast_oracle.G(&pb, NULL, K, w, b, G, se) == GFL_OK);
-    CU_ASSERT_FATAL(gfl_fast_oracle.G_emp(&pb, mc.X, mc.Y, N, K, w, b, Gm) == GFL_OK);
+    CU_ASSERT_FATAL(gfl_fast_oracle.G_emp(&pb, mc.X, mc.Y, N, K, w, b, Gm, NULL) == GFL_OK);
     for (int q = 0; q < K; q++) {
         CU_ASSERT_EQUAL(se[q], 0.0); /* exact oracle */
         for (int j = 0; j < d; j++) {
@@ -153,7 +153,7 @@ static void test_ref_fast_agree(void)
         setup(&pb, (gfl_case_id)c, 6, gfl_test_seed());
         gfl_sample mc;
         CU_ASSERT_FATAL(gfl_sample_draw(&mc, &pb, 3000, 1) == GFL_OK);
-        double w[K * 6], b[K], Gr[K * 6], Gf[K * 6], ser[K], sef[K];
+        double w[K * 6], b[K], Gr[K * 6], Gf[K * 6], ser[K], sef[K], Ar[K], Af[K];
         random_neurons(gfl_test_seed() + (uint64_t)c, K, 6, 1.0, w, b);
         CU_ASSERT_FATAL(gfl_ref_oracle.G(&pb, &mc, K, w, b, Gr, ser) == GFL_OK);
         CU_ASSERT_FATAL(gfl_fast_oracle.G(&pb, &mc, K, w, b, Gf, sef) == GFL_OK);
@@ -168,10 +168,12 @@ static void test_ref_fast_agree(void)
         for (int q = 0; q < K; q++)
             CU_ASSERT(fabs(ser[q] - sef[q]) <= 1e-9 * fmax(ser[q], 1e-300) + 1e-300);
         /* the empirical G_Z too, on the sample as a batch */
-        CU_ASSERT_FATAL(gfl_ref_oracle.G_emp(&pb, mc.X, mc.Y, 500, K, w, b, Gr) == GFL_OK);
-        CU_ASSERT_FATAL(gfl_fast_oracle.G_emp(&pb, mc.X, mc.Y, 500, K, w, b, Gf) == GFL_OK);
+        CU_ASSERT_FATAL(gfl_ref_oracle.G_emp(&pb, mc.X, mc.Y, 500, K, w, b, Gr, Ar) == GFL_OK);
+        CU_ASSERT_FATAL(gfl_fast_oracle.G_emp(&pb, mc.X, mc.Y, 500, K, w, b, Gf, Af) == GFL_OK);
         for (int q = 0; q < K * 6; q++)
             CU_ASSERT(fabs(Gr[q] - Gf[q]) <= 1e-13);
+        for (int q = 0; q < K; q++)
+            CU_ASSERT(fabs(Ar[q] - Af[q]) <= 1e-13);
         gfl_moments mr, mf;
         CU_ASSERT(gfl_ref_oracle.moments(&pb, &mc, &mr) == GFL_OK);
         CU_ASSERT(gfl_fast_oracle.moments(&pb, &mc, &mf) == GFL_OK);
