@@ -1,9 +1,20 @@
 #include "gfl_fast.h"
+#include "gfl_fast_fault.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Test-only defects (gfl_fast_fault.h): read at three places below, never set
+ * outside the tests. */
+int gfl_fast_fault = GFL_FAULT_NONE;
+
+const char *gfl_fast_fault_name(int fault)
+{
+    static const char *const names[GFL_NFAULTS] = {"none", "tie_active", "drop_inv_n", "ulp_h"};
+    return fault >= 0 && fault < GFL_NFAULTS ? names[fault] : "unknown";
+}
 
 typedef struct {
     int m, d, n_max;
@@ -96,9 +107,14 @@ static void forward(fast_eng *e, const double *X, int n)
                 0.0, e->S, m);
     for (int k = 0; k < n; k++) {
         double *s = e->S + (size_t)k * m, acc = 0.0;
+        double h0 = s[0] - e->b[0];
         for (int i = 0; i < m; i++) {
             double z = s[i] - e->b[i];
             s[i] = z > 0.0 ? z : 0.0; /* sigma'(0) = 0: a tie is inactive */
+        }
+        if (gfl_fast_fault == GFL_FAULT_ULP_H) { /* test-only defect */
+            h0 = nextafter(h0, INFINITY);
+            s[0] = h0 > 0.0 ? h0 : 0.0;
         }
         for (int i = 0; i < h; i++)
             acc += e->a[i] * s[i] + e->a[i + h] * s[i + h];
@@ -142,6 +158,23 @@ static double norm2(const double *v, size_t len)
     return cblas_dnrm2((blasint)len, v, 1);
 }
 
+/* GFL_FAULT_TIE_ACTIVE: sigma'(0) = 1, i.e. neurons with h_ik == 0 join the
+ * W-gradient.  S only says "inactive", so h is recomputed (plain loop; the
+ * instances that exercise this are exact in any order). */
+static void fault_ties_active(const fast_eng *e, const double *x, const double *s, double *mk,
+                              double g)
+{
+    for (int i = 0; i < e->m; i++) {
+        if (s[i] != 0.0)
+            continue;
+        double h = 0.0;
+        for (int j = 0; j < e->d; j++)
+            h += e->W[(size_t)i * e->d + j] * x[j];
+        if (h - e->b[i] == 0.0)
+            mk[i] = g;
+    }
+}
+
 /* Batch loss, e->ga = dL/da and (when want_w) e->gW = dL/dW at the current
  * parameters (SPEC 1); leaves S and g of this batch for decisions(). */
 static double grad(fast_eng *e, const double *X, const double *Y, int n, int want_w)
@@ -156,7 +189,8 @@ static double grad(fast_eng *e, const double *X, const double *Y, int n, int wan
         e->g[k] = loss_deriv(e->loss, z) * Y[k];
     }
     /* dL/da_i = (1/n) sum_k g_k sigma(h_ik) */
-    cblas_dgemv(CblasRowMajor, CblasTrans, n, m, 1.0 / n, e->S, m, e->g, 1, 0.0, e->ga, 1);
+    double inv_n = gfl_fast_fault == GFL_FAULT_DROP_INV_N ? 1.0 : 1.0 / n; /* test-only defect */
+    cblas_dgemv(CblasRowMajor, CblasTrans, n, m, inv_n, e->S, m, e->g, 1, 0.0, e->ga, 1);
     if (want_w) {
         /* dL/dw_i = (a_i/n) sum_k g_k 1[h_ik > 0] x_k */
         for (int k = 0; k < n; k++) {
@@ -164,6 +198,8 @@ static double grad(fast_eng *e, const double *X, const double *Y, int n, int wan
             double *mk = e->M + (size_t)k * m;
             for (int i = 0; i < m; i++)
                 mk[i] = s[i] > 0.0 ? e->g[k] : 0.0;
+            if (gfl_fast_fault == GFL_FAULT_TIE_ACTIVE) /* test-only defect */
+                fault_ties_active(e, X + (size_t)k * d, s, mk, e->g[k]);
         }
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, d, n, 1.0, e->M, m, X, d, 0.0,
                     e->gW, d);
