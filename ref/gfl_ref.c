@@ -334,6 +334,52 @@ static void ref_decisions(void *p, int n, unsigned char *relu_on, unsigned char 
         hinge_on[k] = e->loss == GFL_LOSS_HINGE && !mpfr_zero_p(e->g[k]);
 }
 
+/* max_i |u_i - v_i| / max_i |v_i| into rel (|u - v| when v == 0), at rel's precision. */
+static void rel_diff(mpfr_t rel, const mpfr_t *u, const mpfr_t *v, size_t len, mpfr_t num, mpfr_t den,
+                     mpfr_t t)
+{
+    mpfr_set_zero(num, 1);
+    mpfr_set_zero(den, 1);
+    for (size_t i = 0; i < len; i++) {
+        mpfr_sub(t, u[i], v[i], MPFR_RNDU);
+        mpfr_abs(t, t, MPFR_RNDU);
+        if (mpfr_cmp(t, num) > 0)
+            mpfr_set(num, t, MPFR_RNDU);
+        mpfr_abs(t, v[i], MPFR_RNDD);
+        if (mpfr_cmp(t, den) > 0)
+            mpfr_set(den, t, MPFR_RNDD);
+    }
+    if (mpfr_zero_p(den))
+        mpfr_set(rel, num, MPFR_RNDU);
+    else
+        mpfr_div(rel, num, den, MPFR_RNDU);
+}
+
+gfl_status gfl_ref_agreement_bits(void *eng_lo, void *eng_hi, double *bits)
+{
+    ref_eng *lo = eng_lo, *hi = eng_hi;
+    if (lo->m != hi->m || lo->d != hi->d)
+        GFL_ERROR(GFL_EINVAL, "self-check: engines of different shapes (m %d/%d, d %d/%d)", lo->m,
+                  hi->m, lo->d, hi->d);
+    mpfr_prec_t p = lo->prec > hi->prec ? lo->prec : hi->prec;
+    mpfr_t ra, rw, num, den, t;
+    mpfr_inits2(p, ra, rw, num, den, t, (mpfr_ptr)0);
+    rel_diff(ra, lo->a, hi->a, (size_t)lo->m, num, den, t);
+    rel_diff(rw, lo->W, hi->W, (size_t)lo->m * (size_t)lo->d, num, den, t);
+    if (mpfr_cmp(rw, ra) > 0)
+        mpfr_set(ra, rw, MPFR_RNDU);
+    if (mpfr_zero_p(ra)) {
+        *bits = (double)p;
+    } else {
+        mpfr_log2(ra, ra, MPFR_RNDU); /* rounded up: the bits are rounded down */
+        *bits = -mpfr_get_d(ra, MPFR_RNDU);
+        if (*bits > (double)p)
+            *bits = (double)p;
+    }
+    mpfr_clears(ra, rw, num, den, t, (mpfr_ptr)0);
+    return GFL_OK;
+}
+
 const char *gfl_ref_mpfr_version(void) { return mpfr_get_version(); }
 const char *gfl_ref_gmp_version(void) { return gmp_version; }
 

@@ -10,6 +10,15 @@
 
 extern const gfl_engine_vt gfl_ref_engine;
 
+/* Reference self-check (SPEC 9): bits of agreement between two ref engines
+ * holding the same run at different precisions (e.g. prec and prec + 64),
+ * -log2 of the larger of the normwise relative differences
+ * max_i |lo_i - hi_i| / max_i |hi_i| of a and of W, computed in MPFR at the
+ * higher of the two precisions (through doubles only 53 bits would be
+ * visible).  Identical parameters give the higher precision itself.
+ * GFL_EINVAL when the engines' shapes differ. */
+gfl_status gfl_ref_agreement_bits(void *eng_lo, void *eng_hi, double *bits);
+
 const char *gfl_ref_mpfr_version(void);
 const char *gfl_ref_gmp_version(void);
 
