@@ -2,6 +2,7 @@
 #   make test     build and run the CUnit suites (installs Debian deps as root)
 #   make proofs   the main job on the built-in case studies
 #   make bench    speed and memory benchmarks
+#   make golden   regenerate the fast path's golden files from the ref path
 # Variants: make test-asan, make coverage.  Build outputs live in build/ and bin/.
 
 CC      ?= gcc
@@ -26,7 +27,7 @@ LIB      = $(BUILD)/libgfl.a
 GFL      = $(BIN)/gfl
 TESTS    = $(BUILD)/gfl_tests
 
-.PHONY: all deps build test test-run proofs proofs-run bench clean test-asan coverage valgrind
+.PHONY: all deps build test test-run proofs proofs-run bench clean test-asan coverage valgrind golden
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -63,6 +64,10 @@ proofs: deps
 
 proofs-run: build
 	sh tools/proofs.sh $(GFL)
+
+# Regenerates tests/golden/ (ref-path results the fast path is held to; docs/compare.md).
+golden: $(GFL)
+	sh tools/golden.sh $(GFL) tests/golden
 
 bench: deps
 	@$(MAKE) --no-print-directory build
