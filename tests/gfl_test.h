@@ -19,6 +19,7 @@ const char *gfl_test_scratch(void);
 void t_npy_register(void);
 void t_core_register(void);
 void t_paths_register(void);
+void t_compare_register(void);
 void t_cli_register(void);
 void t_oracle_register(void);
 

@@ -58,6 +58,7 @@ int main(int argc, char **argv)
     t_npy_register();
     t_core_register();
     t_paths_register();
+    t_compare_register();
     t_cli_register();
     t_oracle_register();
     unsigned failures;
