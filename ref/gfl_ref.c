@@ -372,7 +372,7 @@ gfl_status gfl_ref_agreement_bits(void *eng_lo, void *eng_hi, double *bits)
         *bits = (double)p;
     } else {
         mpfr_log2(ra, ra, MPFR_RNDU); /* rounded up: the bits are rounded down */
-        *bits = -mpfr_get_d(ra, MPFR_RNDU);
+        *bits = -mpfr_get_d(ra, MPFR_RNDU) + 0.0; /* + 0.0: no "-0" bits */
         if (*bits > (double)p)
             *bits = (double)p;
     }
