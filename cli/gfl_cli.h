@@ -50,6 +50,7 @@ int gfl_cmd_cases(int argc, char **argv);
 int gfl_cmd_train(int argc, char **argv);
 int gfl_cmd_compare(int argc, char **argv);
 int gfl_cmd_features(int argc, char **argv);
+int gfl_cmd_check(int argc, char **argv);
 
 /* Prints "gfl: message" and returns the exit code of st. */
 int gfl_cli_fail(gfl_status st);

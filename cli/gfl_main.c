@@ -14,6 +14,7 @@ static void usage(FILE *f)
             "  cases     list the case studies with their parameters and defaults\n"
             "  train     train Algorithm 1 with one path (ref: MPFR, fast: double/BLAS)\n"
             "  features  gradient features, population oracles, learned neurons after step 1\n"
+            "  check     the theorem's proof chain, link by link, with verdicts and figures\n"
             "  compare   run both paths in lockstep and compare them step by step\n"
             "  version   print the versions of gfl and its libraries\n");
 }
@@ -29,6 +30,8 @@ int main(int argc, char **argv)
         return gfl_cmd_cases(argc - 1, argv + 1);
     if (strcmp(cmd, "train") == 0)
         return gfl_cmd_train(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return gfl_cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "features") == 0)
         return gfl_cmd_features(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)

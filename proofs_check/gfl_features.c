@@ -56,6 +56,7 @@ void gfl_features_clear(gfl_features_result *res)
     free(res->feat);
     free(res->grid_p);
     free(res->neuron);
+    free(res->G_pairs);
     memset(res, 0, sizeof *res);
 }
 
@@ -209,6 +210,8 @@ static gfl_status neurons(const gfl_problem *pb, const gfl_witness *wit, const g
                    fabs(v->cos) >= 1 - res->fp.gamma;
     }
     res->frac_pairs_aligned = (double)aligned / h;
+    res->G_pairs = G;
+    G = NULL;
 cleanup:
     if (eng)
         vt->destroy(eng);

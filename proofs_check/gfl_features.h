@@ -49,6 +49,7 @@ typedef struct {
     double contrast_G_median;     /* parity_uniform: median |G| of parity on the same draws */
     int m;
     gfl_neuron_stat *neuron;      /* m */
+    double *G_pairs;              /* m/2 x d: population G(w_i^(0), b_i) of each mirror pair */
     double frac_pairs_aligned;    /* mirror pairs whose w^(1) is in C(D_j, gamma) for some j */
     double seconds;
 } gfl_features_result;

@@ -1,0 +1,813 @@
+#include "gfl_chain.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gfl_stats.h"
+#include "gfl_train.h"
+
+void gfl_chain_defaults(gfl_chain_params *cp)
+{
+    cp->delta0 = 0.1;
+    cp->level = 0.95;
+    cp->c_n = 1.0;
+    cp->eps = 0.0;
+    cp->n_pop = 32768;
+    cp->fault = GFL_CHAIN_FAULT_NONE;
+}
+
+/* Everything the two passes share. */
+typedef struct {
+    const gfl_problem *pb;
+    const gfl_engine_vt *vt;
+    const gfl_witness *wit;
+    const gfl_chain_params *cp;
+    int m, d, n, T, h, pass, ref;
+    double u;              /* unit roundoff of the path */
+    /* step 1 */
+    double *a1, *W1, *nw1, *U, *beta;
+    /* pass 1 accumulators over t = 2..T (network W^(t-1), batch Z^(t-1)) */
+    double *Dsum, *Esum;   /* sum_t |w_i^(t-1) - w_i^(1)| xbar_t and without xbar */
+    double xbar_sum, xmax, lstar_sum;
+    /* comparator (pass 2): I_j = I[j K .. j K + K - 1] */
+    int K;
+    int *I;
+    double *atilde;
+    /* tight-chain comparators: every C4 comparator of the K grid and the
+     * trained output weights a^(T); cand_a is ncand x m */
+    int ncand, cand_chain;
+    int cand_K[32];
+    double *cand_a, *cand_sum, *cand_err, *cand_pert;
+    double comp_sum, comp_err, l1_sum, lstar2_sum, lstar_err, approx_sum, drift_sum;
+    double c4_worst, c6_worst;  /* smallest certified slack */
+    int c4_fail, c6_fail, c4_unc, c6_unc, c4_worst_t, c6_worst_t;
+    double *batch_err;     /* radius of the batch loss of step t (index t) */
+    double *comp_loss;     /* L_{Z^(t-1)}(f_{atilde, W^(t-1)}) (index t) */
+    double *comp_pert;     /* ref: effect of rounding W^(t-1) to double on it */
+    double *gscale;        /* bound on the a-gradient's rounding (index t) */
+    int best_t;
+    double *best_a, *best_W;
+    /* engines and buffers */
+    void *eng_wit, *eng_comp, *eng_comp1;
+    int wit_m;
+    double *wit_a, *wit_W, *wit_b;
+    double *X, *Y, *a_cur, *W_cur;
+} ctx_t;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double vnorm(const double *v, int d)
+{
+    double s = 0;
+    for (int i = 0; i < d; i++)
+        s += v[i] * v[i];
+    return sqrt(s);
+}
+
+static double dist(const double *u, const double *v, int d)
+{
+    double s = 0;
+    for (int i = 0; i < d; i++)
+        s += (u[i] - v[i]) * (u[i] - v[i]);
+    return sqrt(s);
+}
+
+static void set_link(gfl_link *l, const char *id, gfl_verdict v, double lhs, double rhs, double slack,
+                     double level)
+{
+    snprintf(l->id, sizeof l->id, "%s", id);
+    l->verdict = v;
+    l->lhs = lhs;
+    l->rhs = rhs;
+    l->slack = slack;
+    l->level = level;
+}
+
+/* Mean |x| and max |x| of the batch. */
+static double batch_xbar(const ctx_t *c, double *xmax)
+{
+    double s = 0;
+    for (int k = 0; k < c->n; k++) {
+        double r = vnorm(c->X + (size_t)k * c->d, c->d);
+        s += r;
+        if (r > *xmax)
+            *xmax = r;
+    }
+    return s / c->n * (1 + (c->n + c->d + 2) * 0x1p-52); /* rounded up: used on upper sides */
+}
+
+static double loss_err(const ctx_t *c, int m, const double *a, const double *W, const double *b, double L)
+{
+    return gfl_cert_loss_err(c->u, c->pb->cfg.loss, c->n, c->d, m, a, W, b, c->xmax, L, c->ref);
+}
+
+/* C4's approximation term on a sample with mean norm xbar:
+ * sum_j |a*_j| avg_{i in I_j} (|u_i - D_j| xbar + |beta_i - b*_j|). */
+static double approx_term(const ctx_t *c, const int *I, int K, double xbar)
+{
+    const gfl_witness *w = c->wit;
+    double s = 0;
+    for (int j = 0; j < w->r; j++) {
+        double t = 0;
+        for (int q = 0; q < K; q++) {
+            int i = I[j * K + q];
+            t += dist(c->U + (size_t)i * c->d, w->D + (size_t)j * c->d, c->d) * xbar +
+                 fabs(c->beta[i] - w->bstar[j]);
+        }
+        s += fabs(w->astar[j]) * t / K;
+    }
+    return s * (1 + 0x1p-40);
+}
+
+static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
+{
+    ctx_t *c = p;
+    int m = c->m, d = c->d;
+    vt->store(eng, c->a_cur, c->W_cur);
+    if (t == 1) {
+        if (c->pass == 2) {
+            /* the second pass must be the same run, bit for bit */
+            if (memcmp(c->a1, c->a_cur, (size_t)m * sizeof(double)) ||
+                memcmp(c->W1, c->W_cur, (size_t)m * d * sizeof(double)))
+                GFL_ERROR(GFL_EINTERNAL, "the run is not reproducible: step 1 differs between passes");
+        } else {
+            memcpy(c->a1, c->a_cur, (size_t)m * sizeof(double));
+            memcpy(c->W1, c->W_cur, (size_t)m * d * sizeof(double));
+            for (int i = 0; i < m; i++) {
+                const double *w = c->W1 + (size_t)i * d;
+                c->nw1[i] = vnorm(w, d);
+                for (int j = 0; j < d; j++)
+                    c->U[(size_t)i * d + j] = c->nw1[i] > 0 ? w[j] / c->nw1[i] : 0.0;
+                c->beta[i] = c->nw1[i] > 0 ? c->pb->b[i] / c->nw1[i] : INFINITY;
+            }
+        }
+    }
+    if (c->pass == 2 && t == c->best_t) {
+        memcpy(c->best_a, c->a_cur, (size_t)m * sizeof(double));
+        memcpy(c->best_W, c->W_cur, (size_t)m * d * sizeof(double));
+    }
+    if (t >= c->T)
+        return GFL_OK;
+    /* The batch of step s = t + 1 meets the network of step t. */
+    int s = t + 1;
+    double lw, ew;
+    gfl_problem_batch(c->pb, s, c->X, c->Y);
+    double xbar = batch_xbar(c, &c->xmax);
+    GFL_TRY(vt->evaluate(c->eng_wit, c->X, c->Y, c->n, &lw, &ew));
+    if (c->pass == 1) {
+        for (int i = 0; i < m; i++) {
+            double dw = dist(c->W_cur + (size_t)i * d, c->W1 + (size_t)i * d, d);
+            c->Dsum[i] += dw * xbar;
+            c->Esum[i] += dw;
+        }
+        c->xbar_sum += xbar;
+        c->lstar_sum += lw;
+        return GFL_OK;
+    }
+    /* pass 2: the comparator at W^(t) and at W^(1), f*, and the links C4, C6 */
+    double Lc = 0, L1, e, errc = 0;
+    for (int q = 0; q < c->ncand; q++) {
+        const double *aq = c->cand_a + (size_t)q * m;
+        double L, pert = 0;
+        GFL_TRY(vt->load(c->eng_comp, aq, c->W_cur, c->pb->b));
+        GFL_TRY(vt->evaluate(c->eng_comp, c->X, c->Y, c->n, &L, &e));
+        double err = loss_err(c, m, aq, c->W_cur, c->pb->b, L);
+        /* ref: W^(t) reached us rounded to double; the true comparator loss
+         * differs by at most sum_i |atilde_i| |w_i - fl(w_i)| xmax */
+        if (c->ref)
+            for (int i = 0; i < m; i++)
+                pert += fabs(aq[i]) * vnorm(c->W_cur + (size_t)i * d, d) * c->xmax * 0x1p-52;
+        c->cand_sum[q] += L;
+        c->cand_err[q] += err;
+        c->cand_pert[q] += pert;
+        if (q == c->cand_chain) {
+            Lc = L;
+            errc = err;
+            c->comp_pert[s] = pert;
+        }
+    }
+    GFL_TRY(vt->evaluate(c->eng_comp1, c->X, c->Y, c->n, &L1, &e));
+    double err1 = loss_err(c, m, c->atilde, c->W1, c->pb->b, L1);
+    double errw = loss_err(c, c->wit_m, c->wit_a, c->wit_W, c->wit_b, lw);
+    double drift = 0;
+    for (int i = 0; i < m; i++)
+        drift += fabs(c->atilde[i]) * dist(c->W_cur + (size_t)i * d, c->W1 + (size_t)i * d, d) * xbar;
+    drift *= 1 + (m + d + 4) * 0x1p-52;
+    if (c->cp->fault == GFL_CHAIN_FAULT_DRIFT)
+        drift = 0;
+    double slack;
+    /* C4 at this batch: L_Z(f_{atilde,W1}) <= L_Z(f*) + approx(xbar) */
+    double ap = approx_term(c, c->I, c->K, xbar);
+    gfl_verdict v4 = gfl_cert_le(L1, err1, lw + ap, errw + 0x1p-50 * (lw + ap), &slack);
+    if (v4 == GFL_V_FAIL)
+        c->c4_fail++;
+    if (v4 == GFL_V_UNCERTIFIED)
+        c->c4_unc++;
+    if (c->c4_worst_t == 0 || slack < c->c4_worst) {
+        c->c4_worst = slack;
+        c->c4_worst_t = s;
+    }
+    /* C6 at this batch: L_Z(f_{atilde,W^(t)}) <= L_Z(f_{atilde,W1}) + drift */
+    gfl_verdict v6;
+    int identity = memcmp(c->W_cur, c->W1, (size_t)m * d * sizeof(double)) == 0;
+    if (identity) {
+        /* W^(t) == W^(1): both sides are the same computation and drift = 0,
+         * an identity (t = 2; every t under freeze_w / random_features) */
+        v6 = GFL_V_PASS;
+        slack = drift;
+    } else {
+        v6 = gfl_cert_le(Lc, errc, L1 + drift, err1 + 0x1p-50 * (L1 + drift), &slack);
+    }
+    if (v6 == GFL_V_FAIL)
+        c->c6_fail++;
+    if (v6 == GFL_V_UNCERTIFIED)
+        c->c6_unc++;
+    if (!identity && (c->c6_worst_t == 0 || slack < c->c6_worst)) {
+        c->c6_worst = slack;
+        c->c6_worst_t = s;
+    }
+    c->comp_loss[s] = Lc;
+    c->comp_sum += Lc;
+    c->comp_err += errc;
+    c->l1_sum += L1;
+    c->lstar2_sum += lw;
+    c->lstar_err += errw;
+    c->approx_sum += ap;
+    c->drift_sum += drift;
+    /* radius of step s's batch loss, measured on the network of step t */
+    c->batch_err[s] = loss_err(c, m, c->a_cur, c->W_cur, c->pb->b, 0.0); /* + gamma L, added later */
+    {
+        double nb = vnorm(c->pb->b, m), nW = vnorm(c->W_cur, m * d);
+        c->gscale[s] = (nW * c->xmax + nb) * (c->pb->cfg.loss == GFL_LOSS_HINGE ? 1.0 : 1.4427);
+    }
+    return GFL_OK;
+}
+
+
+static void ctx_free(ctx_t *c)
+{
+    if (c->eng_wit)
+        c->vt->destroy(c->eng_wit);
+    if (c->eng_comp)
+        c->vt->destroy(c->eng_comp);
+    if (c->eng_comp1)
+        c->vt->destroy(c->eng_comp1);
+    free(c->a1), free(c->W1), free(c->nw1), free(c->U), free(c->beta);
+    free(c->Dsum), free(c->Esum), free(c->I), free(c->atilde);
+    free(c->cand_a), free(c->cand_sum), free(c->cand_err), free(c->cand_pert);
+    free(c->batch_err), free(c->comp_loss), free(c->comp_pert), free(c->gscale);
+    free(c->best_a), free(c->best_W), free(c->wit_a), free(c->wit_W), free(c->wit_b);
+    free(c->X), free(c->Y), free(c->a_cur), free(c->W_cur);
+}
+
+static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const char *path, const gfl_engine_vt *vt,
+                           const gfl_witness *wit, const gfl_chain_params *cp)
+{
+    const gfl_config *cfg = &pb->cfg;
+    memset(c, 0, sizeof *c);
+    c->pb = pb;
+    c->vt = vt;
+    c->wit = wit;
+    c->cp = cp;
+    c->m = cfg->m, c->d = cfg->d, c->n = cfg->n, c->T = cfg->T, c->h = cfg->m / 2;
+    c->ref = strcmp(path, "ref") == 0;
+    c->u = gfl_cert_unit(path, cfg->prec);
+    size_t m = (size_t)c->m, md = m * (size_t)c->d, T1 = (size_t)c->T + 1;
+    c->a1 = calloc(m, sizeof(double)), c->W1 = calloc(md, sizeof(double));
+    c->nw1 = calloc(m, sizeof(double)), c->U = calloc(md, sizeof(double)), c->beta = calloc(m, sizeof(double));
+    c->Dsum = calloc(m, sizeof(double)), c->Esum = calloc(m, sizeof(double));
+    c->atilde = calloc(m, sizeof(double));
+    c->batch_err = calloc(T1, sizeof(double)), c->comp_loss = calloc(T1, sizeof(double));
+    c->comp_pert = calloc(T1, sizeof(double)), c->gscale = calloc(T1, sizeof(double));
+    c->best_a = calloc(m, sizeof(double)), c->best_W = calloc(md, sizeof(double));
+    c->X = calloc((size_t)c->n * c->d, sizeof(double)), c->Y = calloc((size_t)c->n, sizeof(double));
+    c->a_cur = calloc(m, sizeof(double)), c->W_cur = calloc(md, sizeof(double));
+    if (!c->a1 || !c->W1 || !c->nw1 || !c->U || !c->beta || !c->Dsum || !c->Esum || !c->atilde ||
+        !c->batch_err || !c->comp_loss || !c->comp_pert || !c->gscale || !c->best_a || !c->best_W ||
+        !c->X || !c->Y || !c->a_cur || !c->W_cur)
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the proof chain");
+    GFL_TRY(gfl_witness_network(wit, &c->wit_m, &c->wit_a, &c->wit_W, &c->wit_b));
+    gfl_config cw = *cfg;
+    cw.m = c->wit_m;
+    GFL_TRY(vt->create(&c->eng_wit, &cw, c->n));
+    if (cp->fault == GFL_CHAIN_FAULT_WITNESS) {
+        /* a stronger witness than the one the approx term is computed for */
+        double *a3 = malloc((size_t)c->wit_m * sizeof(double));
+        if (!a3)
+            GFL_ERROR(GFL_ENOMEM, "out of memory");
+        for (int j = 0; j < c->wit_m; j++)
+            a3[j] = 3 * c->wit_a[j];
+        gfl_status st = vt->load(c->eng_wit, a3, c->wit_W, c->wit_b);
+        free(a3);
+        GFL_TRY(st);
+    } else {
+        GFL_TRY(vt->load(c->eng_wit, c->wit_a, c->wit_W, c->wit_b));
+    }
+    GFL_TRY(vt->create(&c->eng_comp, cfg, c->n));
+    GFL_TRY(vt->create(&c->eng_comp1, cfg, c->n));
+    return GFL_OK;
+}
+
+/* C1 (SPEC 3, 6): f^(0) == 0 exactly, and the first-step identity for every neuron. */
+static gfl_status link_c1(ctx_t *c, const gfl_oracle_vt *orc, gfl_link *l)
+{
+    const gfl_config *cfg = &c->pb->cfg;
+    int m = c->m, d = c->d, n = c->n;
+    gfl_status st = GFL_OK;
+    void *eng = NULL;
+    double *f = malloc((size_t)n * sizeof(double)), *G = malloc((size_t)m * d * sizeof(double));
+    double *A = malloc((size_t)m * sizeof(double)), *Sx = calloc((size_t)d, sizeof(double));
+    if (!f || !G || !A || !Sx) {
+        GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    gfl_problem_batch(c->pb, 1, c->X, c->Y);
+    if ((st = c->vt->create(&eng, cfg, n)) != GFL_OK || (st = c->vt->load(eng, c->pb->a0, c->pb->W0, c->pb->b)) != GFL_OK ||
+        (st = c->vt->forward(eng, c->X, n, f)) != GFL_OK)
+        goto cleanup;
+    int nonzero = 0;
+    for (int k = 0; k < n; k++)
+        nonzero += f[k] != 0.0;
+    if ((st = orc->G_emp(c->pb, c->X, c->Y, n, m, c->pb->W0, c->pb->b, G, A)) != GFL_OK)
+        goto cleanup;
+    /* l'(0): -1 (hinge), -1/(2 ln 2) (logistic) */
+    double lp0 = cfg->loss == GFL_LOSS_HINGE ? -1.0 : -0.72134752044448170368;
+    double xa = 0;
+    for (int k = 0; k < n; k++) {
+        for (int j = 0; j < d; j++)
+            Sx[j] += fabs(c->X[(size_t)k * d + j]) / n;
+        xa += vnorm(c->X + (size_t)k * d, d) / n;
+    }
+    double gam = gfl_cert_gamma(n + d + 8, c->u), u53 = 0x1p-53;
+    double maxres = 0, maxrhs = 0, worst = -INFINITY;
+    int bad = 0;
+    for (int i = 0; i < m; i++) {
+        double sc = cfg->eta1 * fabs(lp0) * fabs(c->pb->a0[i]);
+        for (int j = 0; j <= d; j++) {
+            /* j < d: w_ij; j == d: a_i */
+            double rhs = j < d ? -cfg->eta1 * lp0 * c->pb->a0[i] * G[(size_t)i * d + j] : -cfg->eta1 * lp0 * A[i];
+            double got = j < d ? c->W1[(size_t)i * d + j] : c->a1[i];
+            double init = j < d ? c->pb->W0[(size_t)i * d + j] : c->pb->a0[i];
+            double scale = j < d ? sc * Sx[j]
+                                 : cfg->eta1 * fabs(lp0) * (vnorm(c->pb->W0 + (size_t)i * d, d) * xa + fabs(c->pb->b[i]));
+            /* engine and oracle each sum n terms (gamma) and the update cancels
+             * the initial value up to a few roundings of it (8u |init|); through
+             * doubles, both sides also carry their own rounding (2^-53 each). */
+            double tol = 2 * gam * scale + 8 * c->u * fabs(init) + u53 * (fabs(got) + fabs(rhs)) * (c->ref ? 1 : 0);
+            if (c->ref)
+                tol += ldexp(1.0, (int)(8 - cfg->prec)) * fabs(rhs);
+            double res = fabs(got - rhs);
+            maxres = fmax(maxres, res);
+            maxrhs = fmax(maxrhs, fabs(rhs));
+            if (!(res <= tol))
+                bad++;
+            worst = fmax(worst, res - tol);
+        }
+    }
+    double rel = maxrhs > 0 ? maxres / maxrhs : maxres;
+    gfl_verdict v = (bad == 0 && nonzero == 0) ? GFL_V_PASS : GFL_V_FAIL;
+    set_link(l, "C1", v, rel, NAN, -worst, NAN);
+    snprintf(l->note, sizeof l->note,
+             "f0 == 0 on %d/%d samples; first-step identity: %d of %d entries outside the a-priori "
+             "tolerance; max relative residual %.3g%s",
+             n - nonzero, n, bad, m * (d + 1), rel,
+             gfl_config_lam1_is_default(cfg) ? "" : " (lam1 != 1/eta1: the identity does not apply)");
+cleanup:
+    if (eng)
+        c->vt->destroy(eng);
+    free(f), free(G), free(A), free(Sx);
+    return st;
+}
+
+/* C2 (statistical): |G_Z - G| > tau = sqrt(B_x2 / (n delta0)) for at most a
+ * delta0 fraction of the m/2 independent pairs (Chebyshev), binomial test. */
+static void link_c2(const ctx_t *c, const gfl_features_result *feat, gfl_link *l)
+{
+    double tau = sqrt(feat->mom.Bx2 / (c->n * c->cp->delta0)), alpha = 1 - c->cp->level;
+    double z = gsl_cdf_ugaussian_Pinv(c->cp->level);
+    long lo = 0, hi = 0;
+    for (int i = 0; i < c->h; i++) {
+        const gfl_neuron_stat *s = &feat->neuron[i];
+        lo += s->dist_GZ_G - z * s->G_se > tau;
+        hi += s->dist_GZ_G + z * s->G_se > tau;
+    }
+    /* P(Bin(h, delta0) >= k) */
+    double p_lo = lo == 0 ? 1.0 : gsl_cdf_binomial_Q((unsigned)(lo - 1), c->cp->delta0, (unsigned)c->h);
+    double p_hi = hi == 0 ? 1.0 : gsl_cdf_binomial_Q((unsigned)(hi - 1), c->cp->delta0, (unsigned)c->h);
+    gfl_verdict v = p_lo < alpha ? GFL_V_VIOLATED : p_hi >= alpha ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
+    set_link(l, "C2", v, (double)hi / c->h, c->cp->delta0, c->cp->delta0 - (double)hi / c->h, c->cp->level);
+    snprintf(l->note, sizeof l->note, "tau = %.4g; %ld..%ld of %d pairs have |G_Z - G| > tau (p-value %.3g)",
+             tau, lo, hi, c->h, p_hi);
+}
+
+/* C3 (statistical): for each witness feature (D, s), the mirror pairs whose
+ * population G(w_i^(0), b_i) lies in C(D, gamma) with |G| >= B_G and sign b_i = s
+ * -- the event of probability p in S(p, gamma, B_G) -- against the lower
+ * binomial quantile of Bin(m/2, p_lo).  The realized gamma' is the cone width
+ * that holds the learned w_i^(1) of those pairs (G_Z instead of G). */
+static void link_c3(const ctx_t *c, const gfl_features_result *feat, gfl_link *l)
+{
+    const gfl_witness *w = c->wit;
+    double gamma = feat->fp.gamma, alpha = 1 - c->cp->level, worst = INFINITY, g_real = 0;
+    int worst_f = 0;
+    long worst_cnt = 0, worst_q = 0, in_w1 = 0;
+    for (int f = 0; f < w->nfeat; f++) {
+        const double *D = w->D + (size_t)w->feat_rep[f] * c->d;
+        int sgn = w->bstar[w->feat_rep[f]] > 0;
+        long cnt = 0, cw = 0;
+        for (int i = 0; i < c->h; i++) {
+            const double *G = feat->G_pairs + (size_t)i * c->d;
+            double cg, cw1;
+            if ((c->pb->b[i] > 0) != sgn || !gfl_in_cone(G, D, c->d, gamma, &cg) || vnorm(G, c->d) < feat->fp.B_G)
+                continue;
+            cnt++;
+            gfl_in_cone(c->W1 + (size_t)i * c->d, D, c->d, gamma, &cw1);
+            g_real = fmax(g_real, 1 - fabs(cw1));
+            cw += 1 - fabs(cw1) <= gamma;
+        }
+        long q = gfl_stats_binom_lower(c->h, feat->feat[f].p_lo, alpha);
+        if ((double)(cnt - q) < worst) {
+            worst = (double)(cnt - q);
+            worst_f = f, worst_cnt = cnt, worst_q = q, in_w1 = cw;
+        }
+    }
+    gfl_verdict v = worst >= 0 ? GFL_V_CONSISTENT : GFL_V_VIOLATED;
+    set_link(l, "C3", v, (double)worst_cnt, (double)worst_q, worst, c->cp->level);
+    snprintf(l->note, sizeof l->note,
+             "worst feature %d: %ld pairs with G in C(D, %.3g), |G| >= B_G vs lower quantile %ld of Bin(%d, p_lo = "
+             "%.4f); %ld of them keep w^(1) in the cone; realized gamma' = %.4g",
+             worst_f, worst_cnt, gamma, worst_q, c->h, feat->feat[worst_f].p_lo, in_w1, g_real);
+}
+
+/* For each witness neuron j, the neurons eligible for I_j sorted by their C4 score. */
+static gfl_status candidates(ctx_t *c, double xbar, int **order, int *navail)
+{
+    const gfl_witness *w = c->wit;
+    int m = c->m;
+    *navail = 0;
+    *order = malloc((size_t)w->r * m * sizeof(int));
+    double *sc = malloc((size_t)m * sizeof(double));
+    if (!*order || !sc) {
+        free(sc);
+        GFL_ERROR(GFL_ENOMEM, "out of memory");
+    }
+    *navail = m;
+    for (int j = 0; j < w->r; j++) {
+        int *o = *order + (size_t)j * m, cnt = 0;
+        for (int i = 0; i < m; i++) {
+            int ok = c->nw1[i] > 0 && (c->pb->b[i] > 0) == (w->bstar[j] > 0);
+            sc[i] = ok ? dist(c->U + (size_t)i * c->d, w->D + (size_t)j * c->d, c->d) * xbar +
+                             fabs(c->beta[i] - w->bstar[j])
+                       : INFINITY;
+            cnt += ok;
+            o[i] = i;
+        }
+        /* insertion sort by score (m is at most a few thousand; done once) */
+        for (int a = 1; a < m; a++) {
+            int v = o[a], b = a;
+            while (b > 0 && sc[o[b - 1]] > sc[v]) {
+                o[b] = o[b - 1];
+                b--;
+            }
+            o[b] = v;
+        }
+        if (cnt < *navail)
+            *navail = cnt;
+    }
+    free(sc);
+    return GFL_OK;
+}
+
+/* atilde_i = sum_j a*_j / (K |w_i^(1)|) over the j with i in I_j (SPEC 6 C4). */
+static void build_atilde(ctx_t *c, const int *I, int K)
+{
+    memset(c->atilde, 0, (size_t)c->m * sizeof(double));
+    for (int j = 0; j < c->wit->r; j++)
+        for (int q = 0; q < K; q++) {
+            int i = I[j * K + q];
+            c->atilde[i] += c->wit->astar[j] / (K * c->nw1[i]);
+        }
+}
+
+static double sqdist(const double *u, const double *v, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += (u[i] - v[i]) * (u[i] - v[i]);
+    return s;
+}
+
+/* Chooses K (learned neurons per witness neuron) minimizing the theorem-form
+ * bound, from what pass 1 measured. */
+static gfl_status choose_K(ctx_t *c, const gfl_run *run)
+{
+    const gfl_config *cfg = &c->pb->cfg;
+    double Tp = c->T - 1, xbar = c->xbar_sum / Tp, G2 = 0;
+    for (int t = 2; t <= c->T; t++)
+        G2 += run->rec[t].grad_norm_a * run->rec[t].grad_norm_a;
+    int *order, navail;
+    GFL_TRY(candidates(c, xbar, &order, &navail));
+    if (navail == 0) {
+        free(order);
+        GFL_ERROR(GFL_ECHECK, "no learned neuron is eligible for some witness neuron (bias signs)");
+    }
+    static const int Ks[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048};
+    int r = c->wit->r, bestK = 1;
+    double best = INFINITY;
+    int *I = malloc((size_t)r * c->m * sizeof(int));
+    if (!I) {
+        free(order);
+        GFL_ERROR(GFL_ENOMEM, "out of memory");
+    }
+    size_t nK = 0;
+    while (nK < sizeof Ks / sizeof Ks[0] && Ks[nK] <= navail)
+        nK++;
+    c->ncand = (int)nK + 1;
+    c->cand_a = calloc((size_t)c->ncand * c->m, sizeof(double));
+    c->cand_sum = calloc((size_t)c->ncand, sizeof(double));
+    c->cand_err = calloc((size_t)c->ncand, sizeof(double));
+    c->cand_pert = calloc((size_t)c->ncand, sizeof(double));
+    if (!c->cand_a || !c->cand_sum || !c->cand_err || !c->cand_pert) {
+        free(I);
+        free(order);
+        GFL_ERROR(GFL_ENOMEM, "out of memory");
+    }
+    memcpy(c->cand_a + nK * c->m, run->a, (size_t)c->m * sizeof(double)); /* a^(T) */
+    c->cand_K[nK] = 0;
+    for (size_t q = 0; q < nK; q++) {
+        int K = Ks[q];
+        for (int j = 0; j < r; j++)
+            for (int k = 0; k < K; k++)
+                I[j * K + k] = order[(size_t)j * c->m + k];
+        build_atilde(c, I, K);
+        double drift = 0, na2 = 0;
+        for (int i = 0; i < c->m; i++) {
+            drift += fabs(c->atilde[i]) * c->Dsum[i] / Tp;
+            na2 += c->atilde[i] * c->atilde[i];
+        }
+        double regret = (sqdist(c->a1, c->atilde, c->m) / (2 * cfg->eta) + cfg->eta / 2 * G2) / Tp;
+        double bound = c->lstar_sum / Tp + approx_term(c, I, K, xbar) + drift + cfg->lam / 2 * na2 + regret;
+        memcpy(c->cand_a + q * c->m, c->atilde, (size_t)c->m * sizeof(double));
+        c->cand_K[q] = K;
+        if (bound < best) {
+            best = bound;
+            bestK = K;
+            c->cand_chain = (int)q;
+        }
+    }
+    c->K = bestK;
+    c->I = realloc(I, (size_t)r * bestK * sizeof(int));
+    if (!c->I) {
+        free(I);
+        free(order);
+        GFL_ERROR(GFL_ENOMEM, "out of memory");
+    }
+    for (int j = 0; j < r; j++)
+        for (int k = 0; k < bestK; k++)
+            c->I[j * bestK + k] = order[(size_t)j * c->m + k];
+    free(order);
+    build_atilde(c, c->I, bestK);
+    return GFL_OK;
+}
+
+void gfl_chain_clear(gfl_chain_result *res)
+{
+    free(res->eval_t);
+    free(res->eval_test_loss);
+    memset(res, 0, sizeof *res);
+}
+
+/* Population step and a-priori form (statistical). */
+static gfl_status links_population(ctx_t *c, const gfl_oracle_vt *orc, const gfl_features_result *feat,
+                                   const gfl_opt_result *opt, gfl_chain_result *res)
+{
+    (void)orc;
+    const gfl_config *cfg = &c->pb->cfg;
+    double Tp = c->T - 1, level = c->cp->level;
+    double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
+    gfl_sample mc = {0, NULL, NULL};
+    int exact = gfl_oracle_kind_of(cfg->case_id, GFL_Q_LOSS) == GFL_ORACLE_ENUMERATION;
+    if (!exact)
+        GFL_TRY(gfl_sample_draw(&mc, c->pb, c->cp->n_pop, 11));
+    gfl_status st = gfl_population_loss(c->vt, c->pb, exact ? NULL : &mc, c->m, c->best_a, c->best_W,
+                                        c->pb->b, &res->pop_best);
+    gfl_sample_clear(&mc);
+    GFL_TRY(st);
+    res->pop_best_t = c->best_t;
+    const gfl_pop_value *pv = &res->pop_best;
+    double lo = pv->loss - z * pv->loss_se, hi = pv->loss + z * pv->loss_se;
+    /* population versions of the terms: E|x| <= B_x1 replaces xbar */
+    double Bx1 = feat->mom.Bx1, drift_pop = 0;
+    for (int i = 0; i < c->m; i++)
+        drift_pop += fabs(c->atilde[i]) * c->Esum[i] / Tp * Bx1;
+    double approx_pop = approx_term(c, c->I, c->K, Bx1);
+    double sigma = fmax(pv->sigma, opt->witness.sigma);
+    res->stat = z * sigma * sqrt(2.0 / (c->n * Tp));
+    res->pop_bound = opt->witness_upper + approx_pop + drift_pop + res->reg + res->regret + res->stat;
+    gfl_verdict v = lo > res->pop_bound ? GFL_V_VIOLATED : hi <= res->pop_bound ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
+    gfl_link *l = &res->link[GFL_L_POP];
+    set_link(l, "population", v, pv->loss, res->pop_bound, res->pop_bound - hi, level);
+    snprintf(l->note, sizeof l->note,
+             "L_D(f^(%d)) = %.5g [%.5g, %.5g] (%s), 0-1 error %.4f; bound = L_D(f*) %.4g + approx %.4g + "
+             "drift %.4g + reg %.3g + regret %.4g + stat %.3g",
+             c->best_t, pv->loss, fmax(lo, 0.0), hi, exact ? "exact" : "Monte Carlo, normal approximation", pv->err,
+             opt->witness_upper, approx_pop, drift_pop, res->reg, res->regret, res->stat);
+    /* a-priori form */
+    double gamma = feat->fp.gamma, BG = feat->fp.B_G;
+    double conc = BG > 0 ? c->cp->c_n * sqrt(feat->mom.Bx2 * log((double)c->n)) / (BG * sqrt((double)c->n)) : INFINITY;
+    double Ba1, Ba2, Bb;
+    gfl_witness_bounds(c->wit, &Ba1, &Ba2, &Bb);
+    double sq = c->wit->r * Ba1 * Bx1 * sqrt(2 * gamma + conc);
+    res->apriori_bound = opt->opt_hat + sq + c->cp->eps;
+    res->apriori_dominant = opt->opt_hat >= sq && opt->opt_hat >= c->cp->eps
+                                ? "OPT_hat"
+                                : c->cp->eps > sq ? "eps" : conc > 2 * gamma ? "concentration sqrt(B_x2 log n)/(B_G sqrt n)" : "cone width 2 gamma";
+    v = lo > res->apriori_bound ? GFL_V_VIOLATED : hi <= res->apriori_bound ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
+    l = &res->link[GFL_L_APRIORI];
+    set_link(l, "apriori", v, pv->loss, res->apriori_bound, res->apriori_bound - hi, level);
+    snprintf(l->note, sizeof l->note,
+             "OPT_hat %.4g + r B_a1 B_x1 sqrt(2 gamma + c_n sqrt(B_x2 log n)/(B_G sqrt n)) = %d * %.3g * %.3g * "
+             "sqrt(%.3g + %.3g) + eps %.3g; dominant: %s%s",
+             opt->opt_hat, c->wit->r, Ba1, Bx1, 2 * gamma, conc, c->cp->eps, res->apriori_dominant,
+             res->apriori_bound > 1 ? " (vacuous: above 1)" : "");
+    return GFL_OK;
+}
+
+gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_engine_vt *vt,
+                         const gfl_oracle_vt *orc, const gfl_witness *wit,
+                         const gfl_features_result *feat, const gfl_opt_result *opt,
+                         const gfl_chain_params *cp, gfl_chain_result *res)
+{
+    double t0 = now_seconds();
+    gfl_problem pbv = *pb_in; /* shallow: only the config may differ (fault injection) */
+    const gfl_config *cfg = &pbv.cfg;
+    memset(res, 0, sizeof *res);
+    for (int k = 0; k < GFL_NLINKS; k++)
+        res->link[k].level = NAN;
+    if (cfg->T < 2)
+        GFL_ERROR(GFL_EINVAL, "the proof chain needs T >= 2 (got %d)", cfg->T);
+    if (cp->fault == GFL_CHAIN_FAULT_DECAY)
+        pbv.cfg.lam1 = 0.9 / cfg->eta1;
+    ctx_t c;
+    gfl_run run;
+    gfl_status st;
+    memset(&run, 0, sizeof run);
+    if ((st = ctx_init(&c, &pbv, path, vt, wit, cp)) != GFL_OK || (st = gfl_run_init(&run, cfg)) != GFL_OK)
+        goto cleanup;
+    int T = cfg->T, m = c.m;
+    double Tp = T - 1;
+    /* pass 1: what choosing K needs */
+    c.pass = 1;
+    if ((st = gfl_train(vt, &pbv, &run, hook, &c)) != GFL_OK)
+        goto cleanup;
+    /* best evaluated network (by test loss) for the population step */
+    res->eval_t = malloc((size_t)(T + 1) * sizeof(int));
+    res->eval_test_loss = malloc((size_t)(T + 1) * sizeof(double));
+    if (!res->eval_t || !res->eval_test_loss) {
+        GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    c.best_t = 1;
+    for (int t = 0; t <= T; t++)
+        if (run.rec[t].evaluated) {
+            res->eval_t[res->neval] = t;
+            res->eval_test_loss[res->neval++] = run.rec[t].test_loss;
+            if (t >= 1 && run.rec[t].test_loss < run.rec[c.best_t].test_loss + (run.rec[c.best_t].evaluated ? 0 : INFINITY))
+                c.best_t = t;
+        }
+    if ((st = link_c1(&c, orc, &res->link[GFL_L_C1])) != GFL_OK)
+        goto cleanup;
+    link_c2(&c, feat, &res->link[GFL_L_C2]);
+    link_c3(&c, feat, &res->link[GFL_L_C3]);
+    if ((st = choose_K(&c, &run)) != GFL_OK)
+        goto cleanup;
+    res->K = c.K;
+    /* pass 2: the chosen comparator at every step */
+    if ((st = vt->load(c.eng_comp1, c.atilde, c.W1, pbv.b)) != GFL_OK)
+        goto cleanup;
+    c.pass = 2;
+    c.c4_worst_t = c.c6_worst_t = 0;
+    if ((st = gfl_train(vt, &pbv, &run, hook, &c)) != GFL_OK)
+        goto cleanup;
+    /* C4, C6 (exact, per batch) */
+    gfl_link *l = &res->link[GFL_L_C4];
+    set_link(l, "C4", c.c4_fail ? GFL_V_FAIL : c.c4_unc ? GFL_V_UNCERTIFIED : GFL_V_PASS, NAN, NAN, c.c4_worst, NAN);
+    snprintf(l->note, sizeof l->note, "on each of the %d batches t = 2..T (K = %d): %d FAIL, %d uncertified; "
+             "smallest slack %.4g at t = %d", T - 1, c.K, c.c4_fail, c.c4_unc, c.c4_worst, c.c4_worst_t);
+    l = &res->link[GFL_L_C6];
+    set_link(l, "C6", c.c6_fail ? GFL_V_FAIL : c.c6_unc ? GFL_V_UNCERTIFIED : GFL_V_PASS, NAN, NAN, c.c6_worst, NAN);
+    if (c.c6_worst_t)
+        snprintf(l->note, sizeof l->note, "on each of the %d batches t = 2..T: %d FAIL, %d uncertified; "
+                 "smallest slack %.4g at t = %d", T - 1, c.c6_fail, c.c6_unc, c.c6_worst, c.c6_worst_t);
+    else
+        snprintf(l->note, sizeof l->note, "W never moved after step 1: C6 is an identity on every batch");
+    /* C5: online gradient descent on a (Zinkevich), with the rounding of the
+     * actual updates accounted for on the right-hand side (docs/proofs.md) */
+    double eta = cfg->eta, lam = cfg->lam;
+    double sum_bl = 0, sum_herr = 0, G2 = 0, minbl = INFINITY, minbl_err = 0;
+    double gam_n = gfl_cert_gamma(c.n + 4, c.u), gam_g = gfl_cert_gamma(c.n + c.d + m + 8, c.u);
+    int nc = c.ncand;
+    double cand_n[32], cand_extra[32] = {0};
+    for (int q = 0; q < nc; q++)
+        cand_n[q] = vnorm(c.cand_a + (size_t)q * m, m);
+    for (int t = 2; t <= T; t++) {
+        const gfl_trace_rec *r = &run.rec[t], *rp = &run.rec[t - 1];
+        double bl = r->batch_loss, na = rp->norm_a, g = r->grad_norm_a;
+        double blerr = c.batch_err[t] + gam_n * bl + (c.ref ? 0x1p-53 * bl : 0);
+        double naerr = (c.ref ? 0x1p-53 : gfl_cert_gamma(m + 2, 0x1p-53)) * na;
+        sum_bl += bl + lam / 2 * na * na;
+        sum_herr += blerr + lam * na * naerr;
+        G2 += g * g;
+        double rho = 4 * c.u * (r->norm_a + eta * g); /* |fl(a - eta g) - (a - eta g)| */
+        for (int q = 0; q < nc; q++) {
+            double dprev = na + cand_n[q], dnow = r->norm_a + cand_n[q];
+            cand_extra[q] += gam_g * c.gscale[t] * dprev + (2 * rho * dnow + rho * rho) / (2 * eta);
+        }
+        if (bl < minbl) {
+            minbl = bl;
+            minbl_err = blerr;
+        }
+    }
+    res->min_batch_loss = minbl;
+    double cr = cp->fault == GFL_CHAIN_FAULT_REGRET ? 0.01 : 1.0;
+    double regret_q[32], regret_err_q[32];
+    for (int q = 0; q < nc; q++) {
+        const double *aq = c.cand_a + (size_t)q * m;
+        double d2 = sqdist(c.a1, aq, m);
+        double d2err = c.ref ? 4 * sqrt(d2) * 0x1p-53 * vnorm(c.a1, m) : gfl_cert_gamma(2 * m, 0x1p-53) * d2;
+        regret_q[q] = cr * (d2 / (2 * eta) + eta / 2 * G2) + cand_extra[q];
+        regret_err_q[q] = cr * (d2err / (2 * eta) + eta / 2 * G2 * gfl_cert_gamma(T + 4, 0x1p-53)) +
+                          (c.ref ? 0x1p-52 * eta * G2 : 0);
+    }
+    int qc = c.cand_chain;
+    double na2t = cand_n[qc] * cand_n[qc];
+    double sum_h = sum_bl - c.cand_sum[qc] - Tp * lam / 2 * na2t;
+    double errh = sum_herr + c.cand_err[qc] + c.cand_pert[qc];
+    double rhs5 = regret_q[qc], slack;
+    gfl_link *l5 = &res->link[GFL_L_C5];
+    gfl_verdict v = gfl_cert_le(sum_h, errh, rhs5, regret_err_q[qc], &slack);
+    set_link(l5, "C5", v, sum_h, rhs5, slack, NAN);
+    snprintf(l5->note, sizeof l5->note, "sum_t [h_t(a^(t-1)) - h_t(atilde)] <= |a1 - atilde|^2/(2 eta) + (eta/2) "
+             "sum |g_t|^2 = %.4g + %.4g (rounding allowance %.2g)", cr * sqdist(c.a1, c.atilde, m) / (2 * eta),
+             cr * eta / 2 * G2, cand_extra[qc]);
+    /* chain result (theorem form, C4 and C6 substituted) */
+    res->lstar = c.lstar2_sum / Tp;
+    res->approx = c.approx_sum / Tp;
+    res->drift = c.drift_sum / Tp;
+    res->reg = lam / 2 * na2t;
+    res->regret = rhs5 / Tp;
+    res->atilde_norm = cand_n[qc];
+    res->chain_bound = res->lstar + res->approx + res->drift + res->reg + res->regret;
+    double errR = (c.lstar_err + regret_err_q[qc]) / Tp + gfl_cert_gamma(T + 8, 0x1p-53) * res->chain_bound;
+    l = &res->link[GFL_L_CHAIN];
+    v = gfl_cert_le(minbl, minbl_err, res->chain_bound, errR, &slack);
+    set_link(l, "chain", v, minbl, res->chain_bound, slack, NAN);
+    const char *names[] = {"L_Z(f*)", "approx (C4)", "drift (C6)", "reg", "regret (C5)"};
+    double vals[] = {res->lstar, res->approx, res->drift, res->reg, res->regret};
+    int big = 0;
+    for (int k = 1; k < 5; k++)
+        if (vals[k] > vals[big])
+            big = k;
+    res->loosest = names[big];
+    snprintf(l->note, sizeof l->note, "min_t L_{Z^(t-1)}(f^(t-1)) <= L_Z(f*) %.4g + approx %.4g + drift %.4g + "
+             "reg %.3g + regret %.4g; loosest: %s%s", res->lstar, res->approx, res->drift, res->reg, res->regret,
+             res->loosest, res->chain_bound > 1 ? " (vacuous: above 1)" : "");
+    /* tight chain: the best measured comparator */
+    int qt = 0;
+    double best = INFINITY;
+    for (int q = 0; q < nc; q++) {
+        double b = c.cand_sum[q] / Tp + lam / 2 * cand_n[q] * cand_n[q] + regret_q[q] / Tp;
+        if (b < best)
+            best = b, qt = q;
+    }
+    res->comp = c.cand_sum[qt] / Tp;
+    res->tight_bound = best;
+    res->tight_K = c.cand_K[qt];
+    errR = (c.cand_err[qt] + c.cand_pert[qt] + regret_err_q[qt]) / Tp + gfl_cert_gamma(T + 8, 0x1p-53) * best;
+    l = &res->link[GFL_L_TIGHT];
+    v = gfl_cert_le(minbl, minbl_err, best, errR, &slack);
+    set_link(l, "tight", v, minbl, best, slack, NAN);
+    char which[64];
+    if (c.cand_K[qt])
+        snprintf(which, sizeof which, "C4 comparator with K = %d", c.cand_K[qt]);
+    else
+        snprintf(which, sizeof which, "comparator a^(T), the trained output weights");
+    snprintf(l->note, sizeof l->note, "min_t L_{Z^(t-1)}(f^(t-1)) <= (1/T') sum_t L_Z(f_{atilde,W^(t-1)}) %.4g + "
+             "reg %.3g + regret %.4g (%s, |atilde| = %.3g; best of %d)", res->comp,
+             lam / 2 * cand_n[qt] * cand_n[qt], regret_q[qt] / Tp, which, cand_n[qt], nc);
+    st = links_population(&c, orc, feat, opt, res);
+cleanup:
+    ctx_free(&c);
+    gfl_run_clear(&run);
+    res->seconds = now_seconds() - t0;
+    return st;
+}

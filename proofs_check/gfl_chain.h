@@ -1,0 +1,78 @@
+/* gfl_chain: the theorem's explicit proof chain (SPEC 6) on an actual run.
+ *
+ * Exact links (C1, C4, C5, C6, chain, tight) are inequalities with no hidden
+ * constant that hold for every sample; they are judged with gfl_cert_le on
+ * enclosures.  Statistical links (C2, C3, population, apriori) state their
+ * level.  The comparator atilde of C4-C6 is built from K learned neurons per
+ * witness neuron, with K chosen to minimize the theorem-form chain bound; the
+ * training is run twice (the same run, bit for bit): once to measure what
+ * picking K needs, once to evaluate the chosen comparator at every step. */
+#ifndef GFL_CHAIN_H
+#define GFL_CHAIN_H
+
+#include "gfl_cert.h"
+#include "gfl_engine.h"
+#include "gfl_features.h"
+#include "gfl_opt.h"
+
+/* Deliberate defects, for the tests that prove each exact link can FAIL. */
+typedef enum {
+    GFL_CHAIN_FAULT_NONE = 0,
+    GFL_CHAIN_FAULT_DECAY,   /* train with lam1 = 0.9/eta1: breaks the first-step identity (C1) */
+    GFL_CHAIN_FAULT_REGRET,  /* regret constants divided by 100 (C5) */
+    GFL_CHAIN_FAULT_WITNESS, /* f*'s loss taken from a perturbed witness (C4) */
+    GFL_CHAIN_FAULT_DRIFT    /* drift term dropped (C6) */
+} gfl_chain_fault;
+
+typedef struct {
+    double delta0;   /* C2: Chebyshev tail level */
+    double level;    /* confidence level of the statistical links */
+    double c_n;      /* a-priori form constant */
+    double eps;      /* a-priori form target */
+    int n_pop;       /* Monte Carlo size of the population evaluations */
+    gfl_chain_fault fault;
+} gfl_chain_params;
+
+void gfl_chain_defaults(gfl_chain_params *cp);
+
+typedef struct {
+    char id[16];
+    gfl_verdict verdict;
+    double lhs, rhs, slack;
+    double level;    /* NaN for exact links */
+    char note[240];
+} gfl_link;
+
+enum { GFL_L_C1, GFL_L_C2, GFL_L_C3, GFL_L_C4, GFL_L_C5, GFL_L_C6, GFL_L_CHAIN, GFL_L_TIGHT,
+       GFL_L_POP, GFL_L_APRIORI, GFL_NLINKS };
+
+typedef struct {
+    gfl_link link[GFL_NLINKS];
+    /* chain terms, averaged over t = 2..T */
+    double lstar;    /* (1/T') sum_t L_Z(f*) */
+    double approx, drift, reg, regret, stat;
+    double comp;     /* (1/T') sum_t L_Z(f_{atilde, W^(t-1)}) (tight chain) */
+    double chain_bound, tight_bound, pop_bound, apriori_bound;
+    const char *loosest;  /* the largest term of the theorem-form chain */
+    const char *apriori_dominant;
+    int K;                /* learned neurons per witness neuron (theorem-form chain) */
+    int tight_K;          /* the tight chain's comparator: K, or 0 for a^(T) */
+    double atilde_norm;
+    double min_batch_loss; /* lhs of the chain: min_{t>=2} L_{Z^(t-1)}(f^(t-1)) */
+    gfl_pop_value pop_best; /* population loss of the best evaluated network */
+    int pop_best_t;
+    double pop_final_err;
+    /* curves for the figures: test loss at evaluated steps */
+    int neval;
+    int *eval_t;
+    double *eval_test_loss;
+    double seconds;
+} gfl_chain_result;
+
+gfl_status gfl_chain_run(const gfl_problem *pb, const char *path, const gfl_engine_vt *vt,
+                         const gfl_oracle_vt *orc, const gfl_witness *wit,
+                         const gfl_features_result *feat, const gfl_opt_result *opt,
+                         const gfl_chain_params *cp, gfl_chain_result *res);
+void gfl_chain_clear(gfl_chain_result *res);
+
+#endif
