@@ -19,8 +19,8 @@
 typedef enum {
     GFL_CHAIN_FAULT_NONE = 0,
     GFL_CHAIN_FAULT_DECAY,   /* train with lam1 = 0.9/eta1: breaks the first-step identity (C1) */
-    GFL_CHAIN_FAULT_REGRET,  /* regret constants divided by 100 (C5) */
-    GFL_CHAIN_FAULT_WITNESS, /* f*'s loss taken from a perturbed witness (C4) */
+    GFL_CHAIN_FAULT_REGRET,  /* regret bound without the |a^(1) - atilde|^2 / (2 eta) term (C5) */
+    GFL_CHAIN_FAULT_WITNESS, /* approx term computed for a perturbed witness, a* times 0.01 (C4) */
     GFL_CHAIN_FAULT_DRIFT    /* drift term dropped (C6) */
 } gfl_chain_fault;
 

@@ -22,5 +22,6 @@ void t_paths_register(void);
 void t_compare_register(void);
 void t_cli_register(void);
 void t_oracle_register(void);
+void t_check_register(void);
 
 #endif

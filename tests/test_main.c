@@ -61,6 +61,7 @@ int main(int argc, char **argv)
     t_compare_register();
     t_cli_register();
     t_oracle_register();
+    t_check_register();
     unsigned failures;
     if (xml) {
         CU_set_output_filename(xml);
