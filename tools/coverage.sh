@@ -1,0 +1,138 @@
+#!/bin/sh
+# make coverage: runs the instrumented build (made by the Makefile in BUILD),
+# the CUnit suites, the numpy replay and a smoke run of every gfl command, then
+# writes the lcov report and checks the gates.
+#
+#   coverage/html/index.html     lcov HTML report (every source directory, cli/ included)
+#   coverage/html/summary.txt    per-directory line/branch figures and the gate verdict
+#   coverage/gfl.info            the tracefile of the gated directories
+#   coverage/all.info            the tracefile of every source directory
+#
+# Gates, over core/ ref/ fast/ proofs_check/ together: lines >= 95%, branches
+# >= 85% (GFL_COV_LINES, GFL_COV_BRANCHES override).  Exclusions are marked in
+# the code (LCOV_EXCL_LINE, LCOV_EXCL_START/STOP, LCOV_EXCL_BR_LINE, each with
+# its reason) and listed in coverage/EXCLUSIONS.md.
+# Usage: sh tools/coverage.sh [BUILD]
+set -eu
+BUILD=${1:-build/cov}
+GFL=$BUILD/bin/gfl
+TESTS=$BUILD/gfl_tests
+OUT=coverage
+HTML=$OUT/html
+LINE_GATE=${GFL_COV_LINES:-95}
+BRANCH_GATE=${GFL_COV_BRANCHES:-85}
+GATED="core ref fast proofs_check"
+ROOT=$(pwd)
+RC="--rc lcov_branch_coverage=1"
+# lcov 1.16 on Debian prints Perl redefinition warnings from geninfo; they are noise.
+LCOV="lcov $RC --quiet"
+
+[ -x "$GFL" ] && [ -x "$TESTS" ] || { echo "coverage: build $BUILD first (make coverage)" >&2; exit 2; }
+mkdir -p "$OUT"
+rm -rf "$HTML" "$OUT"/*.info
+mkdir -p "$HTML"
+$LCOV --zerocounters --directory "$BUILD" 2>/dev/null
+start=$(date +%s)
+
+echo "== coverage: CUnit suites ($TESTS) =="
+GFL_BIN=$GFL "$TESTS" >"$HTML/tests.log" 2>&1 || { tail -40 "$HTML/tests.log"; echo "coverage: the suites failed" >&2; exit 1; }
+grep -A4 "Run Summary" "$HTML/tests.log"
+echo "== coverage: numpy replay =="
+/usr/bin/python3 tests/replay_dump.py "$GFL" | tail -1
+
+echo "== coverage: smoke run of every command =="
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gfl_cov.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fails=0
+# expect CODE ARGS...: runs gfl, requires exit code CODE.
+expect() {
+    want=$1
+    shift
+    set +e
+    "$GFL" "$@" >"$tmp/out.txt" 2>"$tmp/err.txt"
+    got=$?
+    set -e
+    if [ "$got" -ne "$want" ]; then
+        echo "  FAIL (exit $got, want $want): gfl $*"
+        sed 's/^/    /' "$tmp/err.txt" | tail -5
+        fails=$((fails + 1))
+    else
+        echo "  ok   (exit $got): gfl $*"
+    fi
+}
+expect 0 version
+expect 0 --help
+expect 0 cases
+expect 0 train --help
+expect 0 compare --help
+expect 0 features --help
+expect 0 check --help
+expect 0 train --case xor --path fast --preset small --T 30 --json "$tmp/train_fast.json" --dump "$tmp/dump_fast"
+expect 0 train --case parity --path ref --preset small --T 10 --json "$tmp/train_ref.json" --dump "$tmp/dump_ref"
+expect 0 train --all --path fast --preset small --T 5 --json "$tmp/train_all.json"
+expect 0 compare --case mog --preset small --T 10 --json "$tmp/compare.json" --plot "$tmp/plots"
+expect 0 compare --all --preset small --T 3 --json "$tmp/compare_all.json"
+expect 0 features --case xor --path fast --preset small --n-init 200 --n-mc 4096 --json "$tmp/features.json" --plot "$tmp/plots"
+expect 0 features --case parity --path ref --preset small --n-init 50 --json "$tmp/features_ref.json"
+expect 0 check --case xor --path ref --preset small --T 20 --json "$tmp/check_ref.json"
+expect 0 check --case xor --path fast --preset small --report "$tmp/report"
+# Bad input: one line on stderr, exit code 2, nothing written.
+expect 2
+expect 2 frobnicate
+expect 2 cases extra
+expect 2 train
+expect 2 train --case nosuchcase
+expect 2 train --case xor --m 3
+expect 2 train --case xor --eta1 nan
+expect 2 train --case xor --path gpu
+expect 2 train --case xor --preset huge
+expect 2 train --case xor --no-such-option
+expect 2 train --case xor --T
+expect 2 train --all --dump "$tmp/never"
+expect 2 train --case xor --json "$tmp/no/such/dir/x.json"
+expect 2 train --case xor --dump "$tmp/dump_fast"
+expect 2 compare --case xor --prec 10
+expect 2 features --case xor --gamma abc
+expect 2 features --case xor --n-init 0
+expect 2 check --case xor --seeds 0
+expect 2 check --case xor --path gpu
+[ ! -e "$tmp/never" ] || { echo "  FAIL: a refused --dump left $tmp/never behind"; fails=$((fails + 1)); }
+[ "$fails" -eq 0 ] || { echo "coverage: $fails smoke invocation(s) failed" >&2; exit 1; }
+
+echo "== coverage: lcov =="
+$LCOV --capture --directory "$BUILD" --base-directory "$ROOT" --output-file "$OUT/raw.info" 2>/dev/null
+$LCOV --extract "$OUT/raw.info" "$ROOT/core/*" "$ROOT/ref/*" "$ROOT/fast/*" "$ROOT/proofs_check/*" \
+    "$ROOT/cli/*" --output-file "$OUT/all.info" 2>/dev/null
+$LCOV --extract "$OUT/raw.info" "$ROOT/core/*" "$ROOT/ref/*" "$ROOT/fast/*" "$ROOT/proofs_check/*" \
+    --output-file "$OUT/gfl.info" 2>/dev/null
+rm -f "$OUT/raw.info"
+genhtml $RC --branch-coverage --quiet --title "gfl $(git describe --always --dirty 2>/dev/null || echo tree)" \
+    --prefix "$ROOT" --legend --output-directory "$HTML" "$OUT/all.info" 2>/dev/null
+
+# Per-directory figures straight from the tracefile (LF/LH lines, BRF/BRH branches).
+awk -v root="$ROOT/" -v gated="$GATED" -v lg="$LINE_GATE" -v bg="$BRANCH_GATE" '
+function pct(h, f) { return f ? 100 * h / f : 100 }
+/^SF:/ { f = substr($0, 4); sub("^" root, "", f); n = split(f, p, "/"); dir = n > 1 ? p[1] : "."
+         if (!(dir in seen)) { seen[dir] = 1; order[++nd] = dir } }
+/^LF:/ { lf[dir] += substr($0, 4) }
+/^LH:/ { lh[dir] += substr($0, 4) }
+/^BRF:/ { bf[dir] += substr($0, 5) }
+/^BRH:/ { bh[dir] += substr($0, 5) }
+END {
+    ng = split(gated, g, " "); for (i = 1; i <= ng; i++) isg[g[i]] = 1
+    printf "%-14s %8s %14s %8s %14s\n", "directory", "lines", "(hit/total)", "branches", "(hit/total)"
+    for (i = 1; i <= nd; i++) {
+        d = order[i]
+        printf "%-14s %7.2f%% %14s %7.2f%% %14s%s\n", d "/", pct(lh[d], lf[d]), lh[d] "/" lf[d],
+               pct(bh[d], bf[d]), bh[d] "/" bf[d], (d in isg) ? "" : "  (not gated)"
+        if (d in isg) { LH += lh[d]; LF += lf[d]; BH += bh[d]; BF += bf[d] }
+    }
+    l = pct(LH, LF); b = pct(BH, BF)
+    printf "%-14s %7.2f%% %14s %7.2f%% %14s\n", "gated total", l, LH "/" LF, b, BH "/" BF
+    ok = (l >= lg && b >= bg)
+    printf "gate: lines %.2f%% (>= %s%%), branches %.2f%% (>= %s%%): %s\n", l, lg, b, bg, ok ? "PASS" : "FAIL"
+    exit ok ? 0 : 1
+}' "$OUT/all.info" >"$HTML/summary.txt" && gate=0 || gate=1
+cat "$HTML/summary.txt"
+echo "report: $HTML/index.html (summary: $HTML/summary.txt); $(($(date +%s) - start)) s"
+exit $gate
