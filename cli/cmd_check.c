@@ -198,7 +198,9 @@ static gfl_status figures(const char *dir, const gfl_check_case *c)
                             {"tight chain bound", x, yt, 2, NULL}};
     snprintf(png, sizeof png, "%s/%s_%s_loss.png", dir, cs, c->path);
     snprintf(title, sizeof title, "%s (%s path): test loss, OPT_hat and the chain bounds", cs, c->path);
-    gfl_plot_opts po = {title, "step t", "loss", 0};
+    /* log scale: the bounds and the loss differ by orders of magnitude (an
+     * exact OPT_hat = 0 has no point on it) */
+    gfl_plot_opts po = {title, "step t", "loss (log scale)", 1};
     GFL_TRY(gfl_plot_xy(png, &po, s, 4));
     const char *labels[] = {"L_Z(f*)", "approx", "drift", "reg", "regret", "stat"};
     double v[] = {ch->lstar, ch->approx, ch->drift, ch->reg, ch->regret, ch->stat};

@@ -1,16 +1,24 @@
 #!/bin/sh
-# The main job on the built-in default case studies (make proofs).
-# 1. Both paths in lockstep on every case at the small preset: the ref/fast table.
-# 2. The fast path on every case at the default (learning) configuration.
-# Reports go to proofs/ (JSON); the tables go to stdout.
-set -eu
+# The main job on the built-in default case studies (make proofs):
+# 1. the theorem's proof chain on every case, ref path on the small preset and
+#    fast path on the default one: proofs/report.{json,md} and figures;
+# 2. ref vs fast in lockstep on every case (small preset): proofs/compare.json;
+# 3. the fast path's learning figures at the default configuration.
+# Exits non-zero when any link is FAIL or VIOLATED or a comparison FAILs.
+set -u
 GFL=${1:-bin/gfl}
 OUT=${GFL_PROOFS_DIR:-proofs}
 mkdir -p "$OUT"
-echo "== ref vs fast, every case, small preset (SPEC 9) =="
-"$GFL" compare --all --preset small --json "$OUT/compare.json"
+rc=0
+echo "== proof chain, every case (SPEC 5, 6) =="
+"$GFL" check --all --report "$OUT" || rc=1
 echo
-echo "== fast path, every case, default configuration (SPEC 7) =="
-"$GFL" train --all --path fast --json "$OUT/train.json"
+echo "== ref vs fast in lockstep, small preset (SPEC 9) =="
+"$GFL" compare --all --preset small --json "$OUT/compare.json" --plot "$OUT" || rc=1
 echo
-echo "reports: $OUT/compare.json $OUT/train.json"
+echo "== fast path, default configuration (SPEC 7) =="
+"$GFL" train --all --path fast --json "$OUT/train.json" || rc=1
+echo
+echo "reports: $OUT/report.md $OUT/report.json $OUT/compare.json $OUT/train.json (figures in $OUT/)"
+[ "$rc" -eq 0 ] && echo "proofs: every exact link PASS, no statistical link VIOLATED" || echo "proofs: FAILED (see above)"
+exit "$rc"
