@@ -42,7 +42,7 @@ void gfl_train_step_params(const gfl_config *cfg, int t, double *eta, double *la
     *update_w = !cfg->random_features && !(cfg->freeze_w && t >= 2);
 }
 
-static double now_seconds(void)
+double gfl_clock_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -77,7 +77,7 @@ gfl_status gfl_train(const gfl_engine_vt *vt, const gfl_problem *pb, gfl_run *ru
         goto cleanup;
     if ((st = vt->load(eng, pb->a0, pb->W0, pb->b)) != GFL_OK)
         goto cleanup;
-    double t0 = now_seconds();
+    double t0 = gfl_clock_seconds();
     run->rec[0].t = 0;
     run->rec[0].batch_loss = NAN;
     run->rec[0].grad_norm_a = NAN;
@@ -117,7 +117,7 @@ gfl_status gfl_train(const gfl_engine_vt *vt, const gfl_problem *pb, gfl_run *ru
         if (hook && (st = hook(hook_ctx, t, eng, vt)) != GFL_OK)
             goto cleanup;
     }
-    run->train_seconds = now_seconds() - t0;
+    run->train_seconds = gfl_clock_seconds() - t0;
     vt->store(eng, run->a, run->W);
     run->test_loss = run->rec[c->T].test_loss;
     run->test_error = run->rec[c->T].test_error;

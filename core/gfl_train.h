@@ -30,6 +30,9 @@ typedef struct {
 /* Called after every step t >= 1 with the engine (to inspect its state). */
 typedef gfl_status (*gfl_step_hook)(void *ctx, int t, void *eng, const gfl_engine_vt *vt);
 
+/* Monotonic wall-clock seconds, for the timings every report prints. */
+double gfl_clock_seconds(void);
+
 gfl_status gfl_run_init(gfl_run *run, const gfl_config *cfg);
 void gfl_run_clear(gfl_run *run);
 

@@ -27,7 +27,7 @@ typedef struct {
 } fast_eng;
 
 /* SPEC 1: losses as functions of the margin z = y f(x). */
-static double loss_value(gfl_loss l, double z)
+double gfl_fast_loss(gfl_loss l, double z)
 {
     if (l == GFL_LOSS_HINGE)
         return z < 1.0 ? 1.0 - z : 0.0;
@@ -36,7 +36,7 @@ static double loss_value(gfl_loss l, double z)
     return v / M_LN2;
 }
 
-static double loss_deriv(gfl_loss l, double z)
+double gfl_fast_loss_deriv(gfl_loss l, double z)
 {
     if (l == GFL_LOSS_HINGE)
         return z < 1.0 ? -1.0 : 0.0; /* l'(1) = 0 */
@@ -143,7 +143,7 @@ static gfl_status fast_evaluate(void *p, const double *X, const double *Y, int n
         forward(e, X + (size_t)k0 * e->d, nc);
         for (int k = 0; k < nc; k++) {
             double z = Y[k0 + k] * e->f[k];
-            L += loss_value(e->loss, z);
+            L += gfl_fast_loss(e->loss, z);
             E += z <= 0.0 ? 1.0 : 0.0; /* f = 0 counts as an error */
         }
     }
@@ -185,8 +185,8 @@ static double grad(fast_eng *e, const double *X, const double *Y, int n, int wan
     double L = 0.0;
     for (int k = 0; k < n; k++) {
         double z = Y[k] * e->f[k];
-        L += loss_value(e->loss, z);
-        e->g[k] = loss_deriv(e->loss, z) * Y[k];
+        L += gfl_fast_loss(e->loss, z);
+        e->g[k] = gfl_fast_loss_deriv(e->loss, z) * Y[k];
     }
     /* dL/da_i = (1/n) sum_k g_k sigma(h_ik) */
     double inv_n = gfl_fast_fault == GFL_FAULT_DROP_INV_N ? 1.0 : 1.0 / n; /* test-only defect */

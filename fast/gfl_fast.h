@@ -11,4 +11,9 @@ extern const gfl_engine_vt gfl_fast_engine;
 
 const char *gfl_fast_blas_version(void);
 
+/* The losses of SPEC 1 as functions of the margin z = y f(x), in double:
+ * l(z) and l'(z) (hinge: l'(1) = 0; logistic: log(1 + e^-z)/log 2). */
+double gfl_fast_loss(gfl_loss l, double z);
+double gfl_fast_loss_deriv(gfl_loss l, double z);
+
 #endif

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gfl_stats.h"
 #include "gfl_train.h"
@@ -57,13 +56,6 @@ typedef struct {
     double *wit_a, *wit_W, *wit_b;
     double *X, *Y, *a_cur, *W_cur;
 } ctx_t;
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static double vnorm(const double *v, int d)
 {
@@ -638,7 +630,7 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
                          const gfl_features_result *feat, const gfl_opt_result *opt,
                          const gfl_chain_params *cp, gfl_chain_result *res)
 {
-    double t0 = now_seconds();
+    double t0 = gfl_clock_seconds();
     gfl_problem pbv = *pb_in; /* shallow: only the config may differ (fault injection) */
     const gfl_config *cfg = &pbv.cfg;
     memset(res, 0, sizeof *res);
@@ -800,6 +792,6 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
 cleanup:
     ctx_free(&c);
     gfl_run_clear(&run);
-    res->seconds = now_seconds() - t0;
+    res->seconds = gfl_clock_seconds() - t0;
     return st;
 }

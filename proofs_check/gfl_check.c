@@ -3,13 +3,13 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "gfl_fast.h"
 #include "gfl_fast_oracle.h"
 #include "gfl_ref.h"
 #include "gfl_ref_oracle.h"
 #include "gfl_stats.h"
+#include "gfl_train.h"
 
 void gfl_check_defaults(gfl_check_params *p)
 {
@@ -18,13 +18,6 @@ void gfl_check_defaults(gfl_check_params *p)
     p->seeds = 1;
     p->delta = 0.1;
     p->n_fit = 4096;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 void gfl_check_clear(gfl_check_case *c)
@@ -90,7 +83,7 @@ static int stat_failed(const gfl_check_case *c)
 gfl_status gfl_check_run(const gfl_config *cfg, const char *path, const gfl_check_params *p,
                          gfl_check_case *out)
 {
-    double t0 = now_seconds();
+    double t0 = gfl_clock_seconds();
     memset(out, 0, sizeof *out);
     out->cfg = *cfg;
     snprintf(out->path, sizeof out->path, "%s", path);
@@ -120,6 +113,6 @@ gfl_status gfl_check_run(const gfl_config *cfg, const char *path, const gfl_chec
     }
     gfl_stats_clopper_pearson(out->stat_fail, out->seeds, p->cp.level, &out->fail_lo, &out->fail_hi);
     out->delta_verdict = p->seeds < 2 ? GFL_V_NA : out->fail_lo > p->delta ? GFL_V_VIOLATED : GFL_V_CONSISTENT;
-    out->seconds = now_seconds() - t0;
+    out->seconds = gfl_clock_seconds() - t0;
     return GFL_OK;
 }

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gfl_fast_bounds.h"
 #include "gfl_ref.h"
@@ -31,13 +30,6 @@ void gfl_compare_opts_default(gfl_compare_opts *o)
 {
     o->selfcheck = 1;
     o->tol = GFL_COMPARE_TOL;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* max that keeps a NaN (a non-finite trajectory must not vanish from the maximum). */
@@ -248,10 +240,10 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
         gfl_train_step_params(c, t, &eta, &lam, &lam_inv_eta, &update_w);
         gfl_problem_batch(pb, t, X, Y);
         for (int p = 0; p < 2; p++) {
-            double t0 = now_seconds();
+            double t0 = gfl_clock_seconds();
             if ((st = vt[p]->step(eng[p], X, Y, c->n, eta, lam, lam_inv_eta, update_w, &info[p])) != GFL_OK)
                 goto cleanup;
-            res->seconds[p] += now_seconds() - t0;
+            res->seconds[p] += gfl_clock_seconds() - t0;
             vt[p]->decisions(eng[p], c->n, relu[p], hinge[p]);
             vt[p]->store(eng[p], a[p], W[p]);
         }
@@ -264,7 +256,7 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
             s->relu_split += relu[0][q] != relu[1][q];
         for (size_t q = 0; q < n; q++)
             s->hinge_split += hinge[0][q] != hinge[1][q];
-        double t0 = now_seconds();
+        double t0 = gfl_clock_seconds();
         /* decisions of step t were taken at the parameters before it */
         classify(c, X, Y, pb->b, pa[1], pW[1], pa[0], pW[0], t == 1 && c->prec >= 53, relu, hinge, &w, s);
         if (eng_hi) {
@@ -275,7 +267,7 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
             if (!(s->selfcheck_bits >= res->selfcheck_bits)) /* NaN-propagating min */
                 res->selfcheck_bits = s->selfcheck_bits;
         }
-        res->seconds_check += now_seconds() - t0;
+        res->seconds_check += gfl_clock_seconds() - t0;
         long amb = s->relu_ambiguous + s->hinge_ambiguous;
         int before = res->first_split_step == 0, split = s->relu_split || s->hinge_split;
         res->ambiguous_total += amb;
@@ -293,10 +285,10 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
         if (t % c->eval_every == 0 || t == c->T) {
             double L[2], E[2];
             for (int p = 0; p < 2; p++) {
-                double t1 = now_seconds();
+                double t1 = gfl_clock_seconds();
                 if ((st = vt[p]->evaluate(eng[p], pb->Xtest, pb->Ytest, c->n_test, &L[p], &E[p])) != GFL_OK)
                     goto cleanup;
-                res->seconds[p] += now_seconds() - t1;
+                res->seconds[p] += gfl_clock_seconds() - t1;
                 res->test_loss[p] = L[p];
                 res->test_error[p] = E[p];
             }

@@ -3,7 +3,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gfl_rng.h"
 #include "gfl_stats.h"
@@ -42,13 +41,6 @@ int gfl_in_cone(const double *v, const double *D, int d, double gamma, double *c
     if (cos_out)
         *cos_out = c;
     return nv > 0 && fabs(c) >= 1.0 - gamma;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 void gfl_features_clear(gfl_features_result *res)
@@ -223,7 +215,7 @@ gfl_status gfl_features_run(const gfl_problem *pb, const gfl_witness *wit, const
                             const gfl_oracle_vt *orc, const gfl_features_params *fp,
                             gfl_features_result *res)
 {
-    double t0 = now_seconds();
+    double t0 = gfl_clock_seconds();
     gfl_sample mc = {0, NULL, NULL};
     gfl_status st;
     memset(res, 0, sizeof *res);
@@ -252,6 +244,6 @@ gfl_status gfl_features_run(const gfl_problem *pb, const gfl_witness *wit, const
         return st;
     }
     gfl_sample_clear(&mc);
-    res->seconds = now_seconds() - t0;
+    res->seconds = gfl_clock_seconds() - t0;
     return GFL_OK;
 }

@@ -1,5 +1,7 @@
 #include "gfl_opt.h"
 
+#include "gfl_fast.h"
+
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
@@ -25,21 +27,9 @@ static void make_feasible(double *a, int r, double B1, double B2)
     }
 }
 
-static double margin_loss(gfl_loss l, double z)
-{
-    if (l == GFL_LOSS_HINGE)
-        return z < 1 ? 1 - z : 0;
-    return (z >= 0 ? log1p(exp(-z)) : -z + log1p(exp(z))) / M_LN2;
-}
-
-static double margin_deriv(gfl_loss l, double z)
-{
-    if (l == GFL_LOSS_HINGE)
-        return z < 1 ? -1 : 0;
-    return -1.0 / ((1 + exp(z)) * M_LN2);
-}
-
-/* Projected subgradient descent on the fitting sample; returns the best iterate. */
+/* Projected subgradient descent on the fitting sample; returns the best iterate.
+ * The fit is plain double arithmetic (any feasible point bounds OPT): it uses
+ * the fast path's loss; the bound itself comes from the path's engine. */
 static gfl_status refit(const gfl_problem *pb, const gfl_witness *w, const gfl_sample *s, double B1,
                         double B2, double *a_best)
 {
@@ -68,8 +58,8 @@ static gfl_status refit(const gfl_problem *pb, const gfl_witness *w, const gfl_s
             double f = 0;
             for (int j = 0; j < r; j++)
                 f += a[j] * Phi[(size_t)k * r + j];
-            double z = s->Y[k] * f, dl = margin_deriv(pb->cfg.loss, z) * s->Y[k];
-            L += margin_loss(pb->cfg.loss, z);
+            double z = s->Y[k] * f, dl = gfl_fast_loss_deriv(pb->cfg.loss, z) * s->Y[k];
+            L += gfl_fast_loss(pb->cfg.loss, z);
             for (int j = 0; j < r; j++)
                 g[j] += dl * Phi[(size_t)k * r + j];
         }
