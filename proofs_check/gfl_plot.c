@@ -160,7 +160,8 @@ static void hist_body(FILE *f, const char *png, void *p)
     hist_ctx *c = p;
     double w = (c->hi - c->lo) / c->bins;
     header(f, png, c->o);
-    fprintf(f, "set style fill solid 0.7 border -1\nset boxwidth %.17g\nset key off\nset yrange [0:*]\n$H << EOD\n", w * 0.9);
+    fprintf(f, "set style fill solid 0.7 border -1\nset boxwidth %.17g\nset key off\nset yrange [0:*]\n"
+               "set xrange [%.17g:%.17g]\n$H << EOD\n", w * 0.9, c->lo, c->hi);
     for (int b = 0; b < c->bins; b++) {
         int cnt = 0;
         for (int i = 0; i < c->n; i++) {
