@@ -105,8 +105,8 @@ static void print_case(const gfl_check_case *c)
         printf("%-11s %-12s %12.4g %12.4g %12s  %d of %d seeds with a VIOLATED statistical link; "
                "Clopper-Pearson [%.3g, %.3g]\n", "delta", gfl_verdict_name(c->delta_verdict),
                (double)c->stat_fail / c->seeds, c->delta, "-", c->stat_fail, c->seeds, c->fail_lo, c->fail_hi);
-    printf("theorem: min_t L_D(f_t) = %.5g (t = %d, 0-1 error %.4f) vs chain bound %.5g (tight %.5g; loosest "
-           "term: %s) vs a-priori bound %.5g (dominant: %s)%s\n\n",
+    printf("theorem: min_t L_D(f_t) = %.5g (t = %d, 0-1 error %.4f) vs the chain bound in population form %.5g "
+           "(tight chain on the batches %.5g; loosest term: %s) vs the a-priori bound %.5g (dominant: %s)%s\n\n",
            ch->pop_best.loss, ch->pop_best_t, ch->pop_best.err, ch->pop_bound, ch->tight_bound, ch->loosest,
            ch->apriori_bound, ch->apriori_dominant,
            ch->chain_bound > 1 ? "; the theorem-form chain is vacuous (above 1) on this instance" : "");
