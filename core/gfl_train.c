@@ -1,4 +1,5 @@
 #include "gfl_train.h"
+#include "gfl_testcase.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -105,6 +106,10 @@ gfl_status gfl_train(const gfl_engine_vt *vt, const gfl_problem *pb, gfl_run *ru
         rec->grad_norm_a = info.grad_norm_a;
         rec->norm_a = info.norm_a;
         rec->norm_W = info.norm_W;
+        /* the NaN guard: NaN and overflow to inf both stop the run */
+        GFL_TESTCASE(isnan(info.batch_loss) || isnan(info.grad_norm_a) || isnan(info.norm_a) ||
+                     isnan(info.norm_W));
+        GFL_TESTCASE(isinf(info.norm_a) || isinf(info.norm_W));
         if (!isfinite(info.batch_loss) || !isfinite(info.grad_norm_a) || !isfinite(info.norm_a) ||
             !isfinite(info.norm_W)) {
             GFL_SET_ERROR(st, GFL_ENUMERIC, "training produced a non-finite value at step %d (%s path)",

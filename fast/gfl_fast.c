@@ -1,5 +1,6 @@
 #include "gfl_fast.h"
 #include "gfl_fast_fault.h"
+#include "gfl_testcase.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -29,6 +30,7 @@ typedef struct {
 /* SPEC 1: losses as functions of the margin z = y f(x). */
 double gfl_fast_loss(gfl_loss l, double z)
 {
+    GFL_TESTCASE(l == GFL_LOSS_HINGE && z == 1.0); /* margin exactly 1: l(1) = 0 */
     if (l == GFL_LOSS_HINGE)
         return z < 1.0 ? 1.0 - z : 0.0;
     /* log(1 + e^-z) / log 2, written to avoid overflow of e^-z. */
@@ -38,6 +40,7 @@ double gfl_fast_loss(gfl_loss l, double z)
 
 double gfl_fast_loss_deriv(gfl_loss l, double z)
 {
+    GFL_TESTCASE(l == GFL_LOSS_HINGE && z == 1.0); /* margin exactly 1: l'(1) = 0 */
     if (l == GFL_LOSS_HINGE)
         return z < 1.0 ? -1.0 : 0.0; /* l'(1) = 0 */
     /* -(1/log 2) / (1 + e^z), stable for both signs of z. */
@@ -110,6 +113,7 @@ static void forward(fast_eng *e, const double *X, int n)
         double h0 = s[0] - e->b[0];
         for (int i = 0; i < m; i++) {
             double z = s[i] - e->b[i];
+            GFL_TESTCASE(z == 0.0); /* the exact ReLU tie */
             s[i] = z > 0.0 ? z : 0.0; /* sigma'(0) = 0: a tie is inactive */
         }
         if (gfl_fast_fault == GFL_FAULT_ULP_H) { /* test-only defect */
@@ -144,6 +148,7 @@ static gfl_status fast_evaluate(void *p, const double *X, const double *Y, int n
         for (int k = 0; k < nc; k++) {
             double z = Y[k0 + k] * e->f[k];
             L += gfl_fast_loss(e->loss, z);
+            GFL_TESTCASE(z == 0.0); /* f = 0 */
             E += z <= 0.0 ? 1.0 : 0.0; /* f = 0 counts as an error */
         }
     }

@@ -1,4 +1,5 @@
 #include "gfl_features.h"
+#include "gfl_testcase.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -180,6 +181,7 @@ static gfl_status neurons(const gfl_problem *pb, const gfl_witness *wit, const g
         s->G_se = se[p];
         s->dist_GZ_G = sqrt(dd);
         s->norm_w1 = norm(w1, d);
+        GFL_TESTCASE(s->norm_w1 == 0); /* w^(1) = 0: inactive on the whole first batch, no direction */
         s->beta = s->norm_w1 > 0 ? pb->b[i] / s->norm_w1 : INFINITY;
         s->best = -1;
         s->cos = 0;

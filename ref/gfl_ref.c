@@ -1,4 +1,5 @@
 #include "gfl_ref.h"
+#include "gfl_testcase.h"
 
 #include <gmp.h>
 #include <mpfr.h>
@@ -104,6 +105,7 @@ static gfl_status ref_load(void *p, const double *a, const double *W, const doub
 /* sigma(h) = max(h, 0) into r. */
 static void relu(mpfr_t r, const mpfr_t h)
 {
+    GFL_TESTCASE(mpfr_zero_p(h)); /* the exact ReLU tie */
     if (mpfr_sgn(h) > 0)
         mpfr_set(r, h, RND);
     else
@@ -143,6 +145,7 @@ static void forward(ref_eng *e, const double *X, int n)
 static void loss_value(ref_eng *e, mpfr_t r, const mpfr_t z)
 {
     if (e->loss == GFL_LOSS_HINGE) {
+        GFL_TESTCASE(mpfr_cmp_ui(z, 1) == 0); /* margin exactly 1: l(1) = 0 */
         if (mpfr_cmp_ui(z, 1) < 0)
             mpfr_ui_sub(r, 1, z, RND);
         else
@@ -159,6 +162,7 @@ static void loss_value(ref_eng *e, mpfr_t r, const mpfr_t z)
 static void loss_deriv(ref_eng *e, mpfr_t r, const mpfr_t z)
 {
     if (e->loss == GFL_LOSS_HINGE) {
+        GFL_TESTCASE(mpfr_cmp_ui(z, 1) == 0); /* margin exactly 1: l'(1) = 0 */
         if (mpfr_cmp_ui(z, 1) < 0)
             mpfr_set_si(r, -1, RND);
         else
@@ -197,6 +201,7 @@ static gfl_status ref_evaluate(void *p, const double *X, const double *Y, int n,
             mpfr_mul_d(z, e->f[k], Y[k0 + k], RND);
             loss_value(e, e->t1, z);
             mpfr_add(L, L, e->t1, RND);
+            GFL_TESTCASE(mpfr_zero_p(z)); /* f = 0 */
             if (mpfr_sgn(z) <= 0) /* f = 0 counts as an error */
                 errors++;
         }
@@ -250,11 +255,13 @@ static void grad(ref_eng *e, const double *X, const double *Y, int n, int want_w
     for (int i = 0; i < m; i++)
         for (int j = 0; j < d; j++) {
             mpfr_set_zero(e->acc, 1);
-            for (int k = 0; k < n; k++)
+            for (int k = 0; k < n; k++) {
+                GFL_TESTCASE(mpfr_zero_p(e->H[(size_t)k * m + i])); /* the exact ReLU tie */
                 if (mpfr_sgn(e->H[(size_t)k * m + i]) > 0) { /* sigma'(0) = 0 */
                     mpfr_mul(e->t1, e->g[k], e->X[(size_t)k * d + j], RND);
                     mpfr_add(e->acc, e->acc, e->t1, RND);
                 }
+            }
             mpfr_mul(e->acc, e->acc, e->a[i], RND);
             mpfr_div_ui(e->gW[(size_t)i * d + j], e->acc, (unsigned long)n, RND);
         }
