@@ -63,6 +63,7 @@ int main(int argc, char **argv)
     t_oracle_register();
     t_check_register();
     t_cov_oom_register();
+    t_cov_boundary_register();
     unsigned failures;
     if (xml) {
         CU_set_output_filename(xml);
