@@ -26,5 +26,6 @@ void t_check_register(void);
 /* Coverage suites (tests/t_cov_*.c): boundaries, error paths, out of memory. */
 void t_cov_oom_register(void);
 void t_cov_boundary_register(void);
+void t_cov_engine_register(void);
 
 #endif

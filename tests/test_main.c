@@ -64,6 +64,7 @@ int main(int argc, char **argv)
     t_check_register();
     t_cov_oom_register();
     t_cov_boundary_register();
+    t_cov_engine_register();
     unsigned failures;
     if (xml) {
         CU_set_output_filename(xml);
