@@ -65,6 +65,7 @@ int main(int argc, char **argv)
     t_cov_oom_register();
     t_cov_boundary_register();
     t_cov_engine_register();
+    t_cov_io_register();
     unsigned failures;
     if (xml) {
         CU_set_output_filename(xml);

@@ -1,0 +1,459 @@
+/* Output that fails and input that is not a regular file (SPEC 10; gfl_io,
+ * gfl_npy).
+ *
+ * - Write errors for real: a child process lowers its file-size limit
+ *   (RLIMIT_FSIZE, SIGXFSZ ignored) so that write(2) fails with EFBIG the way
+ *   a full disk fails; every writer must report "cannot write", leave the
+ *   destination untouched and no temporary behind.
+ * - Reading through a FIFO: the size is not known in advance, so the reader
+ *   grows its buffer as data arrive and detects truncation and trailing
+ *   bytes itself; a 2 MiB array crosses the reader's 1 MiB chunk.
+ * - A directory given as a .npy file, header variants the reader must
+ *   reject (duplicate or missing keys, words glued to identifiers), version
+ *   2.0 headers, and the caller-bug guards of the writers.
+ * - Directory begin/abort edge cases: a path under a regular file, trailing
+ *   slashes, an abort that must remove a nested empty directory. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gfl_io.h"
+#include "gfl_npy.h"
+#include "gfl_report.h"
+#include "gfl_test.h"
+
+/* libgcov's, in coverage builds only. */
+extern void __gcov_dump(void) __attribute__((weak));
+
+static const char *io_dir(void)
+{
+    static char dir[400];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "%s/cov_io", gfl_test_scratch());
+        mkdir(dir, 0755);
+    }
+    return dir;
+}
+
+static void path_in(char *out, size_t len, const char *name)
+{
+    snprintf(out, len, "%s/%s", io_dir(), name);
+}
+
+static int exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+/* Entries of dir whose name starts with prefix (temporaries left behind). */
+static int count_prefixed(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    if (!d)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* write errors under a file-size limit                                     */
+
+static gfl_status big_writer(FILE *f, void *ctx)
+{
+    (void)ctx;
+    static char block[4096];
+    memset(block, 'x', sizeof block);
+    for (int i = 0; i < 64; i++)
+        fwrite(block, 1, sizeof block, f);
+    return GFL_OK;
+}
+
+/* In a child: limit files to 1 KiB, run the writers, report a bitmask of
+ * the checks that held.  The limit is lifted before exit so that the child
+ * can still write its coverage data. */
+enum { W_ATOMIC = 1, W_NPY = 2, W_STREAM = 4, W_JSON = 8, W_CLEAN = 16, W_ALL = 31 };
+
+static int child_writes(const char *dir)
+{
+    char p1[600], p2[600], p3[600], p4[600];
+    int ok = 0;
+    struct rlimit rl;
+    snprintf(p1, sizeof p1, "%s/big.txt", dir);
+    snprintf(p2, sizeof p2, "%s/big.npy", dir);
+    snprintf(p3, sizeof p3, "%s/stream.npy", dir);
+    snprintf(p4, sizeof p4, "%s/big.json", dir);
+    signal(SIGXFSZ, SIG_IGN);
+    getrlimit(RLIMIT_FSIZE, &rl);
+    struct rlimit low = {1024, rl.rlim_max};
+    if (setrlimit(RLIMIT_FSIZE, &low) != 0)
+        return 0;
+    gfl_error_clear();
+    if (gfl_io_write_atomic(p1, big_writer, NULL) == GFL_EIO && strstr(gfl_error_message(), "cannot write") &&
+        strstr(gfl_error_message(), strerror(EFBIG)))
+        ok |= W_ATOMIC;
+    static double v[20000];
+    size_t shape[1] = {20000};
+    gfl_error_clear();
+    if (gfl_npy_write(p2, v, 1, shape) == GFL_EIO)
+        ok |= W_NPY;
+    gfl_npy_stream *s;
+    gfl_error_clear();
+    if (gfl_npy_stream_open(&s, p3, 1, shape) == GFL_OK) {
+        gfl_status w1 = gfl_npy_stream_write(s, v, 10000);
+        gfl_status w2 = gfl_npy_stream_write(s, v, 10000); /* the first failure is sticky */
+        gfl_status c = gfl_npy_stream_close(s);
+        if (w1 == GFL_EIO && w2 == GFL_EIO && c == GFL_EIO)
+            ok |= W_STREAM;
+    }
+    json_t *doc = json_object();
+    json_t *arr = json_array();
+    for (int i = 0; i < 2000; i++)
+        json_array_append_new(arr, json_real(i + 0.5));
+    json_object_set_new(doc, "values", arr);
+    gfl_error_clear();
+    if (gfl_report_write_json(p4, doc) == GFL_EIO)
+        ok |= W_JSON;
+    json_decref(doc);
+    if (!exists(p1) && !exists(p2) && !exists(p3) && !exists(p4) && count_prefixed(dir, "big.") == 0 &&
+        count_prefixed(dir, "stream.") == 0)
+        ok |= W_CLEAN;
+    setrlimit(RLIMIT_FSIZE, &rl);
+    return ok;
+}
+
+static void t_write_errors(void)
+{
+    char dir[512];
+    path_in(dir, sizeof dir, "full");
+    mkdir(dir, 0755);
+    fflush(NULL);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        /* _exit: the parent's atexit handlers (scratch removal) are not the
+         * child's; coverage data is written explicitly when there is any */
+        int ok = child_writes(dir);
+        if (__gcov_dump)
+            __gcov_dump();
+        _exit(ok);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CU_ASSERT(WIFEXITED(status));
+    int ok = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+    if (ok != W_ALL)
+        printf("\n  write errors: checks held 0x%x of 0x%x", ok, W_ALL);
+    CU_ASSERT_EQUAL(ok, W_ALL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* reading through a FIFO                                                   */
+
+/* A format 1.0 (2-byte length) or 2.0 (4-byte length) header for dict,
+ * padded with spaces to a multiple of 64 bytes and ended by '\n'. */
+static size_t npy_header_v(unsigned char *out, const char *dict, int version)
+{
+    size_t pre = version == 1 ? 10 : 12, dl = strlen(dict), total = pre + dl + 1;
+    total = (total + 63) / 64 * 64;
+    size_t hl = total - pre;
+    memcpy(out, "\x93NUMPY", 6);
+    out[6] = (unsigned char)version;
+    out[7] = 0;
+    for (size_t k = 0; k < pre - 8; k++)
+        out[8 + k] = (unsigned char)(hl >> (8 * k));
+    memcpy(out + pre, dict, dl);
+    memset(out + pre + dl, ' ', hl - dl - 1);
+    out[total - 1] = '\n';
+    return total;
+}
+
+static size_t npy_header(unsigned char *out, const char *dict) { return npy_header_v(out, dict, 1); }
+
+/* Writes a header for `count` doubles, then `send` doubles i + 0.25, then
+ * `extra` trailing bytes, into the FIFO at path (in a child). */
+static void fifo_feed(const char *path, size_t count, size_t send, size_t extra)
+{
+    unsigned char hdr[256];
+    char dict[128];
+    snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': (%zu,), }", count);
+    size_t hl = npy_header(hdr, dict);
+    int fd = open(path, O_WRONLY);
+    if (fd < 0)
+        _exit(1);
+    int ok = write(fd, hdr, hl) == (ssize_t)hl;
+    for (size_t i = 0; i < send && ok; i++) {
+        double v = (double)i + 0.25;
+        ok = write(fd, &v, 8) == 8;
+    }
+    for (size_t i = 0; i < extra && ok; i++)
+        ok = write(fd, "z", 1) == 1;
+    close(fd);
+    _exit(ok ? 0 : 1);
+}
+
+static gfl_status fifo_read(const char *path, size_t count, size_t send, size_t extra, double **data, int *nd,
+                            size_t shape[GFL_NPY_MAX_NDIM])
+{
+    unlink(path);
+    if (mkfifo(path, 0644) != 0)
+        return GFL_EINTERNAL;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        fifo_feed(path, count, send, extra);
+    gfl_error_clear();
+    gfl_status st = gfl_npy_read(path, data, nd, shape);
+    int status; /* a writer still writing gets SIGPIPE once the reader is gone */
+    waitpid(pid, &status, 0);
+    unlink(path);
+    return st;
+}
+
+static void t_read_fifo(void)
+{
+    char path[512];
+    double *data = NULL;
+    int nd = -1;
+    size_t shape[GFL_NPY_MAX_NDIM];
+    path_in(path, sizeof path, "pipe.npy");
+    /* 2 MiB of data: more than one read chunk, the buffer must grow */
+    const size_t N = 262144;
+    CU_ASSERT_EQUAL(fifo_read(path, N, N, 0, &data, &nd, shape), GFL_OK);
+    if (data) {
+        int bad = 0;
+        for (size_t i = 0; i < N; i++)
+            bad += data[i] != (double)i + 0.25;
+        CU_ASSERT_EQUAL(bad, 0);
+        CU_ASSERT(nd == 1 && shape[0] == N);
+        free(data);
+    }
+    /* a short stream: the header promised more than arrived */
+    CU_ASSERT_EQUAL(fifo_read(path, 100, 60, 0, &data, &nd, shape), GFL_EINVAL);
+    CU_ASSERT(data == NULL);
+    CU_ASSERT(strstr(gfl_error_message(), "expected 800 bytes of data, found 480") != NULL);
+    /* bytes after the array */
+    CU_ASSERT_EQUAL(fifo_read(path, 10, 10, 3, &data, &nd, shape), GFL_EINVAL);
+    CU_ASSERT(strstr(gfl_error_message(), "trailing data") != NULL);
+    /* an empty array through a pipe */
+    CU_ASSERT_EQUAL(fifo_read(path, 0, 0, 0, &data, &nd, shape), GFL_OK);
+    CU_ASSERT(data != NULL && nd == 1 && shape[0] == 0);
+    free(data);
+    gfl_error_clear();
+}
+
+/* ------------------------------------------------------------------------ */
+/* reader and writer edge cases                                             */
+
+static gfl_status read_dict(const char *dict, int version2)
+{
+    char path[512];
+    unsigned char img[512];
+    double *data = NULL;
+    int nd;
+    size_t shape[GFL_NPY_MAX_NDIM];
+    path_in(path, sizeof path, "hdr.npy");
+    size_t n = npy_header_v(img, dict, version2 ? 2 : 1);
+    double v[6] = {1, 2, 3, 4, 5, 6};
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return GFL_EINTERNAL;
+    fwrite(img, 1, n, f);
+    fwrite(v, 8, 6, f);
+    fclose(f);
+    gfl_error_clear();
+    gfl_status st = gfl_npy_read(path, &data, &nd, shape);
+    if (st == GFL_OK) {
+        if (!(nd == 2 && shape[0] == 2 && shape[1] == 3 && data[5] == 6.0))
+            st = GFL_EINTERNAL;
+        free(data);
+    }
+    return st;
+}
+
+static void t_read_header_variants(void)
+{
+    CU_ASSERT_EQUAL(read_dict("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 0), GFL_OK);
+    CU_ASSERT_EQUAL(read_dict("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 1), GFL_OK);
+    CU_ASSERT_EQUAL(read_dict("{\"shape\": (2, 3), \"fortran_order\": False, \"descr\": \"<f8\"}", 0), GFL_OK);
+    static const struct {
+        const char *dict, *msg;
+    } bad[] = {
+        {"{'descr': '<f8', 'fortran_order': False, 'fortran_order': False, 'shape': (2, 3)}",
+         "duplicate key 'fortran_order'"},
+        {"{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (2, 3)}", "duplicate key 'descr'"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 'shape': (2, 3)}", "duplicate key 'shape'"},
+        {"{'descr': '<f8', 'shape': (2, 3)}", "missing key 'fortran_order'"},
+        {"{'fortran_order': False, 'shape': (2, 3)}", "missing key 'descr'"},
+        {"{'descr': '<f8', 'fortran_order': False}", "missing key 'shape'"},
+        {"{'descr': '<f8', 'fortran_order': FalseX, 'shape': (2, 3)}", "fortran_order must be"},
+        {"{'descr': '<f8', 'fortran_order': False1, 'shape': (2, 3)}", "fortran_order must be"},
+        {"{'descr': '<f8', 'fortran_order': False_, 'shape': (2, 3)}", "fortran_order must be"},
+        {"{'descr': '<f8', 'fortran_order': Fals", "fortran_order must be"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3)} x", "unexpected text"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3) 'x'}", "expected ',' or '}'"},
+        {"{'descr' '<f8'}", "expected ':'"},
+        /* the header ends in '\n' (checked first), which stops any open string */
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 'sha", "unsupported string literal"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 'what': 1}", "unexpected key 'what'"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 3: 1}", "expected a quoted string"},
+        {"{'descr': '<f8', 'fortran_order': False, 'shape': (2,\t3\r), }", NULL}, /* whitespace: fine */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gfl_status st = read_dict(bad[i].dict, 0);
+        if (!bad[i].msg) {
+            CU_ASSERT_EQUAL(st, GFL_OK);
+            continue;
+        }
+        if (st != GFL_EINVAL || !strstr(gfl_error_message(), bad[i].msg))
+            printf("\n  header %s: status %s, message '%s' (want '%s')", bad[i].dict, gfl_status_name(st),
+                   gfl_error_message(), bad[i].msg);
+        CU_ASSERT_EQUAL(st, GFL_EINVAL);
+        CU_ASSERT(strstr(gfl_error_message(), bad[i].msg) != NULL);
+    }
+    gfl_error_clear();
+}
+
+static void t_read_directory(void)
+{
+    double *data = (double *)1;
+    int nd;
+    size_t shape[GFL_NPY_MAX_NDIM];
+    gfl_error_clear();
+    CU_ASSERT_EQUAL(gfl_npy_read(io_dir(), &data, &nd, shape), GFL_EINVAL);
+    CU_ASSERT(data == NULL);
+    CU_ASSERT(strstr(gfl_error_message(), io_dir()) != NULL);
+    gfl_error_clear();
+}
+
+/* Writer arguments that can only come from a caller bug are refused before
+ * any file is created. */
+static void t_writer_guards(void)
+{
+    char path[512];
+    double v[4] = {1, 2, 3, 4};
+    size_t shape[2] = {2, 2}, huge[2] = {SIZE_MAX / 4, 4};
+    gfl_npy_stream *s;
+    path_in(path, sizeof path, "guard.npy");
+    gfl_error_clear();
+    CU_ASSERT_EQUAL(gfl_npy_write(path, v, 9, shape), GFL_EINTERNAL);
+    CU_ASSERT_EQUAL(gfl_npy_write(path, v, -1, shape), GFL_EINTERNAL);
+    CU_ASSERT_EQUAL(gfl_npy_write(path, v, 2, NULL), GFL_EINTERNAL);
+    CU_ASSERT_EQUAL(gfl_npy_write(path, v, 2, huge), GFL_EINTERNAL);
+    CU_ASSERT_EQUAL(gfl_npy_write(path, NULL, 2, shape), GFL_EINTERNAL);
+    CU_ASSERT(!exists(path));
+    /* a scalar needs no shape; an empty array no data */
+    CU_ASSERT_EQUAL(gfl_npy_write(path, v, 0, NULL), GFL_OK);
+    size_t empty[1] = {0};
+    CU_ASSERT_EQUAL(gfl_npy_write(path, NULL, 1, empty), GFL_OK);
+    gfl_error_clear();
+    CU_ASSERT_EQUAL(gfl_npy_stream_close(NULL), GFL_EINTERNAL);
+    CU_ASSERT_EQUAL(gfl_npy_stream_open(&s, path, 2, huge), GFL_EINTERNAL);
+    CU_ASSERT(s == NULL);
+    CU_ASSERT_EQUAL(gfl_npy_stream_open(&s, path, 2, shape), GFL_OK);
+    CU_ASSERT_EQUAL(gfl_npy_stream_write(s, NULL, 2), GFL_EINTERNAL);
+    CU_ASSERT_EQUAL(gfl_npy_stream_write(s, v, 2), GFL_EINTERNAL); /* sticky */
+    CU_ASSERT_EQUAL(gfl_npy_stream_close(s), GFL_EINTERNAL);
+    gfl_npy_stream_abort(NULL);
+    gfl_error_clear();
+}
+
+/* ------------------------------------------------------------------------ */
+/* atomic files and directories                                             */
+
+static void t_atomic_edges(void)
+{
+    gfl_io_atomic a;
+    memset(&a, 0, sizeof a);
+    gfl_io_atomic_abort(NULL);
+    gfl_io_atomic_abort(&a);
+    gfl_error_clear();
+    CU_ASSERT_EQUAL(gfl_io_atomic_commit(&a), GFL_EINTERNAL);
+    CU_ASSERT(strstr(gfl_error_message(), "no open file") != NULL);
+    gfl_error_clear();
+    /* a destination that is a non-empty directory: rename fails, nothing left */
+    char dir[512], inner[600];
+    path_in(dir, sizeof dir, "occupied");
+    mkdir(dir, 0755);
+    snprintf(inner, sizeof inner, "%s/keep", dir);
+    FILE *f = fopen(inner, "w");
+    if (f)
+        fclose(f);
+    CU_ASSERT_EQUAL(gfl_io_write_atomic(dir, big_writer, NULL), GFL_EIO);
+    CU_ASSERT(exists(inner));
+    CU_ASSERT_EQUAL(count_prefixed(io_dir(), "occupied.tmp"), 0);
+    gfl_error_clear();
+}
+
+static void t_dir_edges(void)
+{
+    char file[512], under[600], tmp[700], dir[600], small[8];
+    path_in(file, sizeof file, "plain");
+    FILE *f = fopen(file, "w");
+    if (f)
+        fclose(f);
+    /* a path under a regular file: stat fails with ENOTDIR, not ENOENT */
+    snprintf(under, sizeof under, "%s/sub", file);
+    gfl_error_clear();
+    CU_ASSERT_EQUAL(gfl_io_dir_begin(under, tmp, sizeof tmp), GFL_EIO);
+    CU_ASSERT(tmp[0] == '\0');
+    CU_ASSERT(strstr(gfl_error_message(), "cannot write") != NULL);
+    gfl_error_clear();
+    CU_ASSERT_EQUAL(gfl_io_dir_begin(file, tmp, sizeof tmp), GFL_EIO);
+    CU_ASSERT(strstr(gfl_error_message(), "not a directory") != NULL);
+    /* the temporary name does not fit */
+    gfl_error_clear();
+    path_in(dir, sizeof dir, "newdir");
+    CU_ASSERT_EQUAL(gfl_io_dir_begin(dir, small, sizeof small), GFL_EINVAL);
+    /* trailing slashes: the temporary is a sibling "newdir.tmpXXXXXX" */
+    gfl_error_clear();
+    snprintf(dir + strlen(dir), sizeof dir - strlen(dir), "///");
+    CU_ASSERT_EQUAL_FATAL(gfl_io_dir_begin(dir, tmp, sizeof tmp), GFL_OK);
+    CU_ASSERT(strstr(tmp, "/newdir.tmp") != NULL);
+    /* abort removes files and an empty subdirectory, then the directory */
+    char p[800];
+    snprintf(p, sizeof p, "%s/a.npy", tmp);
+    f = fopen(p, "w");
+    if (f)
+        fclose(f);
+    snprintf(p, sizeof p, "%s/sub", tmp);
+    mkdir(p, 0755);
+    gfl_io_dir_abort(tmp);
+    CU_ASSERT(!exists(tmp));
+    gfl_io_dir_abort(NULL);
+    gfl_io_dir_abort("");
+    /* join: no room at all */
+    char out[4] = "zzz";
+    CU_ASSERT_EQUAL(gfl_io_join(out, 0, "a", "b"), GFL_EINVAL);
+    CU_ASSERT_EQUAL(out[0], 'z');
+    CU_ASSERT_EQUAL(gfl_io_join(out, sizeof out, "a/", "b"), GFL_OK);
+    CU_ASSERT_STRING_EQUAL(out, "a/b");
+    CU_ASSERT_EQUAL(gfl_io_join(out, sizeof out, "", "bc"), GFL_OK);
+    CU_ASSERT_STRING_EQUAL(out, "/bc");
+    gfl_error_clear();
+}
+
+void t_cov_io_register(void)
+{
+    CU_pSuite s = CU_add_suite("cov_io", NULL, NULL);
+    CU_add_test(s, "write errors (file-size limit): nothing half-written", t_write_errors);
+    CU_add_test(s, ".npy through a FIFO: growth, truncation, trailing bytes", t_read_fifo);
+    CU_add_test(s, ".npy header variants", t_read_header_variants);
+    CU_add_test(s, ".npy reader given a directory", t_read_directory);
+    CU_add_test(s, ".npy writer guards", t_writer_guards);
+    CU_add_test(s, "atomic file edges", t_atomic_edges);
+    CU_add_test(s, "atomic directory edges", t_dir_edges);
+}
