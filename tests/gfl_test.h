@@ -28,5 +28,6 @@ void t_cov_oom_register(void);
 void t_cov_boundary_register(void);
 void t_cov_engine_register(void);
 void t_cov_io_register(void);
+void t_cov_errors_register(void);
 
 #endif
