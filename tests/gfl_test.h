@@ -29,5 +29,6 @@ void t_cov_boundary_register(void);
 void t_cov_engine_register(void);
 void t_cov_io_register(void);
 void t_cov_errors_register(void);
+void t_cov_check_register(void);
 
 #endif

@@ -67,6 +67,7 @@ int main(int argc, char **argv)
     t_cov_engine_register();
     t_cov_io_register();
     t_cov_errors_register();
+    t_cov_check_register();
     unsigned failures;
     if (xml) {
         CU_set_output_filename(xml);
