@@ -427,6 +427,69 @@ static void t_engine_batch_too_large(void)
     CU_ASSERT_STRING_EQUAL(gfl_fast_fault_name(GFL_NFAULTS), "unknown");
 }
 
+/* docs/compare.md: "A NaN anywhere in that range makes max_rel_diff NaN,
+ * which fails."  eta1 = 1e200 with the logistic loss drives the fast path to
+ * NaN at step 2 while 128-bit MPFR (with its huge exponent range) stays
+ * finite: the comparison must FAIL, naming the NaN. */
+static void t_compare_divergent_nan(void)
+{
+    gfl_config cfg;
+    gfl_problem pb;
+    gfl_compare_opts o;
+    gfl_compare_result res;
+    gfl_config_defaults(&cfg, GFL_CASE_XOR, GFL_PRESET_SMALL);
+    cfg.seed = gfl_test_seed();
+    cfg.d = 4, cfg.m = 8, cfg.n = 16, cfg.T = 3, cfg.n_test = 16, cfg.eval_every = 1;
+    cfg.loss = GFL_LOSS_LOGISTIC;
+    cfg.eta1 = 1e200;
+    CU_ASSERT_FATAL(gfl_problem_init(&pb, &cfg) == GFL_OK);
+    gfl_compare_opts_default(&o);
+    o.selfcheck = 0;
+    memset(&res, 0, sizeof res);
+    CU_ASSERT_FATAL(gfl_compare_run_opts(&pb, &gfl_ref_engine, &gfl_fast_engine, &o, &res) == GFL_OK);
+    CU_ASSERT_EQUAL(res.verdict, GFL_COMPARE_FAIL);
+    CU_ASSERT(isnan(res.max_rel_diff));
+    CU_ASSERT(strstr(res.reason, "max_rel_diff nan") != NULL);
+    gfl_compare_clear(&res);
+    gfl_problem_clear(&pb);
+}
+
+/* A Monte Carlo G whose sample is one point repeated: the per-coordinate
+ * variance E[v^2] - G^2 is 0 in exact arithmetic and may round to a tiny
+ * negative number, which must not become a NaN standard error (SPEC 4: the
+ * error of a Monte Carlo oracle is stated, never silently wrong); what is
+ * left is rounding noise of the path's precision. */
+static void t_mc_constant_sample_se(void)
+{
+    const gfl_oracle_vt *orcs[2] = {&gfl_fast_oracle, &gfl_ref_oracle};
+    gfl_config cfg;
+    gfl_problem pb;
+    gfl_config_defaults(&cfg, GFL_CASE_LINEAR, GFL_PRESET_SMALL);
+    cfg.d = 3, cfg.m = 2, cfg.n_test = 2;
+    CU_ASSERT_FATAL(gfl_problem_init(&pb, &cfg) == GFL_OK);
+    enum { N = 7 };
+    double X[N * 3], Y[N], w[3] = {1, 0, 0}, b[1] = {0}, G[3], se[1];
+    gfl_sample mc = {N, X, Y};
+    int bad = 0;
+    for (int q = 1; q <= 40; q++) {
+        double v = 0.1 * q + 1.0 / 3.0; /* not dyadic: the mean rounds */
+        for (int k = 0; k < N; k++) {
+            X[3 * k] = v, X[3 * k + 1] = -v / 7, X[3 * k + 2] = v * v;
+            Y[k] = 1.0;
+        }
+        for (int p = 0; p < 2; p++) {
+            CU_ASSERT(orcs[p]->G(&pb, &mc, 1, w, b, G, se) == GFL_OK);
+            /* E[v^2] - G^2 cancels: in double the noise is ~ sqrt(u) |v|, at 128 bits ~ 2^-64 |v| */
+            double tol = p ? 1e-15 * v : 1e-7 * v;
+            int ok = se[0] >= 0 && se[0] <= tol && fabs(G[0] - v) <= 1e-15 * v;
+            if (!ok && bad++ == 0)
+                printf("\n  constant sample, %s path, v = %.17g: G = %.17g, se = %g", orcs[p]->name, v, G[0], se[0]);
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    gfl_problem_clear(&pb);
+}
+
 void t_cov_boundary_register(void)
 {
     CU_pSuite s = CU_add_suite("cov_boundary", NULL, NULL);
@@ -443,4 +506,6 @@ void t_cov_boundary_register(void)
     CU_add_test(s, "normwise difference: zero reference, NaN", t_compare_rel_edges);
     CU_add_test(s, "reference self-check: identical, zero, mismatched", t_agreement_bits_edges);
     CU_add_test(s, "batch larger than the workspace", t_engine_batch_too_large);
+    CU_add_test(s, "comparison of a run that turns NaN: FAIL", t_compare_divergent_nan);
+    CU_add_test(s, "Monte Carlo G of a constant sample: se 0, not NaN", t_mc_constant_sample_se);
 }

@@ -136,6 +136,47 @@ static void t_check_sign_bias_and_delta(void)
     gfl_check_clear(&c);
 }
 
+/* A confidence level of 0.001 makes the C3 quantile the upper tail of
+ * Bin(m/2, p_lo): every seed then has a VIOLATED statistical link, and the
+ * delta check over 2 seeds counts both; its Clopper-Pearson interval at that
+ * level for 2 of 2 is [((1 - 0.001)/2)^(1/2), 1] = [0.7067, 1], above delta. */
+static void t_delta_check_violated(void)
+{
+    gfl_config cfg;
+    gfl_check_params p = quick_params();
+    gfl_check_case c;
+    small_config(&cfg, GFL_CASE_XOR);
+    p.cp.level = 0.001;
+    p.seeds = 2;
+    run_check(&cfg, &p, &c, "xor level 0.001");
+    CU_ASSERT_EQUAL(c.chain.link[GFL_L_C3].verdict, GFL_V_VIOLATED);
+    CU_ASSERT_EQUAL(c.stat_fail, 2);
+    CU_ASSERT(c.fail_hi == 1.0);
+    CU_ASSERT_DOUBLE_EQUAL(c.fail_lo, sqrt(0.999 / 2), 1e-9);
+    CU_ASSERT_EQUAL(c.delta_verdict, GFL_V_VIOLATED);
+    CU_ASSERT_EQUAL(gfl_check_bad(&c), 1);
+    gfl_check_clear(&c);
+}
+
+/* SPEC 6 C4: neurons with w^(1) = 0 or the wrong bias sign are never in an
+ * I_j.  Biases of +-1000: the positive ones see no sample (w^(1) = 0), the
+ * negative ones have the wrong sign for every xor feature -- no comparator
+ * exists, and the chain says so instead of certifying anything. */
+static void t_check_no_eligible_neuron(void)
+{
+    gfl_config cfg;
+    gfl_check_params p = quick_params();
+    gfl_check_case c;
+    small_config(&cfg, GFL_CASE_XOR);
+    cfg.bias_mode = GFL_BIAS_SIGN;
+    cfg.btilde = 1000;
+    gfl_error_clear();
+    CU_ASSERT_EQUAL(gfl_check_run(&cfg, "fast", &p, &c), GFL_ECHECK);
+    CU_ASSERT(strstr(gfl_error_message(), "no learned neuron is eligible") != NULL);
+    gfl_check_clear(&c);
+    gfl_error_clear();
+}
+
 /* gfl_check_bad: any FAIL or VIOLATED, among the links or the delta check. */
 static void t_check_bad_predicate(void)
 {
@@ -347,6 +388,8 @@ void t_cov_check_register(void)
     CU_add_test(s, "mog r = 3: odd witness and refit", t_check_mog_odd_r);
     CU_add_test(s, "random bias signs; delta check over 3 seeds", t_check_sign_bias_and_delta);
     CU_add_test(s, "gfl_check_bad", t_check_bad_predicate);
+    CU_add_test(s, "delta check VIOLATED", t_delta_check_violated);
+    CU_add_test(s, "no eligible learned neuron: ECHECK", t_check_no_eligible_neuron);
     CU_add_test(s, "population and a-priori: VIOLATED / INCONCLUSIVE / CONSISTENT", t_population_and_apriori_verdicts);
     CU_add_test(s, "a-priori form: the dominant term", t_apriori_dominant_term);
     CU_add_test(s, "C2 and C3 VIOLATED", t_c2_c3_violated);

@@ -23,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -57,6 +59,7 @@ extern char __executable_start[], etext[];
 
 static int oom_on;          /* failing and tracking are active */
 static long oom_countdown;  /* the allocation that sees 0 fails */
+static int oom_persist;     /* and, when set, every later one too */
 static long oom_calls;      /* gfl allocations seen while active */
 static long oom_failed;     /* allocations failed while active */
 static long oom_live;       /* tracked blocks not yet freed */
@@ -107,7 +110,7 @@ static int oom_tick(const void *ra)
         if ((uintptr_t)ra >= skip_lo[i] && (uintptr_t)ra < skip_hi[i])
             return 0;
     oom_calls++;
-    if (oom_countdown-- == 0) {
+    if (oom_countdown-- == 0 || (oom_persist && oom_failed > 0)) {
         oom_failed++;
         oom_fail_ra = ra;
         return 1;
@@ -530,14 +533,63 @@ static gfl_status op_files(void *ctx)
     GFL_TRY(gfl_io_dir_begin(path, tmp, sizeof tmp));
     char inner[700];
     if ((st = gfl_io_join(inner, sizeof inner, tmp, "x.npy")) == GFL_OK &&
-        (st = gfl_npy_write(inner, v, 1, shape)) == GFL_OK)
+        (st = gfl_npy_write(inner, v, 1, shape)) == GFL_OK &&
+        (st = gfl_io_join(inner, sizeof inner, tmp, "y.npy")) == GFL_OK &&
+        (st = gfl_npy_write(inner, v, 1, shape)) == GFL_OK) /* abort then has a file to remove */
         st = gfl_io_dir_commit(tmp, path);
     if (st != GFL_OK)
         gfl_io_dir_abort(tmp);
     return st;
 }
 
-static void t_oom_files(void) { oom_sweep("npy + atomic output", op_files, NULL); }
+static void t_oom_files(void)
+{
+    oom_sweep("npy + atomic output", op_files, NULL);
+    /* clean-up code that allocates must survive allocation failing again */
+    oom_persist = 1;
+    oom_sweep("npy + atomic output, persistent", op_files, NULL);
+    oom_persist = 0;
+}
+
+/* A .npy read through a FIFO (no size known in advance: the buffer grows by
+ * realloc as 2 MiB arrive); the writer is a child that only write()s. */
+static gfl_status op_fifo(void *ctx)
+{
+    (void)ctx;
+    static int serial;
+    char path[512];
+    unsigned char hdr[128];
+    const size_t N = 262144;
+    snprintf(path, sizeof path, "%s/oom_fifo_%d.npy", gfl_test_scratch(), serial++);
+    if (mkfifo(path, 0644) != 0)
+        GFL_ERROR(GFL_EINTERNAL, "mkfifo %s", path);
+    /* format 1.0 header for (N,) '<f8', padded to 128 bytes */
+    memset(hdr, ' ', sizeof hdr);
+    memcpy(hdr, "\x93NUMPY\x01\x00\x76\x00", 10);
+    const char *dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (262144,), }";
+    memcpy(hdr + 10, dict, strlen(dict));
+    hdr[127] = '\n';
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        static double block[4096];
+        int fd = open(path, O_WRONLY);
+        int ok = fd >= 0 && write(fd, hdr, sizeof hdr) == (ssize_t)sizeof hdr;
+        for (size_t k = 0; ok && k < N; k += 4096)
+            ok = write(fd, block, sizeof block) == (ssize_t)sizeof block;
+        _exit(ok ? 0 : 1);
+    }
+    double *data = NULL;
+    int nd, status;
+    size_t shape[GFL_NPY_MAX_NDIM];
+    gfl_status st = gfl_npy_read(path, &data, &nd, shape);
+    waitpid(pid, &status, 0); /* a writer cut short dies of SIGPIPE */
+    unlink(path);
+    free(data);
+    return st;
+}
+
+static void t_oom_fifo(void) { oom_sweep(".npy read through a FIFO", op_fifo, NULL); }
 
 /* train --json --dump, as the command does it. */
 static gfl_status op_dump(void *ctx)
@@ -684,6 +736,7 @@ void t_cov_oom_register(void)
     CU_add_test(s, "population loss, both paths", t_oom_population);
     CU_add_test(s, "training, both paths", t_oom_train);
     CU_add_test(s, ".npy and atomic output", t_oom_files);
+    CU_add_test(s, ".npy read through a FIFO", t_oom_fifo);
     CU_add_test(s, "train + JSON + dump", t_oom_dump);
     CU_add_test(s, "gradient features, both paths", t_oom_features);
     CU_add_test(s, "ref/fast comparison", t_oom_compare);
