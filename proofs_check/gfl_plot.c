@@ -61,13 +61,18 @@ static gfl_status render(const char *png, void (*body)(FILE *, const char *, voi
     snprintf(rgp, sizeof rgp, "%s.run", gp);
     GFL_TRY(gfl_io_write_atomic(rgp, script_writer, &run));
     pid_t pid = fork();
+    /* LCOV_EXCL_START: fork fails only when the process table or memory is exhausted */
     if (pid < 0) {
         unlink(rgp);
         GFL_ERROR(GFL_EINTERNAL, "cannot start gnuplot");
     }
+    /* LCOV_EXCL_STOP */
     if (pid == 0) {
+        /* LCOV_EXCL_START: runs in the child, which leaves by exec or _exit without writing
+         * its counters (both outcomes are tested: see tests/t_cov_errors.c) */
         execlp("gnuplot", "gnuplot", rgp, (char *)NULL);
         _exit(127);
+        /* LCOV_EXCL_STOP */
     }
     int status = 0;
     waitpid(pid, &status, 0);

@@ -133,6 +133,23 @@ END {
     printf "gate: lines %.2f%% (>= %s%%), branches %.2f%% (>= %s%%): %s\n", l, lg, b, bg, ok ? "PASS" : "FAIL"
     exit ok ? 0 : 1
 }' "$OUT/all.info" >"$HTML/summary.txt" && gate=0 || gate=1
+
+# Boundary markers (core/gfl_testcase.h): each GFL_TESTCASE line must show
+# every one of its branches taken, i.e. the suites reached both outcomes.
+grep -n 'GFL_TESTCASE(' core/*.c ref/*.c fast/*.c proofs_check/*.c | cut -d: -f1,2 >"$tmp/markers"
+awk -F'[:,]' -v root="$ROOT/" '
+FNR == NR { want[$1 ":" $2] = 1; order[++nm] = $1 ":" $2; next }
+/^SF:/ { f = substr($0, 4); sub("^" root, "", f) }
+/^BRDA:/ { k = f ":" $2; if (k in want) { n[k]++; if ($5 != "-" && $5 > 0) t[k]++ } }
+END {
+    bad = 0
+    for (i = 1; i <= nm; i++) {
+        k = order[i]
+        if (!n[k] || t[k] < n[k]) { printf "boundary marker %s: %d of %d branches taken\n", k, t[k], n[k]; bad++ }
+    }
+    printf "boundary markers (GFL_TESTCASE): %d, both outcomes reached: %d: %s\n", nm, nm - bad, bad ? "FAIL" : "PASS"
+    exit bad ? 1 : 0
+}' "$tmp/markers" "$OUT/all.info" >>"$HTML/summary.txt" || gate=1
 cat "$HTML/summary.txt"
 echo "report: $HTML/index.html (summary: $HTML/summary.txt); $(($(date +%s) - start)) s"
 exit $gate
