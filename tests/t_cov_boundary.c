@@ -186,10 +186,10 @@ static void t_nan_guard(void)
         gfl_loss loss;
         double eta1, sigma_a;
         gfl_status want;
-        const char *step;
-    } cases[] = {{GFL_LOSS_LOGISTIC, 1e200, 1.0, GFL_ENUMERIC, "step 2"},
-                 {GFL_LOSS_HINGE, 1e308, 1e3, GFL_ENUMERIC, "step 1"},
-                 {GFL_LOSS_LOGISTIC, 1.0, 1.0, GFL_OK, NULL}};
+        int step; /* the latest step at which the run must stop; 0: it must not */
+    } cases[] = {{GFL_LOSS_LOGISTIC, 1e200, 1.0, GFL_ENUMERIC, 2},
+                 {GFL_LOSS_HINGE, 1e308, 1e3, GFL_ENUMERIC, 1},
+                 {GFL_LOSS_LOGISTIC, 1.0, 1.0, GFL_OK, 0}};
     for (size_t q = 0; q < sizeof cases / sizeof cases[0]; q++) {
         gfl_config cfg;
         gfl_problem pb;
@@ -208,8 +208,15 @@ static void t_nan_guard(void)
             printf("\n  nan guard, eta1 = %g: status %s (%s)", cases[q].eta1, gfl_status_name(st),
                    gfl_error_message());
         CU_ASSERT_EQUAL(st, cases[q].want);
-        if (cases[q].step)
-            CU_ASSERT(strstr(gfl_error_message(), cases[q].step) != NULL);
+        /* The step is named; which one may depend on the BLAS kernel: a dnrm2
+         * without scaling (OpenBLAS picks one per CPU, e.g. under valgrind)
+         * overflows |a^(1)| ~ 1e201 at step 1 already. */
+        if (cases[q].step) {
+            int at = 0;
+            const char *m = strstr(gfl_error_message(), "at step ");
+            CU_ASSERT(m != NULL && sscanf(m, "at step %d", &at) == 1);
+            CU_ASSERT(at >= 1 && at <= cases[q].step);
+        }
         gfl_run_clear(&run);
         gfl_problem_clear(&pb);
     }
