@@ -9,9 +9,10 @@
 #   coverage/all.info            the tracefile of every source directory
 #
 # Gates, over core/ ref/ fast/ proofs_check/ together: lines >= 95%, branches
-# >= 85% (GFL_COV_LINES, GFL_COV_BRANCHES override).  Exclusions are marked in
-# the code (LCOV_EXCL_LINE, LCOV_EXCL_START/STOP, LCOV_EXCL_BR_LINE, each with
-# its reason) and listed in coverage/EXCLUSIONS.md.
+# >= 85% (GFL_COV_LINES, GFL_COV_BRANCHES override); and every GFL_TESTCASE
+# boundary marker (core/gfl_testcase.h) must show all its branches taken.
+# Exclusions are marked in the code (LCOV_EXCL_LINE, LCOV_EXCL_START/STOP,
+# LCOV_EXCL_BR_LINE, each with its reason) and listed in coverage/EXCLUSIONS.md.
 # Usage: sh tools/coverage.sh [BUILD]
 set -eu
 BUILD=${1:-build/cov}
