@@ -85,10 +85,8 @@ test-asan: deps
 # GFL_TESTCASE boundary markers of core/gfl_testcase.h into branches), the
 # suites and a smoke run of every command, the lcov report in coverage/html/
 # and the gates (tools/coverage.sh; exclusions in coverage/EXCLUSIONS.md).
-# -Wno-error=use-after-free: GCC 12 at -O0 flags the correct realloc-failure
-# path of proofs_check/gfl_chain.c (choose_K); it is still printed.
 COV_BUILD = build/cov
-COV_CFLAGS = -DGFL_COVERAGE --coverage -Wno-error=use-after-free
+COV_CFLAGS = -DGFL_COVERAGE --coverage
 coverage: deps
 	@$(MAKE) --no-print-directory coverage-run
 

@@ -185,6 +185,7 @@ gfl_status gfl_witness_network(const gfl_witness *w, int *m, double **a, double 
     *b = calloc((size_t)mm, sizeof(double));
     if (!*a || !*W || !*b) {
         free(*a), free(*W), free(*b);
+        *a = *W = *b = NULL; /* the caller's cleanup may free them again */
         GFL_ERROR(GFL_ENOMEM, "out of memory for the witness network");
     }
     memcpy(*a, w->astar, (size_t)w->r * sizeof(double));

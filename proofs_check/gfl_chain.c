@@ -440,6 +440,8 @@ static gfl_status candidates(ctx_t *c, double xbar, int **order, int *navail)
     *order = malloc((size_t)w->r * m * sizeof(int));
     double *sc = malloc((size_t)m * sizeof(double));
     if (!*order || !sc) {
+        free(*order);
+        *order = NULL;
         free(sc);
         GFL_ERROR(GFL_ENOMEM, "out of memory");
     }
@@ -548,12 +550,13 @@ static gfl_status choose_K(ctx_t *c, const gfl_run *run)
         }
     }
     c->K = bestK;
-    c->I = realloc(I, (size_t)r * bestK * sizeof(int));
-    if (!c->I) {
+    int *shrunk = realloc(I, (size_t)r * bestK * sizeof(int));
+    if (!shrunk) {
         free(I);
         free(order);
         GFL_ERROR(GFL_ENOMEM, "out of memory");
     }
+    c->I = shrunk;
     for (int j = 0; j < r; j++)
         for (int k = 0; k < bestK; k++)
             c->I[j * bestK + k] = order[(size_t)j * c->m + k];

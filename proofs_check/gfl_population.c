@@ -13,8 +13,10 @@ static gfl_status engine_for(const gfl_engine_vt *vt, const gfl_problem *pb, int
     c.m = m;
     GFL_TRY(vt->create(eng, &c, n_max));
     gfl_status st = vt->load(*eng, a, W, b);
-    if (st != GFL_OK)
+    if (st != GFL_OK) {
         vt->destroy(*eng);
+        *eng = NULL; /* the caller's cleanup must not destroy it again */
+    }
     return st;
 }
 

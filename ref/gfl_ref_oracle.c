@@ -8,11 +8,13 @@
 
 /* SPEC 7 mog [derived]: G(w,b) = sum_j pi_j y_j (mu_j Phi(t_j) + s_j phi(t_j) u),
  * u = w/|w|, t_j = (<w,mu_j> - b) / (s_j |w|), Phi(t) = erfc(-t/sqrt2)/2. */
-static void G_mixture(const gfl_problem *pb, mpfr_prec_t p, const double *w, double b, double *G)
+static gfl_status G_mixture(const gfl_problem *pb, mpfr_prec_t p, const double *w, double b, double *G)
 {
     const gfl_mixture *mx = &pb->mix;
     int d = pb->cfg.d;
     mpfr_t nw, dot, t, P, ph, c, tmp, s2pi, *acc = malloc((size_t)d * sizeof(mpfr_t));
+    if (!acc)
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the mixture oracle");
     mpfr_inits2(p, nw, dot, t, P, ph, c, tmp, s2pi, (mpfr_ptr)0);
     for (int i = 0; i < d; i++)
         mpfr_init2(acc[i], p), mpfr_set_zero(acc[i], 1);
@@ -75,6 +77,7 @@ static void G_mixture(const gfl_problem *pb, mpfr_prec_t p, const double *w, dou
     }
     free(acc);
     mpfr_clears(nw, dot, t, P, ph, c, tmp, s2pi, (mpfr_ptr)0);
+    return GFL_OK;
 }
 
 /* Exact enumeration: G_j = sum_x c(x) y(x) x_j 1[<w,x> > b] / 2^(d+2) with
@@ -126,14 +129,19 @@ static gfl_status G_enum(const gfl_problem *pb, mpfr_prec_t p, const double *w, 
 
 /* (1/n) sum_k y_k x_k 1[<w,x_k> > b] in MPFR, with the dot product summed in
  * the order and precision of the ref engine (so G_Z matches its first step). */
-static void G_emp_one(int d, mpfr_prec_t p, const double *X, const double *Y, int n, const double *w,
-                      double b, double *G, double *se, double *A)
+static gfl_status G_emp_one(int d, mpfr_prec_t p, const double *X, const double *Y, int n, const double *w,
+                            double b, double *G, double *se, double *A)
 {
     mpfr_t dot, tmp, accA, *acc = malloc((size_t)d * sizeof(mpfr_t)), *acc2 = NULL;
-    mpfr_inits2(p, dot, tmp, accA, (mpfr_ptr)0);
-    mpfr_set_zero(accA, 1);
     if (se)
         acc2 = malloc((size_t)d * sizeof(mpfr_t));
+    if (!acc || (se && !acc2)) {
+        free(acc);
+        free(acc2);
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the empirical oracle");
+    }
+    mpfr_inits2(p, dot, tmp, accA, (mpfr_ptr)0);
+    mpfr_set_zero(accA, 1);
     for (int j = 0; j < d; j++) {
         mpfr_init2(acc[j], p), mpfr_set_zero(acc[j], 1);
         if (acc2)
@@ -190,6 +198,7 @@ static void G_emp_one(int d, mpfr_prec_t p, const double *X, const double *Y, in
     free(acc);
     free(acc2);
     mpfr_clears(dot, tmp, accA, (mpfr_ptr)0);
+    return GFL_OK;
 }
 
 static gfl_status ref_G_emp(const gfl_problem *pb, const double *X, const double *Y, int n, int K,
@@ -197,8 +206,8 @@ static gfl_status ref_G_emp(const gfl_problem *pb, const double *X, const double
 {
     int d = pb->cfg.d;
     for (int q = 0; q < K; q++)
-        G_emp_one(d, (mpfr_prec_t)pb->cfg.prec, X, Y, n, w + (size_t)q * d, b[q], G + (size_t)q * d, NULL,
-                  A ? &A[q] : NULL);
+        GFL_TRY(G_emp_one(d, (mpfr_prec_t)pb->cfg.prec, X, Y, n, w + (size_t)q * d, b[q], G + (size_t)q * d,
+                          NULL, A ? &A[q] : NULL));
     return GFL_OK;
 }
 
@@ -215,11 +224,11 @@ static gfl_status ref_G(const gfl_problem *pb, const gfl_sample *mc, int K, cons
         double *Gq = G + (size_t)q * d;
         se[q] = 0.0;
         if (kind == GFL_ORACLE_CLOSED_FORM)
-            G_mixture(pb, p, wq, b[q], Gq);
+            GFL_TRY(G_mixture(pb, p, wq, b[q], Gq));
         else if (kind == GFL_ORACLE_ENUMERATION)
             GFL_TRY(G_enum(pb, p, wq, b[q], Gq));
         else
-            G_emp_one(d, p, mc->X, mc->Y, mc->N, wq, b[q], Gq, &se[q], NULL);
+            GFL_TRY(G_emp_one(d, p, mc->X, mc->Y, mc->N, wq, b[q], Gq, &se[q], NULL));
     }
     return GFL_OK;
 }
