@@ -51,8 +51,13 @@ gfl_verdict gfl_cert_le(double lhs, double lhs_err, double rhs, double rhs_err, 
 {
     if (!isfinite(lhs) || !isfinite(rhs) || !isfinite(lhs_err) || !isfinite(rhs_err)) {
         *slack = NAN;
-        return isnan(lhs) || isnan(rhs) ? GFL_V_UNCERTIFIED
-               : (lhs == -INFINITY || rhs == INFINITY) ? GFL_V_PASS : GFL_V_FAIL;
+        if (isnan(lhs) || isnan(rhs) || isnan(lhs_err) || isnan(rhs_err))
+            return GFL_V_UNCERTIFIED;
+        if (lhs == -INFINITY || rhs == INFINITY)
+            return GFL_V_PASS; /* holds whatever the other side */
+        if (isinf(lhs_err) || isinf(rhs_err))
+            return GFL_V_UNCERTIFIED; /* unbounded enclosures overlap */
+        return GFL_V_FAIL;           /* lhs = +inf or rhs = -inf, finite radii */
     }
     double hi[2] = {lhs, fabs(lhs_err)}, lo[2] = {rhs, -fabs(rhs_err)};
     double lhs_hi = gfl_cert_sum(hi, 2, +1), rhs_lo = gfl_cert_sum(lo, 2, -1);

@@ -349,6 +349,9 @@ static void t_cert_nonfinite(void)
     CU_ASSERT_EQUAL(gfl_cert_le(1, 0, INFINITY, 0, &slack), GFL_V_PASS);
     CU_ASSERT_EQUAL(gfl_cert_le(INFINITY, 0, 1, 0, &slack), GFL_V_FAIL);
     CU_ASSERT_EQUAL(gfl_cert_le(1, 0, -INFINITY, 0, &slack), GFL_V_FAIL);
+    /* an unbounded radius: the enclosures overlap, nothing is certified either way */
+    CU_ASSERT_EQUAL(gfl_cert_le(1, INFINITY, 2, 0, &slack), GFL_V_UNCERTIFIED);
+    CU_ASSERT_EQUAL(gfl_cert_le(3, 0, 2, INFINITY, &slack), GFL_V_UNCERTIFIED);
     /* finite: PASS, FAIL, UNCERTIFIED by the enclosures */
     CU_ASSERT_EQUAL(gfl_cert_le(1, 0.25, 2, 0.25, &slack), GFL_V_PASS);
     CU_ASSERT_EQUAL(slack, 0.5);
