@@ -66,6 +66,9 @@ static gfl_status on_extra(void *ctx, const char *name, const char *value)
     int prob = strcmp(name, "delta") == 0 || strcmp(name, "delta0") == 0 || strcmp(name, "level") == 0;
     if (prob && !(v > 0 && v < 1))
         GFL_ERROR(GFL_EINVAL, "--%s must be in (0, 1)", name);
+    /* a confidence level below 1/2 would put the 'upper' bounds below the estimates */
+    if (strcmp(name, "level") == 0 && v < 0.5)
+        GFL_ERROR(GFL_EINVAL, "--level must be in [0.5, 1)");
     if (!prob && v < 0)
         GFL_ERROR(GFL_EINVAL, "--%s must be non-negative", name);
     double *dst = strcmp(name, "delta") == 0 ? &o->p.delta : strcmp(name, "delta0") == 0 ? &o->p.cp.delta0
@@ -153,6 +156,10 @@ static json_t *case_json(const gfl_check_case *c)
         json_object_set_new(e, "rhs", json_real(c->delta));
         json_object_set_new(e, "slack", json_real(c->delta - c->fail_hi));
         json_object_set_new(e, "level", json_real(c->level));
+        char note[200];
+        snprintf(note, sizeof note, "%d of %d seeds with a VIOLATED statistical link; Clopper-Pearson [%.3g, %.3g]",
+                 c->stat_fail, c->seeds, c->fail_lo, c->fail_hi);
+        json_object_set_new(e, "note", json_string(note));
         json_array_append_new(links, e);
     }
     json_object_set_new(o, "links", links);
@@ -344,8 +351,10 @@ int gfl_cmd_check(int argc, char **argv)
                 cc.cfg.sigma_a = 4.0;
             if ((st = gfl_config_validate(&cc.cfg)) != GFL_OK)
                 break;
-            if ((st = gfl_check_run(&cc.cfg, path, &o.p, &cases[ncase])) != GFL_OK)
+            if ((st = gfl_check_run(&cc.cfg, path, &o.p, &cases[ncase])) != GFL_OK) {
+                gfl_check_clear(&cases[ncase]); /* whatever the failed run had built */
                 break;
+            }
             print_case(&cases[ncase]);
             bad |= gfl_check_bad(&cases[ncase]);
             ncase++;
