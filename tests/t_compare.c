@@ -158,7 +158,7 @@ static void test_upward_ops(void)
     mpfr_t ex;
     mpfr_init2(ex, EXACT_PREC);
     int bad = 0;
-    for (int it = 0; it < 20000 * gfl_test_effort(); it++) {
+    for (int it = 0; it < 2000 + 20000 * gfl_test_effort(); it++) {
         /* magnitudes from subnormal to large */
         double a = ldexp(gfl_rng_uniform(&r), (int)gfl_rng_below(&r, 2200) - 1100);
         double b = ldexp(gfl_rng_uniform(&r), (int)gfl_rng_below(&r, 2200) - 1100);
@@ -201,7 +201,7 @@ static void test_bound_h_generic(void)
     gfl_rng r;
     rng_for(&r, 2);
     double w[64], x[64], sum_bound = 0, sum_err = 0;
-    for (int it = 0; it < 3000 * gfl_test_effort(); it++) {
+    for (int it = 0; it < 1000 + 3000 * gfl_test_effort(); it++) {
         int d = 1 + (int)gfl_rng_below(&r, 64);
         for (int j = 0; j < d; j++) {
             w[j] = gfl_rng_normal(&r);
@@ -226,7 +226,7 @@ static void test_bound_h_adversarial(void)
     rng_for(&r, 3);
     double w[64], x[64];
     int certified = 0;
-    for (int it = 0; it < 3000 * gfl_test_effort(); it++) {
+    for (int it = 0; it < 1000 + 3000 * gfl_test_effort(); it++) {
         int d = 2 + (int)gfl_rng_below(&r, 63), kind = it % 5;
         double b = 0;
         for (int j = 0; j < d; j++) {
@@ -304,7 +304,7 @@ static void test_bound_f(void)
     mpfr_t f, h, t;
     mpfr_inits2(EXACT_PREC, f, h, t, (mpfr_ptr)0);
     int bad = 0, bad_margin = 0, trials = 0, exact_h_inexact_f = 0;
-    for (int it = 0; it < 300 * gfl_test_effort(); it++) {
+    for (int it = 0; it < 100 + 300 * gfl_test_effort(); it++) {
         /* 0 generic, 1 near-cancelling mirror pairs with h ~ 0, 2 exact dyadic,
          * 3 exact h (dyadic W, x, b) but generic a: only the output sum rounds */
         int kind = it % 4, dy = kind >= 2;
