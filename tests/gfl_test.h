@@ -12,6 +12,12 @@
 
 uint64_t gfl_test_seed(void);
 int gfl_test_effort(void);
+/* One CUnit assertion (CU_assertImplementation, as CU_ASSERT) whose failure
+ * message is formatted and carries the seed: CHECK(cond, "fmt", ...). */
+void gfl_test_check_at(int ok, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#define CHECK(cond, ...) gfl_test_check_at(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+
 /* A fresh scratch directory under /tmp, removed at exit (returned path is static storage). */
 const char *gfl_test_scratch(void);
 

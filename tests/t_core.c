@@ -26,25 +26,7 @@
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                  */
 
-/* One CUnit assertion with a formatted message (CUnit copies the text). */
-static void check_at(int ok, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void check_at(int ok, int line, const char *fmt, ...)
-{
-    char msg[1024];
-    if (ok) {
-        CU_assertImplementation(CU_TRUE, (unsigned)line, "ok", __FILE__, "", CU_FALSE);
-        return;
-    }
-    int len = snprintf(msg, sizeof msg, "[GFL_TEST_SEED=%llu] ",
-                       (unsigned long long)gfl_test_seed());
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg + len, sizeof msg - (size_t)len, fmt, ap);
-    va_end(ap);
-    CU_assertImplementation(CU_FALSE, (unsigned)line, msg, __FILE__, "", CU_FALSE);
-}
-#define CHECK(cond, ...) check_at(!!(cond), __LINE__, __VA_ARGS__)
+/* CHECK(cond, fmt, ...): gfl_test.h */
 
 /* A per-test seed: the run's seed plus a fixed salt (so a reader can pass the
  * same number to `gfl --seed`). */

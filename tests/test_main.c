@@ -1,4 +1,5 @@
 /* Runs every CUnit suite; exit status is non-zero on any failure. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,21 @@ const char *gfl_test_scratch(void)
         atexit(remove_scratch);
     }
     return scratch;
+}
+
+void gfl_test_check_at(int ok, const char *file, int line, const char *fmt, ...)
+{
+    char msg[1024];
+    if (ok) {
+        CU_assertImplementation(CU_TRUE, (unsigned)line, "ok", file, "", CU_FALSE);
+        return;
+    }
+    int len = snprintf(msg, sizeof msg, "[GFL_TEST_SEED=%llu] ", (unsigned long long)gfl_test_seed());
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + len, sizeof msg - (size_t)len, fmt, ap);
+    va_end(ap);
+    CU_assertImplementation(CU_FALSE, (unsigned)line, msg, file, "", CU_FALSE); /* CUnit copies msg */
 }
 
 uint64_t gfl_test_seed(void)
