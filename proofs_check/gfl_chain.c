@@ -41,12 +41,10 @@ typedef struct {
     int ncand, cand_chain;
     int cand_K[32];
     double *cand_a, *cand_sum, *cand_err, *cand_pert;
-    double comp_sum, comp_err, l1_sum, lstar2_sum, lstar_err, approx_sum, drift_sum;
+    double lstar_err, approx_sum, drift_sum;
     double c4_worst, c6_worst;  /* smallest certified slack */
     int c4_fail, c6_fail, c4_unc, c6_unc, c4_worst_t, c6_worst_t;
     double *batch_err;     /* radius of the batch loss of step t (index t) */
-    double *comp_loss;     /* L_{Z^(t-1)}(f_{atilde, W^(t-1)}) (index t) */
-    double *comp_pert;     /* ref: effect of rounding W^(t-1) to double on it */
     double *gscale;        /* bound on the a-gradient's rounding (index t) */
     int best_t;
     double *best_a, *best_W;
@@ -186,7 +184,6 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
         if (q == c->cand_chain) {
             Lc = L;
             errc = err;
-            c->comp_pert[s] = pert;
         }
     }
     GFL_TRY(vt->evaluate(c->eng_comp1, c->X, c->Y, c->n, &L1, &e));
@@ -230,11 +227,6 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
         c->c6_worst = slack;
         c->c6_worst_t = s;
     }
-    c->comp_loss[s] = Lc;
-    c->comp_sum += Lc;
-    c->comp_err += errc;
-    c->l1_sum += L1;
-    c->lstar2_sum += lw;
     c->lstar_err += errw;
     c->approx_sum += ap;
     c->drift_sum += drift;
@@ -259,7 +251,7 @@ static void ctx_free(ctx_t *c)
     free(c->a1), free(c->W1), free(c->nw1), free(c->U), free(c->beta);
     free(c->Dsum), free(c->Esum), free(c->I), free(c->atilde);
     free(c->cand_a), free(c->cand_sum), free(c->cand_err), free(c->cand_pert);
-    free(c->batch_err), free(c->comp_loss), free(c->comp_pert), free(c->gscale);
+    free(c->batch_err), free(c->gscale);
     free(c->best_a), free(c->best_W), free(c->wit_a), free(c->wit_W), free(c->wit_b);
     free(c->X), free(c->Y), free(c->a_cur), free(c->W_cur);
 }
@@ -281,13 +273,12 @@ static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const char *path, co
     c->nw1 = calloc(m, sizeof(double)), c->U = calloc(md, sizeof(double)), c->beta = calloc(m, sizeof(double));
     c->Dsum = calloc(m, sizeof(double)), c->Esum = calloc(m, sizeof(double));
     c->atilde = calloc(m, sizeof(double));
-    c->batch_err = calloc(T1, sizeof(double)), c->comp_loss = calloc(T1, sizeof(double));
-    c->comp_pert = calloc(T1, sizeof(double)), c->gscale = calloc(T1, sizeof(double));
+    c->batch_err = calloc(T1, sizeof(double)), c->gscale = calloc(T1, sizeof(double));
     c->best_a = calloc(m, sizeof(double)), c->best_W = calloc(md, sizeof(double));
     c->X = calloc((size_t)c->n * c->d, sizeof(double)), c->Y = calloc((size_t)c->n, sizeof(double));
     c->a_cur = calloc(m, sizeof(double)), c->W_cur = calloc(md, sizeof(double));
     if (!c->a1 || !c->W1 || !c->nw1 || !c->U || !c->beta || !c->Dsum || !c->Esum || !c->atilde ||
-        !c->batch_err || !c->comp_loss || !c->comp_pert || !c->gscale || !c->best_a || !c->best_W ||
+        !c->batch_err || !c->gscale || !c->best_a || !c->best_W ||
         !c->X || !c->Y || !c->a_cur || !c->W_cur)
         GFL_ERROR(GFL_ENOMEM, "out of memory for the proof chain");
     GFL_TRY(gfl_witness_network(wit, &c->wit_m, &c->wit_a, &c->wit_W, &c->wit_b));
@@ -747,7 +738,7 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
              "sum |g_t|^2 = %.4g + %.4g (rounding allowance %.2g)", cr * sqdist(c.a1, c.atilde, m) / (2 * eta),
              eta / 2 * G2, cand_extra[qc]);
     /* chain result (theorem form, C4 and C6 substituted) */
-    res->lstar = c.lstar2_sum / Tp;
+    res->lstar = c.lstar_sum / Tp; /* pass 1: the same witness on the same batches */
     res->approx = c.approx_sum / Tp;
     res->drift = c.drift_sum / Tp;
     res->reg = lam / 2 * na2t;
