@@ -49,6 +49,15 @@ typedef struct gfl_engine_vt {
      * evaluate): relu_on[k m + i] = 1[h_ik > 0], hinge_on[k] = 1[y_k f_k < 1]
      * (the latter only after step(); all zero for the logistic loss). */
     void (*decisions)(void *eng, int n, unsigned char *relu_on, unsigned char *hinge_on);
+    /* The current parameters exactly, as unevaluated sums of doubles: entry e
+     * of a (m entries) or W (m x d) is sum_{k < parts} P[e parts + k], the
+     * parts non-overlapping and in decreasing magnitude.  exact_parts() gives
+     * the number of parts that makes the sum exact (1 for a double engine,
+     * ceil(prec / 53) + 1 for MPFR at prec bits), so a checker can read the
+     * state of a higher-precision engine without rounding it through double
+     * (SPEC 6 C1, C5g) while the interface stays double-only. */
+    int (*exact_parts)(void *eng);
+    void (*store_exact)(void *eng, int parts, double *a, double *W);
 } gfl_engine_vt;
 
 #endif

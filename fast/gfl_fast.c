@@ -268,6 +268,24 @@ static void fast_decisions(void *p, int n, unsigned char *relu_on, unsigned char
         hinge_on[k] = e->loss == GFL_LOSS_HINGE && e->g[k] != 0.0;
 }
 
+static int fast_exact_parts(void *p)
+{
+    (void)p;
+    return 1;
+}
+
+static void fast_store_exact(void *p, int parts, double *a, double *W)
+{
+    fast_eng *e = p;
+    size_t m = (size_t)e->m, md = m * (size_t)e->d, P = (size_t)parts;
+    for (size_t i = 0; i < m; i++)
+        for (size_t k = 0; k < P; k++)
+            a[i * P + k] = k ? 0.0 : e->a[i];
+    for (size_t q = 0; q < md; q++)
+        for (size_t k = 0; k < P; k++)
+            W[q * P + k] = k ? 0.0 : e->W[q];
+}
+
 const char *gfl_fast_blas_version(void)
 {
     return openblas_get_config();
@@ -284,4 +302,6 @@ const gfl_engine_vt gfl_fast_engine = {
     .forward = fast_forward,
     .store = fast_store,
     .decisions = fast_decisions,
+    .exact_parts = fast_exact_parts,
+    .store_exact = fast_store_exact,
 };

@@ -331,6 +331,34 @@ static void ref_store(void *p, double *a, double *W)
         W[q] = mpfr_get_d(e->W[q], RND);
 }
 
+static int ref_exact_parts(void *p)
+{
+    const ref_eng *e = p;
+    return (int)((e->prec + 52) / 53) + 1;
+}
+
+/* x = p_0 + p_1 + ...: p_k = RN(x - p_0 - ... - p_{k-1}) in double; each
+ * subtraction is exact at prec bits (the remainder has fewer significant bits
+ * than x), so the parts are exact once the remainder is 0, which
+ * ceil(prec / 53) + 1 parts reach for normal doubles. */
+static void split_exact(ref_eng *e, const mpfr_t x, int parts, double *out)
+{
+    mpfr_set(e->t1, x, RND);
+    for (int k = 0; k < parts; k++) {
+        out[k] = mpfr_get_d(e->t1, RND);
+        mpfr_sub_d(e->t1, e->t1, out[k], RND);
+    }
+}
+
+static void ref_store_exact(void *p, int parts, double *a, double *W)
+{
+    ref_eng *e = p;
+    for (int i = 0; i < e->m; i++)
+        split_exact(e, e->a[i], parts, a + (size_t)i * parts);
+    for (size_t q = 0; q < (size_t)e->m * e->d; q++)
+        split_exact(e, e->W[q], parts, W + q * parts);
+}
+
 static void ref_decisions(void *p, int n, unsigned char *relu_on, unsigned char *hinge_on)
 {
     ref_eng *e = p;
@@ -401,4 +429,6 @@ const gfl_engine_vt gfl_ref_engine = {
     .forward = ref_forward,
     .store = ref_store,
     .decisions = ref_decisions,
+    .exact_parts = ref_exact_parts,
+    .store_exact = ref_store_exact,
 };

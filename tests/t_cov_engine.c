@@ -102,6 +102,9 @@ static void w_decisions(void *eng, int n, unsigned char *relu_on, unsigned char 
     inner->decisions(eng, n, relu_on, hinge_on);
 }
 
+static int w_exact_parts(void *eng) { return inner->exact_parts(eng); }
+static void w_store_exact(void *eng, int parts, double *a, double *W) { inner->store_exact(eng, parts, a, W); }
+
 static const gfl_engine_vt failing = {
     .name = "failing",
     .create = w_create,
@@ -113,6 +116,8 @@ static const gfl_engine_vt failing = {
     .forward = w_forward,
     .store = w_store,
     .decisions = w_decisions,
+    .exact_parts = w_exact_parts,
+    .store_exact = w_store_exact,
 };
 
 /* ------------------------------------------------------------------------ */

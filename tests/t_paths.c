@@ -1337,6 +1337,90 @@ static void t_train_nan_guard(void)
 
 /* ------------------------------------------------------------------------ */
 
+/* store_exact: the parts of a 128-bit ref state are exact.  Oracle: the same
+ * step at 192 bits.  The exact 128-bit state agrees with it to ~120 bits,
+ * which no double rounding of it can (a part sum that lost bits below the
+ * first double would agree to ~53 bits only). */
+static void t_paths_store_exact(void)
+{
+    const gfl_engine_vt *vt = &gfl_ref_engine;
+    gfl_config cfg;
+    tiny_config(&cfg, GFL_CASE_XOR, 77);
+    gfl_problem pb;
+    if (gfl_problem_init(&pb, &cfg) != GFL_OK) {
+        CHECK(0, "problem init: %s", gfl_error_message());
+        return;
+    }
+    batch_buf bb;
+    batch_alloc(&bb, &cfg);
+    int m = cfg.m, d = cfg.d;
+    size_t md = (size_t)m * d;
+    void *eng[2] = {NULL, NULL};
+    long precs[2] = {128, 192};
+    int parts[2];
+    double *P[2][2], *a = malloc((size_t)m * sizeof(double)), *W = malloc(md * sizeof(double));
+    for (int e = 0; e < 2; e++) {
+        gfl_config c = cfg;
+        c.prec = precs[e];
+        CHECK(vt->create(&eng[e], &c, cfg.n) == GFL_OK, "create: %s", gfl_error_message());
+        vt->load(eng[e], pb.a0, pb.W0, pb.b);
+        for (int t = 1; t <= 3; t++) {
+            double eta, lam;
+            int lie, uw;
+            gfl_step_info info;
+            gfl_problem_batch(&pb, t, bb.X, bb.Y);
+            gfl_train_step_params(&c, t, &eta, &lam, &lie, &uw);
+            vt->step(eng[e], bb.X, bb.Y, cfg.n, eta, lam, lie, uw, &info);
+        }
+        parts[e] = vt->exact_parts(eng[e]);
+        CHECK(parts[e] == (int)((precs[e] + 52) / 53) + 1, "prec %ld: %d parts", precs[e], parts[e]);
+        P[e][0] = malloc((size_t)m * parts[e] * sizeof(double));
+        P[e][1] = malloc(md * parts[e] * sizeof(double));
+        vt->store_exact(eng[e], parts[e], P[e][0], P[e][1]);
+    }
+    vt->store(eng[0], a, W);
+    mpfr_t x, y, t;
+    mpfr_inits2(600, x, y, t, (mpfr_ptr)0);
+    double worst_exact = 0, worst_double = 0;
+    long bad_lead = 0, not_prec = 0;
+    for (size_t q = 0; q < (size_t)m + md; q++) {
+        int isa = q < (size_t)m;
+        size_t e0 = isa ? q : q - (size_t)m;
+        const double *p0 = P[0][isa ? 0 : 1] + e0 * parts[0], *p1 = P[1][isa ? 0 : 1] + e0 * parts[1];
+        mpfr_set_zero(x, 1);
+        mpfr_set_zero(y, 1);
+        for (int k = 0; k < parts[0]; k++)
+            mpfr_add_d(x, x, p0[k], MPFR_RNDN); /* exact at 600 bits */
+        for (int k = 0; k < parts[1]; k++)
+            mpfr_add_d(y, y, p1[k], MPFR_RNDN);
+        bad_lead += p0[0] != (isa ? a[e0] : W[e0]);
+        mpfr_set(t, x, MPFR_RNDN);
+        mpfr_prec_round(t, 128, MPFR_RNDN);
+        not_prec += mpfr_cmp(t, x) != 0;
+        if (mpfr_zero_p(y))
+            continue;
+        mpfr_sub(t, x, y, MPFR_RNDN);
+        mpfr_div(t, t, y, MPFR_RNDN);
+        worst_exact = fmax(worst_exact, fabs(mpfr_get_d(t, MPFR_RNDN)));
+        mpfr_sub_d(t, y, p0[0], MPFR_RNDN);
+        mpfr_div(t, t, y, MPFR_RNDN);
+        worst_double = fmax(worst_double, fabs(mpfr_get_d(t, MPFR_RNDN)));
+    }
+    CHECK(bad_lead == 0, "%ld leading parts differ from store()", bad_lead);
+    CHECK(not_prec == 0, "%ld part sums are not 128-bit numbers", not_prec);
+    CHECK(worst_exact <= 0x1p-110, "exact 128-bit state vs 192-bit run: rel %.3g > 2^-110", worst_exact);
+    CHECK(worst_double >= 0x1p-70, "the double-rounded state is as close (%.3g): the oracle is vacuous",
+          worst_double);
+    mpfr_clears(x, y, t, (mpfr_ptr)0);
+    for (int e = 0; e < 2; e++) {
+        vt->destroy(eng[e]);
+        free(P[e][0]), free(P[e][1]);
+    }
+    free(a), free(W);
+    batch_free(&bb);
+    gfl_problem_clear(&pb);
+}
+
 void t_paths_register(void)
 {
     CU_pSuite s = CU_add_suite("paths", NULL, NULL);
@@ -1348,6 +1432,7 @@ void t_paths_register(void)
     CU_add_test(s, "first-step identity, fast (long double oracle)", t_paths_first_step_fast);
     CU_add_test(s, "step norms of huge finite parameters", t_paths_step_norms_huge);
     CU_add_test(s, "ref vs fast trajectories, every case", t_paths_trajectories);
+    CU_add_test(s, "ref exact state export (store_exact) vs a 192-bit run", t_paths_store_exact);
 
     s = CU_add_suite("train", NULL, NULL);
     CU_add_test(s, "fast runs are bitwise deterministic; seeds matter", t_train_determinism);
