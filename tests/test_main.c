@@ -84,6 +84,20 @@ int main(int argc, char **argv)
     t_cov_io_register();
     t_cov_errors_register();
     t_cov_check_register();
+    /* GFL_TEST_SUITES="check,paths": run only the suites whose names contain
+     * one of the comma-separated words (a developer's loop; CI runs all). */
+    const char *only = getenv("GFL_TEST_SUITES");
+    if (only && *only) {
+        for (CU_pSuite su = CU_get_registry()->pSuite; su; su = su->pNext) {
+            int keep = 0;
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s", only);
+            for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","))
+                keep |= strstr(su->pName, tok) != NULL;
+            CU_set_suite_active(su, keep ? CU_TRUE : CU_FALSE);
+        }
+        printf("gfl tests: only the suites matching GFL_TEST_SUITES=%s\n", only);
+    }
     unsigned failures;
     if (xml) {
         CU_set_output_filename(xml);
