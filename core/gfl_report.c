@@ -143,6 +143,15 @@ static gfl_status dump_arrays(const char *tmp, const gfl_problem *pb, const gfl_
             (st = gfl_npy_write(path, arr[i].v, arr[i].nd, arr[i].sh)) != GFL_OK)
             goto cleanup;
     }
+    if (run->parts > 1) {
+        /* the ref path's exact state, one trailing axis of parts */
+        size_t sha[2] = {m, (size_t)run->parts}, shWe[3] = {m, d, (size_t)run->parts};
+        if ((st = gfl_io_join(path, sizeof path, tmp, "a_exact.npy")) != GFL_OK ||
+            (st = gfl_npy_write(path, run->a_exact, 2, sha)) != GFL_OK ||
+            (st = gfl_io_join(path, sizeof path, tmp, "W_exact.npy")) != GFL_OK ||
+            (st = gfl_npy_write(path, run->W_exact, 3, shWe)) != GFL_OK)
+            goto cleanup;
+    }
     if ((st = gfl_io_join(path, sizeof path, tmp, "trace.json")) != GFL_OK)
         goto cleanup;
     st = gfl_report_write_json(path, doc);

@@ -25,6 +25,8 @@ void gfl_run_clear(gfl_run *run)
     free(run->rec);
     free(run->a);
     free(run->W);
+    free(run->a_exact);
+    free(run->W_exact);
     memset(run, 0, sizeof *run);
 }
 
@@ -58,6 +60,24 @@ static gfl_status evaluate(const gfl_engine_vt *vt, void *eng, const gfl_problem
     rec->evaluated = 1;
     if (!isfinite(rec->test_loss))
         GFL_ERROR(GFL_ENUMERIC, "training produced a non-finite test loss at step %d", rec->t);
+    return GFL_OK;
+}
+
+/* The final state without rounding it through double, for a dump that an
+ * independent replay at higher precision can hold to the engine's own
+ * precision (docs/formats.md). */
+static gfl_status store_exact(const gfl_engine_vt *vt, void *eng, const gfl_config *c, gfl_run *run)
+{
+    int parts = vt->exact_parts(eng);
+    if (parts <= 1)
+        return GFL_OK;
+    size_t m = (size_t)c->m, md = m * (size_t)c->d;
+    run->a_exact = malloc(m * (size_t)parts * sizeof(double));
+    run->W_exact = malloc(md * (size_t)parts * sizeof(double));
+    if (!run->a_exact || !run->W_exact)
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the exact final state");
+    run->parts = parts;
+    vt->store_exact(eng, parts, run->a_exact, run->W_exact);
     return GFL_OK;
 }
 
@@ -123,6 +143,8 @@ gfl_status gfl_train(const gfl_engine_vt *vt, const gfl_problem *pb, gfl_run *ru
     }
     run->train_seconds = gfl_clock_seconds() - t0;
     vt->store(eng, run->a, run->W);
+    if ((st = store_exact(vt, eng, c, run)) != GFL_OK)
+        goto cleanup;
     run->test_loss = run->rec[c->T].test_loss;
     run->test_error = run->rec[c->T].test_error;
 cleanup:

@@ -23,6 +23,12 @@ typedef struct {
     int T;
     gfl_trace_rec *rec; /* T + 1 records, index t */
     double *a, *W;      /* final parameters, rounded to double */
+    /* Final parameters exactly, when the engine holds more than a double
+     * (engine exact_parts() > 1, the ref path): entry e is the unevaluated
+     * sum of a_exact[e parts .. e parts + parts - 1] (W_exact likewise);
+     * parts = 0 and both NULL for a double engine. */
+    int parts;
+    double *a_exact, *W_exact;
     double test_loss, test_error; /* final */
     double train_seconds;
 } gfl_run;
