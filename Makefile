@@ -60,6 +60,7 @@ test: deps
 test-run: build
 	$(TESTS)
 	/usr/bin/python3 tests/replay_dump.py $(GFL)
+	/usr/bin/python3 tests/replay_mp.py $(GFL)
 
 proofs: deps
 	@$(MAKE) --no-print-directory proofs-run
