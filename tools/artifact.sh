@@ -65,6 +65,8 @@ run "$ART/tests/xsltproc.log" xsltproc --novalid -o "$ART/tests/junit.xml" tools
 stage junit $?
 run "$ART/tests/replay_dump.log" /usr/bin/python3 tests/replay_dump.py "$GFL"
 stage replay $?
+run "$ART/tests/replay_mp.log" /usr/bin/python3 tests/replay_mp.py "$GFL"
+stage replay-mp $?
 
 # 2. Coverage: always rerun (about a minute); the gates decide the status.
 run "$ART/coverage/make_coverage.log" make --no-print-directory coverage
@@ -131,6 +133,7 @@ pkg() { dpkg-query -W -f='${Package} ${Version}' "$1" 2>/dev/null || echo "$1: n
     echo
     echo "- CUnit suites: GFL_TEST_SEED=${GFL_TEST_SEED:-1}, GFL_TEST_EFFORT=${GFL_TEST_EFFORT:-1} (first line of tests/gfl_tests.log)"
     echo "- numpy replay: $(grep -o 'seed [0-9]*' "$ART/tests/replay_dump.log" | head -1)"
+    echo "- mpmath replay: $(grep -o 'seed [0-9]*' "$ART/tests/replay_mp.log" | head -1)"
     echo "- proofs (gfl check --all, gfl compare --all, gfl train --all): seeds found in the JSON reports:" \
         "$(/usr/bin/python3 - "$ART"/proofs/*.json <<'PY'
 import json, sys

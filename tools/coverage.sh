@@ -40,6 +40,8 @@ GFL_BIN=$GFL "$TESTS" >"$HTML/tests.log" 2>&1 || { tail -40 "$HTML/tests.log"; e
 grep -A4 "Run Summary" "$HTML/tests.log"
 echo "== coverage: numpy replay =="
 /usr/bin/python3 tests/replay_dump.py "$GFL" | tail -1
+echo "== coverage: mpmath replay of the ref path =="
+/usr/bin/python3 tests/replay_mp.py "$GFL" | tail -1
 
 echo "== coverage: smoke run of every command =="
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gfl_cov.XXXXXX")
