@@ -168,8 +168,13 @@ def main():
             expect_fail = r is bad
             dd = os.path.join(tmp, "dump%d" % i)
             cmd = [gfl, "train", "--case"] + r + tiny + ["--path", "ref", "--seed", seed, "--dump", dd]
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-            ra, rW, rr, ties = replay(dd)
+            try:
+                subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+                ra, rW, rr, ties = replay(dd)
+            except (AssertionError, subprocess.CalledProcessError, OSError) as e:
+                failed += 1
+                print("replay-mp %-58s FAIL: %s" % (" ".join(r), str(e) or type(e).__name__))
+                continue
             held = ra <= TOL and rW <= TOL
             if expect_fail:
                 ok = not held
