@@ -20,7 +20,9 @@
 #include "gfl_config.h"
 #include "gfl_engine.h"
 #include "gfl_fast.h"
+#include "gfl_npy.h"
 #include "gfl_problem.h"
+#include "gfl_report.h"
 #include "gfl_ref.h"
 #include "gfl_train.h"
 
@@ -1421,6 +1423,102 @@ static void t_paths_store_exact(void)
     gfl_problem_clear(&pb);
 }
 
+/* One array of a dump directory; NULL when the file is absent. */
+static double *dump_read(const char *dir, const char *name, int *nd, size_t *sh)
+{
+    char path[600];
+    double *v = NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fclose(f);
+    if (gfl_npy_read(path, &v, nd, sh) != GFL_OK)
+        CHECK(0, "%s: %s", path, gfl_error_message());
+    return v;
+}
+
+/* The dump of a ref run carries the exact final state (docs/formats.md):
+ * a_exact (m, P), W_exact (m, d, P), bit for bit what the engine exports
+ * after the same steps driven by hand, with part 0 equal to a.npy, W.npy;
+ * a fast run's dump has neither file. */
+static void t_train_dump_exact(void)
+{
+    gfl_config cfg;
+    tiny_config(&cfg, GFL_CASE_PARITY, 91);
+    cfg.T = 4;
+    gfl_problem pb;
+    if (gfl_problem_init(&pb, &cfg) != GFL_OK) {
+        CHECK(0, "problem init: %s", gfl_error_message());
+        return;
+    }
+    const gfl_engine_vt *vts[2] = {&gfl_ref_engine, &gfl_fast_engine};
+    int m = cfg.m, d = cfg.d;
+    size_t md = (size_t)m * d;
+    for (int p = 0; p < 2; p++) {
+        const gfl_engine_vt *vt = vts[p];
+        char dir[512];
+        snprintf(dir, sizeof dir, "%s/dump_exact_%s", gfl_test_scratch(), vt->name);
+        gfl_run run;
+        CHECK(gfl_run_init(&run, &cfg) == GFL_OK, "run init");
+        gfl_status st = gfl_train(vt, &pb, &run, NULL, NULL);
+        CHECK(st == GFL_OK, "%s train: %s", vt->name, gfl_error_message());
+        json_t *doc = json_object();
+        if (st == GFL_OK)
+            st = gfl_report_dump(dir, &pb, &run, doc);
+        json_decref(doc);
+        CHECK(st == GFL_OK, "%s dump: %s", vt->name, gfl_error_message());
+        int nda = 0, ndw = 0;
+        size_t sha[GFL_NPY_MAX_NDIM] = {0}, shw[GFL_NPY_MAX_NDIM] = {0};
+        double *ae = dump_read(dir, "a_exact.npy", &nda, sha), *We = dump_read(dir, "W_exact.npy", &ndw, shw);
+        if (p == 1) {
+            CHECK(!ae && !We && run.parts == 0, "a fast run wrote an exact state (parts %d)", run.parts);
+        } else if (!ae || !We) {
+            CHECK(0, "the ref dump lacks a_exact.npy or W_exact.npy");
+        } else {
+            int P = run.parts;
+            CHECK(P == (int)((cfg.prec + 52) / 53) + 1, "ref run: %d parts at %ld bits", P, cfg.prec);
+            CHECK(nda == 2 && sha[0] == (size_t)m && sha[1] == (size_t)P, "a_exact.npy shape");
+            CHECK(ndw == 3 && shw[0] == (size_t)m && shw[1] == (size_t)d && shw[2] == (size_t)P,
+                  "W_exact.npy shape");
+            /* the oracle: the engine stepped by hand, exported directly */
+            batch_buf bb;
+            batch_alloc(&bb, &cfg);
+            void *eng = NULL;
+            double *ha = malloc((size_t)m * P * sizeof(double)), *hW = malloc(md * P * sizeof(double));
+            CHECK(vt->create(&eng, &cfg, cfg.n) == GFL_OK, "create: %s", gfl_error_message());
+            vt->load(eng, pb.a0, pb.W0, pb.b);
+            for (int t = 1; t <= cfg.T; t++) {
+                double eta, lam;
+                int lie, uw;
+                gfl_step_info info;
+                gfl_problem_batch(&pb, t, bb.X, bb.Y);
+                gfl_train_step_params(&cfg, t, &eta, &lam, &lie, &uw);
+                vt->step(eng, bb.X, bb.Y, cfg.n, eta, lam, lie, uw, &info);
+            }
+            vt->store_exact(eng, P, ha, hW);
+            CHECK(memcmp(ae, ha, (size_t)m * P * sizeof(double)) == 0 &&
+                      memcmp(We, hW, md * P * sizeof(double)) == 0,
+                  "the dumped exact state is not the engine's after the same %d steps", cfg.T);
+            long lead = 0, tail = 0;
+            for (int i = 0; i < m; i++) {
+                lead += ae[(size_t)i * P] != run.a[i];
+                tail += ae[(size_t)i * P + 1] != 0;
+            }
+            for (size_t q = 0; q < md; q++)
+                lead += We[q * P] != run.W[q];
+            CHECK(lead == 0, "%ld leading parts differ from a.npy, W.npy", lead);
+            CHECK(tail > 0, "no entry of a needs a second part: the test cannot tell exact from rounded");
+            vt->destroy(eng);
+            free(ha), free(hW);
+            batch_free(&bb);
+        }
+        free(ae), free(We);
+        gfl_run_clear(&run);
+    }
+    gfl_problem_clear(&pb);
+}
+
 void t_paths_register(void)
 {
     CU_pSuite s = CU_add_suite("paths", NULL, NULL);
@@ -1438,4 +1536,5 @@ void t_paths_register(void)
     CU_add_test(s, "fast runs are bitwise deterministic; seeds matter", t_train_determinism);
     CU_add_test(s, "freeze_w, random_features, fixed_batch", t_train_options);
     CU_add_test(s, "non-finite values stop training with the step", t_train_nan_guard);
+    CU_add_test(s, "a ref run's dump carries its exact state", t_train_dump_exact);
 }
