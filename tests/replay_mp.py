@@ -153,7 +153,9 @@ def main():
             ["parity", "--d", "4", "--m", "4", "--n", "8", "--T", "6", "--fixed-batch", "--bias-mode", "sign"],
             ["mog", "--d", "3", "--r", "2", "--m", "6", "--n", "10", "--T", "7", "--loss", "logistic", "--fixed-batch"],
             ["mog", "--d", "4", "--r", "3", "--m", "4", "--n", "16", "--T", "10", "--bias-mode", "gauss", "--lam1", "0.5"],
-            ["linear", "--d", "3", "--m", "4", "--n", "8", "--T", "6", "--freeze-w"]]
+            ["linear", "--d", "3", "--m", "4", "--n", "8", "--T", "6", "--freeze-w"],
+            ["multiindex", "--d", "4", "--m", "6", "--n", "8", "--T", "5", "--random-features"],
+            ["parity_uniform", "--d", "3", "--m", "4", "--n", "8", "--T", "5", "--loss", "logistic"]]
     # must be rejected: 64 bits are not 128
     bad = ["xor", "--d", "3", "--m", "4", "--n", "8", "--T", "5", "--prec", "64"]
     passed = failed = 0
@@ -173,7 +175,7 @@ def main():
                 ra, rW, rr, ties = replay(dd)
             except (AssertionError, subprocess.CalledProcessError, OSError) as e:
                 failed += 1
-                print("replay-mp %-58s FAIL: %s" % (" ".join(r), str(e) or type(e).__name__))
+                print("replay-mp %-66s FAIL: %s" % (" ".join(r), str(e) or type(e).__name__))
                 continue
             held = ra <= TOL and rW <= TOL
             if expect_fail:
@@ -191,7 +193,7 @@ def main():
                     ok = True
             passed += ok
             failed += not ok
-            print("replay-mp %-58s rel a %9s  rel W %9s  rounded %9s  %s" % (
+            print("replay-mp %-66s rel a %9s  rel W %9s  rounded %9s  %s" % (
                 " ".join(r), mpmath.nstr(ra, 3), mpmath.nstr(rW, 3), mpmath.nstr(rr, 3), what))
             for tie in ties[:5]:
                 print("    tie: " + tie)
