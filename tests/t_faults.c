@@ -237,6 +237,7 @@ static void test_fault_table(void)
             CHECK(l->id[0] != '\0', "link %d has no id", k);
             int col = column_of(&t, l->id);
             if (col < 0) {
+                /* said once per link, not once per fault */
                 CHECK(missing[k]++, "%s fault table: add a column for link '%s' (its verdict under each fault)", DOC,
                       l->id);
                 mismatch = 1;
