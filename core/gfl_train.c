@@ -69,9 +69,14 @@ static gfl_status evaluate(const gfl_engine_vt *vt, void *eng, const gfl_problem
 static gfl_status store_exact(const gfl_engine_vt *vt, void *eng, const gfl_config *c, gfl_run *run)
 {
     int parts = vt->exact_parts(eng);
+    size_t m = (size_t)c->m, md = m * (size_t)c->d;
+    /* a run trained again (the chain's two passes) replaces its exact state */
+    free(run->a_exact);
+    free(run->W_exact);
+    run->a_exact = run->W_exact = NULL;
+    run->parts = 0;
     if (parts <= 1)
         return GFL_OK;
-    size_t m = (size_t)c->m, md = m * (size_t)c->d;
     run->a_exact = malloc(m * (size_t)parts * sizeof(double));
     run->W_exact = malloc(md * (size_t)parts * sizeof(double));
     if (!run->a_exact || !run->W_exact)
