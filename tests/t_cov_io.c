@@ -575,6 +575,59 @@ static void t_png_odd_names(void)
     CU_ASSERT_EQUAL(chdir(cwd), 0);
 }
 
+/* A stand-in gnuplot (first on PATH) that exits 0 after writing `bytes` (a
+ * printf format; NULL: nothing) to the figure its script names: what gfl
+ * sees when gnuplot "succeeds" without a complete PNG. */
+static gfl_status draw_with_fake(const char *fake, const char *bytes, const char *png)
+{
+    char script[700];
+    snprintf(script, sizeof script, "%s/gnuplot", fake);
+    FILE *f = fopen(script, "w");
+    if (!f)
+        return GFL_EINTERNAL;
+    fprintf(f, "#!/bin/sh\nout=$(sed -n 's/^set output \"\\(.*\\)\"$/\\1/p' \"$1\")\n");
+    if (bytes)
+        fprintf(f, "printf '%s' > \"$out\"\n", bytes);
+    fprintf(f, "exit 0\n");
+    fclose(f);
+    chmod(script, 0755);
+    gfl_plot_opts o = {"fake", "x", "y", 0};
+    const double v[2] = {0.2, 0.4};
+    gfl_error_clear();
+    return gfl_plot_histogram(png, &o, v, 2, 0.0, 1.0, 2);
+}
+
+static void t_png_checked(void)
+{
+    char fake[512], png[512], tmp[600];
+    path_in(fake, sizeof fake, "fakebin");
+    mkdir(fake, 0755);
+    path_in(png, sizeof png, "fake.png");
+    snprintf(tmp, sizeof tmp, "%s.tmp.png", png);
+    const char *old = getenv("PATH");
+    char *saved = old ? strdup(old) : NULL, path_env[700];
+    snprintf(path_env, sizeof path_env, "%s:/usr/bin:/bin", fake); /* sed for the script */
+    setenv("PATH", path_env, 1);
+    /* nothing written; too short for a signature; a signature only; a PNG cut before IEND */
+    const char *bad[] = {NULL, "abcd", "\\211PNG\\r\\n\\032\\n", "\\211PNG\\r\\n\\032\\n0123456789abcdef",
+                         "\\211PNXXXXXXXXXXXXXXXXXXXX"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gfl_status st = draw_with_fake(fake, bad[i], png);
+        CHECK(st == GFL_EIO && strstr(gfl_error_message(), "incomplete PNG") && !exists(png) && !exists(tmp),
+              "fake output %zu: status %d '%s'", i, (int)st, gfl_error_message());
+    }
+    /* signature ... IEND: accepted as complete */
+    gfl_status st = draw_with_fake(fake, "\\211PNG\\r\\n\\032\\n\\0\\0\\0\\0IEND\\256B`\\202", png);
+    CHECK(st == GFL_OK && exists(png), "a complete fake PNG: status %d '%s'", (int)st, gfl_error_message());
+    if (saved) {
+        setenv("PATH", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("PATH");
+    }
+    gfl_error_clear();
+}
+
 /* ------------------------------------------------------------------------ */
 /* file modes, the cleanup table                                            */
 
@@ -696,6 +749,7 @@ void t_cov_io_register(void)
     CU_add_test(s, "atomic directory edges", t_dir_edges);
     CU_add_test(s, "figure on a full disk: no truncated PNG", t_png_disk_full);
     CU_add_test(s, "figure names with '-' and quotes", t_png_odd_names);
+    CU_add_test(s, "gnuplot exits 0 without a complete PNG", t_png_checked);
     CU_add_test(s, "replacing a file keeps its mode", t_keep_mode);
     CU_add_test(s, "cleanup table: temporaries, new outputs, children", t_cleanup_table);
 }
