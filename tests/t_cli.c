@@ -373,6 +373,10 @@ static void test_non_finite_init(void)
     CU_ASSERT_EQUAL(run_gfl(args, err, sizeof err), 1);
     CU_ASSERT(strstr(err, "step 0") != NULL);
     CU_ASSERT_EQUAL(count_lines(err), 1);
+    /* 1e308: some entries themselves overflow */
+    const char *huge[] = {"train", "--case", "mog", "--preset", "small", "--T", "3", "--sigma-w", "1e308", NULL};
+    CU_ASSERT_EQUAL(run_gfl(huge, err, sizeof err), 1);
+    CU_ASSERT(strstr(err, "step 0") != NULL);
 }
 
 /* Numbers a person reads are the shortest that read back exactly, and a
