@@ -24,9 +24,13 @@ int gfl_cmd_cases(int argc, char **argv)
         gfl_config_defaults(&def, (gfl_case_id)c, GFL_PRESET_DEFAULT);
         gfl_config_defaults(&sm, (gfl_case_id)c, GFL_PRESET_SMALL);
         printf("%-15s %s\n", gfl_case_name((gfl_case_id)c), blurb[c]);
-        printf("  %-13s d=%d m=%d n=%d T=%d eta1=%g eta=%g lam=%g sigma_a=%g sigma_w=%g btilde=%g\n",
-               "default:", def.d, def.m, def.n, def.T, def.eta1, def.eta, def.lam, def.sigma_a,
-               def.sigma_w, def.btilde);
+        /* shortest text that reads back as the default: 0.1, not 0.10000000000000001 */
+        char num[6][32];
+        const double vals[6] = {def.eta1, def.eta, def.lam, def.sigma_a, def.sigma_w, def.btilde};
+        for (int i = 0; i < 6; i++)
+            gfl_format_double(num[i], sizeof num[i], vals[i]);
+        printf("  %-13s d=%d m=%d n=%d T=%d eta1=%s eta=%s lam=%s sigma_a=%s sigma_w=%s btilde=%s\n",
+               "default:", def.d, def.m, def.n, def.T, num[0], num[1], num[2], num[3], num[4], num[5]);
         printf("  %-13s d=%d m=%d n=%d T=%d n_test=%d\n", "small preset:", sm.d, sm.m, sm.n, sm.T,
                sm.n_test);
         printf("  %-13s", "parameters:");

@@ -204,7 +204,8 @@ static gfl_status figures(const char *dir, const gfl_check_case *c)
                             {"tight chain bound", x, yt, 2, NULL},
                             {"OPT_hat", x, yo, 2, NULL}};
     int ns = c->opt.opt_hat > 0 ? 4 : 3; /* a zero has no place on a log scale: said in the title */
-    snprintf(png, sizeof png, "%s/%s_%s_loss.png", dir, cs, c->path);
+    if (snprintf(png, sizeof png, "%s/%s_%s_loss.png", dir, cs, c->path) >= (int)sizeof png)
+        GFL_ERROR(GFL_EINVAL, "path too long: '%s'", dir);
     snprintf(title, sizeof title, "%s (%s path): test loss, OPT_hat%s and the chain bounds", cs, c->path,
              ns == 4 ? "" : " (= 0, off the log scale)");
     /* log scale: the bounds and the loss differ by orders of magnitude (an
@@ -213,7 +214,8 @@ static gfl_status figures(const char *dir, const gfl_check_case *c)
     GFL_TRY(gfl_plot_xy(png, &po, s, ns));
     const char *labels[] = {"L_Z(f*)", "approx", "drift", "reg", "regret", "stat"};
     double v[] = {ch->lstar, ch->approx, ch->drift, ch->reg, ch->regret, ch->stat};
-    snprintf(png, sizeof png, "%s/%s_%s_terms.png", dir, cs, c->path);
+    if (snprintf(png, sizeof png, "%s/%s_%s_terms.png", dir, cs, c->path) >= (int)sizeof png)
+        GFL_ERROR(GFL_EINVAL, "path too long: '%s'", dir);
     snprintf(title, sizeof title, "%s (%s path): terms of the chain bound (K = %d)", cs, c->path, ch->K);
     gfl_plot_opts pb = {title, "term", "value", 0};
     return gfl_plot_bars(png, &pb, labels, v, 6);
@@ -258,8 +260,9 @@ static gfl_status md_writer(FILE *f, void *p)
         fprintf(f, "| link | verdict | lhs | rhs | slack | detail |\n|---|---|---|---|---|---|\n");
         for (int k = 0; k < GFL_NLINKS; k++) {
             const gfl_link *l = &ch->link[k];
-            fprintf(f, "| %s | %s | %.5g | %.5g | %.4g | %s |\n", l->id, gfl_verdict_name(l->verdict), l->lhs,
-                    l->rhs, l->slack, l->note);
+            char a[32], b[32], sl[32]; /* "-" where a link has no such side (C1's right) */
+            fmt_num(a, sizeof a, l->lhs), fmt_num(b, sizeof b, l->rhs), fmt_num(sl, sizeof sl, l->slack);
+            fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", l->id, gfl_verdict_name(l->verdict), a, b, sl, l->note);
         }
         fprintf(f, "\nTheorem: min_t L_D(f_t) = %.5g (0-1 error %.4f) against the tight chain %.5g, the "
                    "theorem-form chain %.5g (loosest term: %s) and the a-priori form %.5g (dominant: %s).%s%s\n\n",
@@ -272,6 +275,27 @@ static gfl_status md_writer(FILE *f, void *p)
         fprintf(f, "![loss](%s_%s_loss.png) ![terms](%s_%s_terms.png)\n", cs, c->path, cs, c->path);
     }
     return ferror(f) ? GFL_EIO : GFL_OK;
+}
+
+/* report.json, report.md and the figures, in a temporary directory renamed
+ * onto dir when complete (gfl_io_dir_*): an error leaves no half report. */
+static gfl_status write_report(const char *dir, const json_t *doc, const gfl_check_case *cases, int ncase)
+{
+    char tmp[4096], path[4096];
+    md_ctx mc = {cases, ncase};
+    GFL_TRY(gfl_io_dir_begin(dir, tmp, sizeof tmp));
+    gfl_status st;
+    if ((st = gfl_io_join(path, sizeof path, tmp, "report.json")) == GFL_OK &&
+        (st = gfl_report_write_json(path, doc)) == GFL_OK &&
+        (st = gfl_io_join(path, sizeof path, tmp, "report.md")) == GFL_OK)
+        st = gfl_io_write_atomic(path, md_writer, &mc);
+    for (int i = 0; i < ncase && st == GFL_OK; i++)
+        st = figures(tmp, &cases[i]);
+    if (st == GFL_OK && (st = gfl_io_dir_commit(tmp, dir)) == GFL_OK)
+        gfl_io_track(dir, GFL_IO_NEW_DIR); /* removed if --json fails after it */
+    if (st != GFL_OK)
+        gfl_io_dir_abort(tmp);
+    return st;
 }
 
 static void print_summary(const gfl_check_case *cases, int n)
@@ -311,12 +335,11 @@ int gfl_cmd_check(int argc, char **argv)
         fprintf(stderr, "gfl: check: give exactly one of --case C and --all (try 'gfl cases')\n");
         return 2;
     }
-    if (o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK)
+    /* --report is written like --dump: a new or empty directory, filled under
+     * a temporary name and renamed into place only when complete */
+    if ((o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK) ||
+        (o.report && (st = gfl_cli_check_output_dir(o.report)) != GFL_OK))
         return gfl_cli_fail(st);
-    if (o.report && mkdir(o.report, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "gfl: cannot create report directory '%s'\n", o.report);
-        return 2;
-    }
     /* which (case, path, preset) runs: --path both = ref on the small preset and
      * fast on the default one, unless --preset says otherwise */
     int explicit_preset = 0, sigma_given = 0;
@@ -325,7 +348,10 @@ int gfl_cmd_check(int argc, char **argv)
         sigma_given |= strncmp(argv[i], "--sigma-a", 9) == 0;
     }
     gfl_check_case cases[2 * GFL_NCASES];
-    int ncase = 0, bad = 0;
+    gfl_config cfgs[2 * GFL_NCASES];
+    const char *paths[2 * GFL_NCASES];
+    int ncase = 0, nrun = 0, bad = 0;
+    /* every (case, path) configuration is validated before any work */
     for (int c = 0; c < GFL_NCASES && st == GFL_OK; c++) {
         if (!cm.all && c != (int)cm.cfg.case_id)
             continue;
@@ -353,14 +379,18 @@ int gfl_cmd_check(int argc, char **argv)
                 cc.cfg.sigma_a = 4.0;
             if ((st = gfl_config_validate(&cc.cfg)) != GFL_OK)
                 break;
-            if ((st = gfl_check_run(&cc.cfg, path, &o.p, &cases[ncase])) != GFL_OK) {
-                gfl_check_clear(&cases[ncase]); /* whatever the failed run had built */
-                break;
-            }
-            print_case(&cases[ncase]);
-            bad |= gfl_check_bad(&cases[ncase]);
-            ncase++;
+            cfgs[nrun] = cc.cfg;
+            paths[nrun++] = path;
         }
+    }
+    for (int i = 0; i < nrun && st == GFL_OK; i++) {
+        if ((st = gfl_check_run(&cfgs[i], paths[i], &o.p, &cases[ncase])) != GFL_OK) {
+            gfl_check_clear(&cases[ncase]); /* whatever the failed run had built */
+            break;
+        }
+        print_case(&cases[ncase]);
+        bad |= gfl_check_bad(&cases[ncase]);
+        ncase++;
     }
     if (st == GFL_OK) {
         print_summary(cases, ncase);
@@ -371,18 +401,11 @@ int gfl_cmd_check(int argc, char **argv)
             json_array_append_new(arr, case_json(&cases[i]));
         json_object_set_new(doc, "cases", arr);
         json_object_set_new(doc, "ok", json_boolean(!bad));
-        if (o.json)
+        if (o.report)
+            st = write_report(o.report, doc, cases, ncase);
+        /* last, so that its failure can still remove the report (gfl_cli_fail) */
+        if (st == GFL_OK && o.json)
             st = gfl_report_write_json(o.json, doc);
-        if (st == GFL_OK && o.report) {
-            char path[4096];
-            md_ctx mc = {cases, ncase};
-            if ((st = gfl_io_join(path, sizeof path, o.report, "report.json")) == GFL_OK &&
-                (st = gfl_report_write_json(path, doc)) == GFL_OK &&
-                (st = gfl_io_join(path, sizeof path, o.report, "report.md")) == GFL_OK)
-                st = gfl_io_write_atomic(path, md_writer, &mc);
-            for (int i = 0; i < ncase && st == GFL_OK; i++)
-                st = figures(o.report, &cases[i]);
-        }
         json_decref(doc);
     }
     for (int i = 0; i < ncase; i++)

@@ -136,7 +136,10 @@ static gfl_status plot_one(const char *dir, const gfl_config *cfg, const gfl_com
              cfg->prec, cfg->d, cfg->m, cfg->n, split, gfl_compare_verdict_name(r->verdict));
     gfl_plot_series s[3] = {{"a", x, ya, T, "lines"}, {"W", x, yw, T, "lines"}, {"batch loss", x, yl, T, "lines"}};
     gfl_plot_opts po = {title, "step t", "normwise relative difference (0 drawn at 1e-18)", 1};
+    int png_new = gfl_cli_is_new(png);
     gfl_status st = gfl_plot_xy(png, &po, s, 3);
+    if (st == GFL_OK)
+        gfl_cli_note_figure(png, png_new, png_new);
     free(buf);
     return st;
 }
@@ -215,12 +218,20 @@ int gfl_cmd_compare(int argc, char **argv)
         fprintf(stderr, "gfl: compare: give exactly one of --case C and --all (try 'gfl cases')\n");
         return 2;
     }
-    if (o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK)
+    if ((o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK) ||
+        (o.plot && (st = gfl_cli_check_figure_dir(o.plot)) != GFL_OK))
         return gfl_cli_fail(st);
-    if (o.plot && mkdir(o.plot, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "gfl: cannot create figure directory '%s': %s\n", o.plot, strerror(errno));
-        return 2;
+    /* every case's options before any work or directory */
+    for (int c = 0; cm.all && c < GFL_NCASES; c++) {
+        gfl_cli_common cc;
+        if ((st = gfl_cli_parse(argc, argv, extras, on_extra, &o, c, &cc)) != GFL_OK ||
+            (st = gfl_config_validate(&cc.cfg)) != GFL_OK)
+            return gfl_cli_fail(st);
     }
+    if (!cm.all && (st = gfl_config_validate(&cm.cfg)) != GFL_OK)
+        return gfl_cli_fail(st);
+    if (o.plot && (st = gfl_cli_make_figure_dir(o.plot)) != GFL_OK)
+        return gfl_cli_fail(st);
     if (!cm.all) {
         if ((st = gfl_config_validate(&cm.cfg)) != GFL_OK ||
             (st = compare_one(&cm.cfg, &o, 1, &out, &failed)) != GFL_OK)

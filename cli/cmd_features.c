@@ -192,7 +192,23 @@ static gfl_status plot_hist(const char *dir, const gfl_config *cfg, const gfl_fe
     snprintf(title, sizeof title, "%s: |cos(w_i^(1), nearest witness direction)| after step 1 (m = %d)",
              gfl_case_name(cfg->case_id), cfg->m);
     gfl_plot_opts po = {title, "|cos|", "neurons", 0};
-    return gfl_plot_histogram(png, &po, v, n, 0.0, 1.0, 40);
+    int png_new = gfl_cli_is_new(png);
+    gfl_status st = gfl_plot_histogram(png, &po, v, n, 0.0, 1.0, 40);
+    if (st == GFL_OK)
+        gfl_cli_note_figure(png, png_new, png_new);
+    return st;
+}
+
+/* The moments bound every later figure: when they overflow double, what
+ * follows is not a result but the inputs exceeding the fast path's range. */
+static gfl_status check_finite(const gfl_features_result *r)
+{
+    const char *bad = !isfinite(r->mom.Bx1) ? "B_x1" : !isfinite(r->mom.Bx2) ? "B_x2"
+                    : !isfinite(r->G_norm_median) ? "median |G|" : NULL;
+    if (bad)
+        GFL_ERROR(GFL_EINVAL, "%s is not finite (B_x1 = %g, B_x2 = %g): the inputs (--mu, --noise, --d) "
+                  "overflow double precision", bad, r->mom.Bx1, r->mom.Bx2);
+    return GFL_OK;
 }
 
 static gfl_status features_one(const gfl_config *cfg, const feat_opts *o, json_t **doc)
@@ -209,7 +225,9 @@ static gfl_status features_one(const gfl_config *cfg, const feat_opts *o, json_t
     gfl_status st = gfl_witness_init(&wit, &pb);
     if (st == GFL_OK) {
         st = gfl_features_run(&pb, &wit, vt, orc, &fp, &res);
-        if (st == GFL_OK) {
+        if (st == GFL_OK && (st = check_finite(&res)) != GFL_OK)
+            gfl_features_clear(&res);
+        else if (st == GFL_OK) {
             print_result(cfg, &wit, &res, vt->name);
             *doc = result_json(cfg, &wit, &res, vt->name);
             if (o->plot)
@@ -238,12 +256,23 @@ int gfl_cmd_features(int argc, char **argv)
         fprintf(stderr, "gfl: features: give exactly one of --case C and --all (try 'gfl cases')\n");
         return 2;
     }
-    if ((o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK))
+    if ((o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK) ||
+        (o.plot && (st = gfl_cli_check_figure_dir(o.plot)) != GFL_OK))
         return gfl_cli_fail(st);
-    if (o.plot && mkdir(o.plot, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "gfl: cannot create figure directory '%s'\n", o.plot);
-        return 2;
+    /* every case's options, and the feature parameters, before any work or directory */
+    for (int c = 0; c < GFL_NCASES; c++) {
+        gfl_cli_common cc;
+        gfl_features_params fp;
+        const gfl_engine_vt *vt;
+        if (!cm.all && c > 0)
+            break;
+        if ((st = gfl_cli_parse(argc, argv, extras, on_extra, &o, cm.all ? c : (int)cm.cfg.case_id, &cc)) != GFL_OK ||
+            (st = gfl_config_validate(&cc.cfg)) != GFL_OK || (st = gfl_cli_engine(o.path, &vt)) != GFL_OK ||
+            (st = parse_params(&o, &cc.cfg, &fp)) != GFL_OK)
+            return gfl_cli_fail(st);
     }
+    if (o.plot && (st = gfl_cli_make_figure_dir(o.plot)) != GFL_OK)
+        return gfl_cli_fail(st);
     json_t *runs = json_array();
     for (int c = 0; c < GFL_NCASES; c++) {
         gfl_cli_common cc;

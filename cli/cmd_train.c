@@ -1,9 +1,11 @@
 /* gfl train: Algorithm 1 with one path; --json and --dump (SPEC 10). */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "gfl_cli.h"
+#include "gfl_io.h"
 #include "gfl_report.h"
 #include "gfl_train.h"
 
@@ -40,8 +42,11 @@ static void print_run(const gfl_config *c, const gfl_run *run, const char *path)
         const gfl_trace_rec *r = &run->rec[t];
         if (!r->evaluated)
             continue;
-        printf("%6d %11.5f %11.5f %10.4f %10.4g %10.4g\n", t, r->batch_loss, r->test_loss,
-               r->test_error, r->norm_a, r->norm_W);
+        char bl[32] = "-"; /* no batch before the first step */
+        if (!isnan(r->batch_loss))
+            snprintf(bl, sizeof bl, "%.5f", r->batch_loss);
+        printf("%6d %11s %11.5f %10.4f %10.4g %10.4g\n", t, bl, r->test_loss, r->test_error, r->norm_a,
+               r->norm_W);
     }
     printf("final: test loss %.6f, test 0-1 error %.4f (n_test %d), %.2f s\n", run->test_loss,
            run->test_error, c->n_test, run->train_seconds);
@@ -71,8 +76,8 @@ static gfl_status train_one(const gfl_config *cfg, const gfl_engine_vt *vt, int 
         json_object_set_new(*doc, "config", gfl_report_config(cfg, vt->name));
         json_object_set_new(*doc, "versions", gfl_cli_versions());
         gfl_report_run(*doc, cfg, &run);
-        if (dump)
-            st = gfl_report_dump(dump, &pb, &run, *doc);
+        if (dump && (st = gfl_report_dump(dump, &pb, &run, *doc)) == GFL_OK)
+            gfl_io_track(dump, GFL_IO_NEW_DIR); /* removed if --json fails after it */
     }
     gfl_run_clear(&run);
     gfl_problem_clear(&pb);
@@ -104,6 +109,14 @@ int gfl_cmd_train(int argc, char **argv)
         (o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK) ||
         (o.dump && (st = gfl_cli_check_output_dir(o.dump)) != GFL_OK))
         return gfl_cli_fail(st);
+    /* Every case's options are checked before any work, so that a bad value
+     * for the last case of --all does not fail after the others ran. */
+    for (int c = 0; cm.all && c < GFL_NCASES; c++) {
+        gfl_cli_common cc;
+        if ((st = gfl_cli_parse(argc, argv, extras, on_extra, &o, c, &cc)) != GFL_OK ||
+            (st = gfl_config_validate(&cc.cfg)) != GFL_OK)
+            return gfl_cli_fail(st);
+    }
     if (!cm.all) {
         if ((st = gfl_config_validate(&cm.cfg)) != GFL_OK ||
             (st = train_one(&cm.cfg, vt, 1, o.dump, &out)) != GFL_OK)

@@ -8,19 +8,78 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include "gfl_fast.h"
+#include "gfl_io.h"
 #include "gfl_ref.h"
 #include "gfl_report.h"
 
 #define MAX_OPTS 96
 
+void gfl_cli_print_error(const char *msg)
+{
+    /* Messages echo user text: a control character in it (a newline in a
+     * value) must not break the one-line contract, so it is escaped. */
+    fputs("gfl: ", stderr);
+    for (const unsigned char *q = (const unsigned char *)msg; *q; q++) {
+        if (*q == '\n')
+            fputs("\\n", stderr);
+        else if (*q == '\t')
+            fputs("\\t", stderr);
+        else if (*q < 0x20 || *q == 0x7f)
+            fprintf(stderr, "\\x%02x", *q);
+        else
+            fputc(*q, stderr);
+    }
+    fputc('\n', stderr);
+}
+
 int gfl_cli_fail(gfl_status st)
 {
     const char *msg = gfl_error_message();
-    fprintf(stderr, "gfl: %s\n", msg[0] ? msg : gfl_status_name(st));
+    /* A failed run leaves nothing behind: no temporary, and no output it
+     * created before the failure (an earlier --dump when --json fails). */
+    gfl_io_cleanup();
+    gfl_cli_print_error(msg[0] ? msg : gfl_status_name(st));
     return gfl_status_exit_code(st);
+}
+
+/* Abbreviated long options are refused: getopt_long would take "--pres" for
+ * --preset while the lookups of --case and --preset (prescan) and the
+ * commands' own argv scans see only the full names, so an abbreviation could
+ * be accepted and ignored.  One meaning everywhere: the full name. */
+static gfl_status refuse_abbreviations(int argc, char **argv, const struct option *opts)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strncmp(a, "--", 2) != 0)
+            continue;
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const struct option *exact = NULL;
+        char cand[256] = "";
+        size_t used = 0;
+        for (const struct option *o = opts; o->name; o++) {
+            if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+                exact = o;
+            else if (len > 0 && strncmp(o->name, name, len) == 0 && used + strlen(o->name) + 4 < sizeof cand)
+                used += (size_t)snprintf(cand + used, sizeof cand - used, "%s--%s", used ? ", " : "", o->name);
+        }
+        if (exact) {
+            if (exact->has_arg == required_argument && !eq)
+                i++; /* its value, whatever it looks like */
+            continue;
+        }
+        if (cand[0])
+            GFL_ERROR(GFL_EINVAL, "%s: unknown option '--%.*s' (abbreviations are not accepted; did you mean %s?)",
+                      argv[0], (int)len, name, cand);
+        /* an unknown name: getopt_long reports it */
+    }
+    return GFL_OK;
 }
 
 /* Value of --NAME in argv (either "--NAME V" or "--NAME=V"), or NULL. */
@@ -81,6 +140,7 @@ gfl_status gfl_cli_parse(int argc, char **argv, const gfl_cli_extra *extras, gfl
                                      NULL, (int)(2000 + nextra)};
     }
     opts[no] = (struct option){NULL, 0, NULL, 0};
+    GFL_TRY(refuse_abbreviations(argc, argv, opts));
     optind = 1;
     opterr = 0;
     for (;;) {
@@ -168,17 +228,29 @@ gfl_status gfl_cli_engine(const char *name, const gfl_engine_vt **vt)
     return GFL_OK;
 }
 
+/* Output names are echoed in messages and written into gnuplot scripts: a
+ * control character in one is refused up front rather than written. */
+static gfl_status check_name(const char *path, const char *what)
+{
+    if (strlen(path) == 0 || strlen(path) >= 4000)
+        GFL_ERROR(GFL_EINVAL, "bad %s path '%s'", what, path);
+    for (const unsigned char *q = (const unsigned char *)path; *q; q++)
+        if (*q < 0x20 || *q == 0x7f)
+            GFL_ERROR(GFL_EINVAL, "bad %s path '%s': it contains a control character", what, path);
+    return GFL_OK;
+}
+
 static gfl_status check_parent(const char *path, const char *what)
 {
     char buf[4096];
-    if (strlen(path) == 0 || strlen(path) >= sizeof buf)
-        GFL_ERROR(GFL_EINVAL, "bad %s path '%s'", what, path);
+    GFL_TRY(check_name(path, what));
     strcpy(buf, path);
     const char *dir = dirname(buf);
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
         GFL_ERROR(GFL_EIO, "cannot write %s '%s': directory '%s' does not exist", what, path, dir);
-    if (access(dir, W_OK) != 0)
+    /* X too: a directory we may list but not enter cannot receive files */
+    if (access(dir, W_OK | X_OK) != 0)
         GFL_ERROR(GFL_EIO, "cannot write %s '%s': directory '%s' is not writable", what, path, dir);
     return GFL_OK;
 }
@@ -187,6 +259,9 @@ gfl_status gfl_cli_check_output_file(const char *path)
 {
     struct stat sb;
     GFL_TRY(check_parent(path, "file"));
+    /* dirname("out.json/") is ".": the parent check alone would pass it */
+    if (path[strlen(path) - 1] == '/')
+        GFL_ERROR(GFL_EIO, "cannot write file '%s': a file name cannot end in '/'", path);
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
         GFL_ERROR(GFL_EIO, "cannot write file '%s': it is a directory", path);
     return GFL_OK;
@@ -212,6 +287,46 @@ gfl_status gfl_cli_check_output_dir(const char *dir)
     if (!empty)
         GFL_ERROR(GFL_EIO, "refusing to overwrite non-empty directory '%s'", dir);
     return GFL_OK;
+}
+
+gfl_status gfl_cli_check_figure_dir(const char *dir)
+{
+    struct stat sb;
+    GFL_TRY(check_parent(dir, "directory"));
+    if (stat(dir, &sb) != 0)
+        return GFL_OK;
+    if (!S_ISDIR(sb.st_mode))
+        GFL_ERROR(GFL_EIO, "cannot write directory '%s': it exists and is not a directory", dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        GFL_ERROR(GFL_EIO, "cannot write directory '%s': it is not writable", dir);
+    return GFL_OK;
+}
+
+gfl_status gfl_cli_make_figure_dir(const char *dir)
+{
+    if (mkdir(dir, 0755) == 0)
+        gfl_io_track(dir, GFL_IO_NEW_DIR); /* a later failure removes it */
+    else if (errno != EEXIST)
+        GFL_ERROR(GFL_EIO, "cannot create directory '%s': %s", dir, strerror(errno));
+    return GFL_OK;
+}
+
+int gfl_cli_is_new(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) != 0;
+}
+
+void gfl_cli_note_figure(const char *png, int png_new, int gp_new)
+{
+    char gp[4096];
+    size_t len = strlen(png);
+    if (png_new)
+        gfl_io_track(png, GFL_IO_NEW_FILE);
+    if (gp_new && len > 4 && len < sizeof gp) {
+        snprintf(gp, sizeof gp, "%.*s.gp", (int)(len - 4), png);
+        gfl_io_track(gp, GFL_IO_NEW_FILE);
+    }
 }
 
 json_t *gfl_cli_versions(void)

@@ -39,7 +39,17 @@ void gfl_cli_print_reproduce(int argc, char **argv, const gfl_cli_common *c);
 gfl_status gfl_cli_engine(const char *name, const gfl_engine_vt **vt);
 /* Fails early (before any work) when an output could not be written. */
 gfl_status gfl_cli_check_output_file(const char *path);
+/* A directory written atomically (--dump, --report): must not exist or be empty. */
 gfl_status gfl_cli_check_output_dir(const char *dir);
+/* A figure directory (--plot): may exist; created by gfl_cli_make_figure_dir
+ * only once every option is validated, and removed again if the run fails. */
+gfl_status gfl_cli_check_figure_dir(const char *dir);
+gfl_status gfl_cli_make_figure_dir(const char *dir);
+/* 1 if nothing exists at path (so an output there is this run's own). */
+int gfl_cli_is_new(const char *path);
+/* Registers a figure (and its .gp) that this run created, for removal if a
+ * later step fails. */
+void gfl_cli_note_figure(const char *png, int png_new, int gp_new);
 
 /* Versions of every library in use (gfl, compiler, MPFR, GMP, BLAS, jansson). */
 struct json_t;
@@ -52,7 +62,10 @@ int gfl_cmd_compare(int argc, char **argv);
 int gfl_cmd_features(int argc, char **argv);
 int gfl_cmd_check(int argc, char **argv);
 
-/* Prints "gfl: message" and returns the exit code of st. */
+/* "gfl: message" on one line (control characters escaped). */
+void gfl_cli_print_error(const char *msg);
+/* Removes what the failed run created (gfl_io_cleanup), prints
+ * "gfl: message" and returns the exit code of st. */
 int gfl_cli_fail(gfl_status st);
 
 #endif

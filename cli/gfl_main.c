@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gfl_cli.h"
+#include "gfl_io.h"
 #include "gfl_report.h"
 
 static void usage(FILE *f)
@@ -21,6 +22,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* Ctrl-C or SIGTERM removes temporaries and stops gnuplot (gfl_io.h). */
+    if (gfl_io_install_signal_cleanup() != GFL_OK)
+        return gfl_cli_fail(GFL_EINTERNAL);
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -48,6 +52,6 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    fprintf(stderr, "gfl: unknown command '%s' (try 'gfl help')\n", cmd);
-    return 2;
+    gfl_error_at(GFL_EINVAL, __FILE__, __LINE__, "unknown command '%s' (try 'gfl help')", cmd);
+    return gfl_cli_fail(GFL_EINVAL);
 }

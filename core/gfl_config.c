@@ -229,6 +229,19 @@ gfl_status gfl_config_set(gfl_config *cfg, const char *name, const char *value)
     return GFL_OK;
 }
 
+void gfl_format_double(char *buf, size_t len, double v)
+{
+    if (isnan(v)) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
 void gfl_config_format(const gfl_config *cfg, const gfl_option *o, char *buf, size_t len)
 {
     const char *p = (const char *)cfg + o->offset;
@@ -240,7 +253,7 @@ void gfl_config_format(const gfl_config *cfg, const gfl_option *o, char *buf, si
         if (isnan(*(const double *)p))
             snprintf(buf, len, "default");
         else
-            snprintf(buf, len, "%.17g", *(const double *)p);
+            gfl_format_double(buf, len, *(const double *)p);
         break;
     case GFL_OPT_FLAG: snprintf(buf, len, "%s", *(const int *)p ? "true" : "false"); break;
     case GFL_OPT_ENUM: snprintf(buf, len, "%s", o->enum_names[*(const int *)p]); break;

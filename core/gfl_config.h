@@ -90,6 +90,11 @@ gfl_status gfl_config_validate(const gfl_config *cfg);
 double gfl_config_lam1(const gfl_config *cfg);
 int gfl_config_lam1_is_default(const gfl_config *cfg);
 
+/* The shortest of %.15g, %.16g and %.17g that reads back as v ("0.1", not
+ * "0.10000000000000001"): numbers meant for a person, exact all the same.
+ * NaN prints "-" (a missing value), infinities "inf" / "-inf". */
+void gfl_format_double(char *buf, size_t len, double v);
+
 /* Strict number parsing shared by every reader of user text. */
 gfl_status gfl_parse_double(const char *s, double *out);
 gfl_status gfl_parse_long(const char *s, long *out);

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "gfl_status.h"
 
@@ -19,10 +20,12 @@
  * through ferror(). */
 typedef gfl_status (*gfl_io_writer)(FILE *f, void *ctx);
 
-/* Creates or replaces `path` (mode 0644) with what `w` writes.  GFL_EIO with
- * "cannot write 'PATH': <strerror>" if the file cannot be written; a non-OK
- * status of `w` is passed through.  On failure `path` is untouched and no
- * temporary file remains. */
+/* Creates or replaces `path` with what `w` writes: mode 0644 for a new file,
+ * the old file's mode when it replaces one (a private 0600 file stays private).
+ * GFL_EIO with "cannot write 'PATH': <strerror>" if the file cannot be
+ * written (also when `w` returns GFL_EIO without a message of its own); any
+ * other non-OK status of `w` is passed through.  On failure `path` is
+ * untouched and no temporary file remains. */
 gfl_status gfl_io_write_atomic(const char *path, gfl_io_writer w, void *ctx);
 
 /* The building blocks of gfl_io_write_atomic, for writers that produce their
@@ -50,6 +53,33 @@ gfl_status gfl_io_dir_begin(const char *dir, char *tmpdir, size_t len);
 gfl_status gfl_io_dir_commit(const char *tmpdir, const char *dir);
 /* Best effort: removes the entries of tmpdir (one level) and tmpdir itself. */
 void gfl_io_dir_abort(const char *tmpdir);
+
+/* What a run must not leave behind when it fails or is interrupted.
+ *
+ * A process-wide table of fixed slots (no allocation, so that a signal
+ * handler can read it): temporaries (registered by the writers above while
+ * they exist), outputs this run created (registered by the caller once they
+ * are complete, removed if a later step fails) and child processes (gnuplot).
+ * Registration is best effort: a full table or an over-long path is simply
+ * not tracked. */
+typedef enum {
+    GFL_IO_TEMP_FILE = 1,
+    GFL_IO_TEMP_DIR,
+    GFL_IO_NEW_FILE,
+    GFL_IO_NEW_DIR
+} gfl_io_kind;
+
+void gfl_io_track(const char *path, gfl_io_kind kind);
+void gfl_io_untrack(const char *path);
+void gfl_io_track_child(pid_t pid);
+void gfl_io_untrack_child(pid_t pid);
+/* Async-signal-safe: sends SIGTERM to the tracked children, removes every
+ * tracked file and directory (a directory with its entries, one level) and
+ * empties the table. */
+void gfl_io_cleanup(void);
+/* SIGINT, SIGTERM and SIGHUP run gfl_io_cleanup, then the signal's default
+ * action (so the exit status still says which signal stopped the run). */
+gfl_status gfl_io_install_signal_cleanup(void);
 
 /* out = "dir/name" (no doubled '/'); GFL_EINVAL if it does not fit in len. */
 gfl_status gfl_io_join(char *out, size_t len, const char *dir, const char *name);

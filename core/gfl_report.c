@@ -94,9 +94,10 @@ gfl_status gfl_report_run(json_t *doc, const gfl_config *cfg, const gfl_run *run
 
 static gfl_status json_writer(FILE *f, void *ctx)
 {
+    /* a bare GFL_EIO: gfl_io_write_atomic names the path and the cause */
     if (json_dumpf((const json_t *)ctx, f, JSON_INDENT(1) | JSON_REAL_PRECISION(17) | JSON_SORT_KEYS) != 0 ||
         fputc('\n', f) == EOF)
-        GFL_ERROR(GFL_EIO, "cannot write JSON");
+        return GFL_EIO;
     return GFL_OK;
 }
 

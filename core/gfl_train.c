@@ -86,6 +86,21 @@ static gfl_status store_exact(const gfl_engine_vt *vt, void *eng, const gfl_conf
     return GFL_OK;
 }
 
+/* Euclidean norm scaled by the largest entry, as BLAS dnrm2 (which the
+ * steps' norms use) does: squares of entries above 1e154 overflow, their
+ * norm need not. */
+static double norm2_scaled(const double *v, size_t n)
+{
+    double mx = 0, s = 0;
+    for (size_t i = 0; i < n; i++)
+        mx = fmax(mx, fabs(v[i]));
+    if (!(mx > 0) || isinf(mx))
+        return mx;
+    for (size_t i = 0; i < n; i++)
+        s += (v[i] / mx) * (v[i] / mx);
+    return mx * sqrt(s);
+}
+
 gfl_status gfl_train(const gfl_engine_vt *vt, const gfl_problem *pb, gfl_run *run,
                      gfl_step_hook hook, void *hook_ctx)
 {
@@ -108,12 +123,14 @@ gfl_status gfl_train(const gfl_engine_vt *vt, const gfl_problem *pb, gfl_run *ru
     run->rec[0].batch_loss = NAN;
     run->rec[0].grad_norm_a = NAN;
     vt->store(eng, run->a, run->W);
-    {
-        double na = 0, nw = 0;
-        for (int i = 0; i < c->m; i++) na += run->a[i] * run->a[i];
-        for (size_t i = 0; i < (size_t)c->m * c->d; i++) nw += run->W[i] * run->W[i];
-        run->rec[0].norm_a = sqrt(na);
-        run->rec[0].norm_W = sqrt(nw);
+    run->rec[0].norm_a = norm2_scaled(run->a, (size_t)c->m);
+    run->rec[0].norm_W = norm2_scaled(run->W, (size_t)c->m * c->d);
+    /* the NaN guard of the steps below, at the initialization: weights whose
+     * norm overflows even when scaled (--sigma-w 1e307) are no result either */
+    if (!isfinite(run->rec[0].norm_a) || !isfinite(run->rec[0].norm_W)) {
+        GFL_SET_ERROR(st, GFL_ENUMERIC, "training produced a non-finite value at step 0 (%s path): "
+                      "|a| = %g, |W|_F = %g", vt->name, run->rec[0].norm_a, run->rec[0].norm_W);
+        goto cleanup;
     }
     if ((st = evaluate(vt, eng, pb, &run->rec[0])) != GFL_OK)
         goto cleanup;

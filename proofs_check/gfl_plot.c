@@ -1,5 +1,6 @@
 #include "gfl_plot.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,14 +10,20 @@
 
 #include "gfl_io.h"
 
-/* gnuplot strings are single-quoted: drop quotes rather than escape them. */
+/* Written as gnuplot double-quoted strings, whose backslash escapes can say
+ * any character: '\' and '"' are escaped (single-quoted strings know only a
+ * doubled quote, which gnuplot's lexer misreads when quotes follow one
+ * another); a line break would end the command, so titles get a space
+ * instead (file names never have one: see render). */
 static void put_str(FILE *f, const char *s)
 {
-    fputc('\'', f);
-    for (; s && *s; s++)
-        if (*s != '\'' && *s != '\n')
-            fputc(*s, f);
-    fputc('\'', f);
+    fputc('"', f);
+    for (; s && *s; s++) {
+        if (*s == '\\' || *s == '"')
+            fputc('\\', f);
+        fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+    }
+    fputc('"', f);
 }
 
 static void header(FILE *f, const char *png, const gfl_plot_opts *o)
@@ -46,25 +53,53 @@ static gfl_status script_writer(FILE *f, void *p)
     return ferror(f) ? GFL_EIO : GFL_OK;
 }
 
+/* 1 if `path` holds a complete PNG: the signature at the start and the IEND
+ * chunk at the end.  gnuplot exits 0 even when its output could not be
+ * written (a full disk truncates the file), so its status alone proves
+ * nothing. */
+static int png_complete(const char *path)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+    unsigned char head[8], tail[12];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    int ok = fread(head, 1, 8, f) == 8 && memcmp(head, sig, 8) == 0 && fseek(f, -12, SEEK_END) == 0 &&
+             fread(tail, 1, 12, f) == 12 && memcmp(tail, iend, 12) == 0;
+    fclose(f);
+    return ok;
+}
+
 static gfl_status render(const char *png, void (*body)(FILE *, const char *, void *), void *ctx)
 {
-    char gp[4096], tmp[4096];
+    /* "./" keeps a relative name that starts with '-' from reading as a gnuplot option */
+    char gp[4096], tmp[4096], rgp[4200];
+    const char *dot = png[0] == '-' ? "./" : "";
     size_t len = strlen(png);
     if (len < 5 || len + 8 >= sizeof gp || strcmp(png + len - 4, ".png") != 0)
         GFL_ERROR(GFL_EINVAL, "figure path '%s' must end in .png", png);
+    for (const char *q = png; *q; q++)
+        if ((unsigned char)*q < 0x20 || *q == 0x7f)
+            GFL_ERROR(GFL_EINVAL, "figure path '%s' contains a control character", png);
     snprintf(gp, sizeof gp, "%.*s.gp", (int)(len - 4), png);
     snprintf(tmp, sizeof tmp, "%s.tmp.png", png);
-    /* The kept script renders to the final name; the run renders to tmp. */
-    script_ctx keep = {body, ctx, png}, run = {body, ctx, tmp};
+    /* The kept script renders to the figure's own name, to be run in its
+     * directory (a --report is built under a temporary name, then renamed);
+     * the run renders to tmp. */
+    const char *slash = strrchr(png, '/');
+    script_ctx keep = {body, ctx, slash ? slash + 1 : png}, run = {body, ctx, tmp};
     GFL_TRY(gfl_io_write_atomic(gp, script_writer, &keep));
-    char rgp[4200];
-    snprintf(rgp, sizeof rgp, "%s.run", gp);
+    snprintf(rgp, sizeof rgp, "%s%s.run", dot, gp);
     GFL_TRY(gfl_io_write_atomic(rgp, script_writer, &run));
+    gfl_io_track(rgp, GFL_IO_TEMP_FILE);
+    gfl_io_track(tmp, GFL_IO_TEMP_FILE);
+    gfl_status st = GFL_OK;
     pid_t pid = fork();
     /* LCOV_EXCL_START: fork fails only when the process table or memory is exhausted */
     if (pid < 0) {
-        unlink(rgp);
-        GFL_ERROR(GFL_EINTERNAL, "cannot start gnuplot");
+        GFL_SET_ERROR(st, GFL_EINTERNAL, "cannot start gnuplot for '%s': %s", png, strerror(errno));
+        goto cleanup;
     }
     /* LCOV_EXCL_STOP */
     if (pid == 0) {
@@ -74,20 +109,33 @@ static gfl_status render(const char *png, void (*body)(FILE *, const char *, voi
         _exit(127);
         /* LCOV_EXCL_STOP */
     }
+    gfl_io_track_child(pid); /* an interrupted run stops it (gfl_io_cleanup) */
     int status = 0;
-    waitpid(pid, &status, 0);
-    unlink(rgp);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) /* LCOV_EXCL_BR_LINE: only if a signal interrupts */
+        ;
+    gfl_io_untrack_child(pid);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        unlink(tmp);
         if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-            GFL_ERROR(GFL_EIO, "cannot draw '%s': gnuplot is not installed (apt-get install gnuplot-nox)", png);
-        GFL_ERROR(GFL_EIO, "cannot draw '%s': gnuplot failed", png);
+            GFL_SET_ERROR(st, GFL_EIO, "cannot draw '%s': gnuplot is not installed (apt-get install gnuplot-nox)",
+                          png);
+        else
+            GFL_SET_ERROR(st, GFL_EIO, "cannot draw '%s': gnuplot failed", png);
+        goto cleanup;
     }
-    if (rename(tmp, png) != 0) {
+    if (!png_complete(tmp)) {
+        GFL_SET_ERROR(st, GFL_EIO, "cannot write '%s': gnuplot left an incomplete PNG (disk full?)", png);
+        goto cleanup;
+    }
+    if (rename(tmp, png) != 0)
+        GFL_SET_ERROR(st, GFL_EIO, "cannot write '%s': %s", png, strerror(errno));
+
+cleanup:
+    unlink(rgp);
+    gfl_io_untrack(rgp);
+    if (st != GFL_OK)
         unlink(tmp);
-        GFL_ERROR(GFL_EIO, "cannot write figure '%s'", png);
-    }
-    return GFL_OK;
+    gfl_io_untrack(tmp);
+    return st;
 }
 
 typedef struct {

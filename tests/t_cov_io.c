@@ -15,6 +15,7 @@
  *   slashes, an abort that must remove a nested empty directory. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@
 
 #include "gfl_io.h"
 #include "gfl_npy.h"
+#include "gfl_plot.h"
 #include "gfl_report.h"
 #include "gfl_test.h"
 #include "gfl_train.h"
@@ -156,7 +158,9 @@ static int child_writes(const char *dir)
         json_array_append_new(arr, json_real(i + 0.5));
     json_object_set_new(doc, "values", arr);
     gfl_error_clear();
-    if (gfl_report_write_json(p4, doc) == GFL_EIO)
+    /* the message names the file: the writer alone does not know it */
+    if (gfl_report_write_json(p4, doc) == GFL_EIO && strstr(gfl_error_message(), p4) &&
+        strstr(gfl_error_message(), strerror(EFBIG)))
         ok |= W_JSON;
     json_decref(doc);
     /* a dump whose X.npy fails while written (100 KiB), and one whose X.npy
@@ -482,6 +486,257 @@ static void t_dir_edges(void)
     gfl_error_clear();
 }
 
+/* ------------------------------------------------------------------------ */
+/* figures under a file-size limit, figure names gnuplot could misread       */
+
+static int is_complete_png(const char *path)
+{
+    unsigned char b[8], e[12];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    int ok = fread(b, 1, 8, f) == 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 && fseek(f, -12, SEEK_END) == 0 &&
+             fread(e, 1, 12, f) == 12 && memcmp(e + 4, "IEND", 4) == 0;
+    fclose(f);
+    return ok;
+}
+
+/* In a child: files limited to 4 KiB, which the scripts fit and a PNG does
+ * not.  gnuplot inherits the limit (and the ignored SIGXFSZ), fails to write
+ * the figure and still exits 0: the truncated PNG must not be renamed into
+ * place.  1: refused, nothing left; 0: not. */
+static int child_png(const char *dir)
+{
+    char png[600], tmp[700];
+    struct rlimit rl;
+    snprintf(png, sizeof png, "%s/limited.png", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp.png", png);
+    signal(SIGXFSZ, SIG_IGN);
+    getrlimit(RLIMIT_FSIZE, &rl);
+    struct rlimit low = {4096, rl.rlim_max};
+    if (setrlimit(RLIMIT_FSIZE, &low) != 0)
+        return 0;
+    gfl_plot_opts o = {"limited", "x", "y", 0};
+    const double v[4] = {0.1, 0.2, 0.6, 0.9};
+    gfl_error_clear();
+    gfl_status st = gfl_plot_histogram(png, &o, v, 4, 0.0, 1.0, 4);
+    int ok = st == GFL_EIO && strstr(gfl_error_message(), png) != NULL && !exists(png) && !exists(tmp);
+    if (!ok)
+        printf("\n  figure under a 4 KiB limit: status %d, '%s', png %s", (int)st, gfl_error_message(),
+               exists(png) ? (is_complete_png(png) ? "complete" : "TRUNCATED") : "absent");
+    setrlimit(RLIMIT_FSIZE, &rl);
+    return ok;
+}
+
+static void t_png_disk_full(void)
+{
+    char dir[512];
+    path_in(dir, sizeof dir, "pngfull");
+    mkdir(dir, 0755);
+    fflush(NULL);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        int ok = child_png(dir);
+        flush_coverage();
+        _exit(ok);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+}
+
+/* A relative figure name starting with '-' (gnuplot would take its script
+ * for an option) and one with a quote (the script's string delimiter): each
+ * is drawn under exactly its own name. */
+static void t_png_odd_names(void)
+{
+    char cwd[PATH_MAX], dir[512];
+    const char *names[] = {"-lead.png", "it's.png", "-a'b''\\\"c.png"};
+    path_in(dir, sizeof dir, "odd");
+    mkdir(dir, 0755);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof cwd));
+    CU_ASSERT_EQUAL_FATAL(chdir(dir), 0);
+    gfl_plot_opts o = {"odd 'names' \\ \"", "x", "y", 0};
+    const double v[4] = {0.1, 0.2, 0.6, 0.9};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        gfl_error_clear();
+        gfl_status st = gfl_plot_histogram(names[i], &o, v, 4, 0.0, 1.0, 4);
+        CHECK(st == GFL_OK && is_complete_png(names[i]), "figure '%s': status %d, '%s'", names[i], (int)st,
+              gfl_error_message());
+    }
+    /* only the figures and their scripts: no temporary, no misnamed output */
+    CHECK(count_prefixed(".", "") == 2 + 6, "%d entries in the figure directory", count_prefixed(".", ""));
+    /* a control character cannot be written into a script: refused */
+    gfl_error_clear();
+    CU_ASSERT_EQUAL(gfl_plot_histogram("line\nbreak.png", &o, v, 4, 0.0, 1.0, 4), GFL_EINVAL);
+    CU_ASSERT(strstr(gfl_error_message(), "control character") != NULL);
+    gfl_error_clear();
+    CU_ASSERT_EQUAL(chdir(cwd), 0);
+}
+
+/* A stand-in gnuplot (first on PATH) that exits 0 after writing `bytes` (a
+ * printf format; NULL: nothing) to the figure its script names: what gfl
+ * sees when gnuplot "succeeds" without a complete PNG. */
+static gfl_status draw_with_fake(const char *fake, const char *bytes, const char *png)
+{
+    char script[700];
+    snprintf(script, sizeof script, "%s/gnuplot", fake);
+    FILE *f = fopen(script, "w");
+    if (!f)
+        return GFL_EINTERNAL;
+    fprintf(f, "#!/bin/sh\nout=$(sed -n 's/^set output \"\\(.*\\)\"$/\\1/p' \"$1\")\n");
+    if (bytes)
+        fprintf(f, "printf '%s' > \"$out\"\n", bytes);
+    fprintf(f, "exit 0\n");
+    fclose(f);
+    chmod(script, 0755);
+    gfl_plot_opts o = {"fake", "x", "y", 0};
+    const double v[2] = {0.2, 0.4};
+    gfl_error_clear();
+    return gfl_plot_histogram(png, &o, v, 2, 0.0, 1.0, 2);
+}
+
+static void t_png_checked(void)
+{
+    char fake[512], png[512], tmp[600];
+    path_in(fake, sizeof fake, "fakebin");
+    mkdir(fake, 0755);
+    path_in(png, sizeof png, "fake.png");
+    snprintf(tmp, sizeof tmp, "%s.tmp.png", png);
+    const char *old = getenv("PATH");
+    char *saved = old ? strdup(old) : NULL, path_env[700];
+    snprintf(path_env, sizeof path_env, "%s:/usr/bin:/bin", fake); /* sed for the script */
+    setenv("PATH", path_env, 1);
+    /* nothing written; too short for a signature; a signature only; a PNG cut before IEND */
+    const char *bad[] = {NULL, "abcd", "\\211PNG\\r\\n\\032\\n", "\\211PNG\\r\\n\\032\\n0123456789abcdef",
+                         "\\211PNXXXXXXXXXXXXXXXXXXXX"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gfl_status st = draw_with_fake(fake, bad[i], png);
+        CHECK(st == GFL_EIO && strstr(gfl_error_message(), "incomplete PNG") && !exists(png) && !exists(tmp),
+              "fake output %zu: status %d '%s'", i, (int)st, gfl_error_message());
+    }
+    /* signature ... IEND: accepted as complete */
+    gfl_status st = draw_with_fake(fake, "\\211PNG\\r\\n\\032\\n\\0\\0\\0\\0IEND\\256B`\\202", png);
+    CHECK(st == GFL_OK && exists(png), "a complete fake PNG: status %d '%s'", (int)st, gfl_error_message());
+    if (saved) {
+        setenv("PATH", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("PATH");
+    }
+    gfl_error_clear();
+}
+
+/* ------------------------------------------------------------------------ */
+/* file modes, the cleanup table                                            */
+
+/* Replacing a file keeps its mode (a 0600 file stays private); a new file
+ * is 0644. */
+static void t_keep_mode(void)
+{
+    char p[512], q[512];
+    struct stat sb;
+    path_in(p, sizeof p, "private.json");
+    path_in(q, sizeof q, "fresh.json");
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(write(fd, "{}\n", 3), 3);
+    close(fd);
+    chmod(p, 0600); /* whatever the umask */
+    json_t *doc = json_pack("{s:i}", "x", 1);
+    CU_ASSERT_EQUAL(gfl_report_write_json(p, doc), GFL_OK);
+    CU_ASSERT(stat(p, &sb) == 0 && (sb.st_mode & 07777) == 0600);
+    chmod(p, 0640);
+    CU_ASSERT_EQUAL(gfl_report_write_json(p, doc), GFL_OK);
+    CU_ASSERT(stat(p, &sb) == 0 && (sb.st_mode & 07777) == 0640);
+    CU_ASSERT_EQUAL(gfl_report_write_json(q, doc), GFL_OK);
+    CU_ASSERT(stat(q, &sb) == 0 && (sb.st_mode & 07777) == 0644);
+    json_decref(doc);
+    gfl_error_clear();
+}
+
+static gfl_status bare_eio_writer(FILE *f, void *ctx)
+{
+    (void)f, (void)ctx;
+    return GFL_EIO;
+}
+
+/* gfl_io_cleanup removes what is registered (a temporary file, a directory
+ * with files and an empty subdirectory, a finished output) and stops a
+ * registered child; what was untracked stays. */
+static void t_cleanup_table(void)
+{
+    char f1[512], d1[512], in[600], sub[600], out[512], keep[512];
+    path_in(f1, sizeof f1, "t.tmp1");
+    path_in(d1, sizeof d1, "d.tmp1");
+    path_in(out, sizeof out, "made.json");
+    path_in(keep, sizeof keep, "kept.json");
+    FILE *f = fopen(f1, "w");
+    if (f)
+        fclose(f);
+    mkdir(d1, 0700);
+    for (int i = 0; i < 40; i++) { /* more than one getdents64 buffer of names */
+        snprintf(in, sizeof in, "%s/entry_with_a_long_name_%03d.npy", d1, i);
+        f = fopen(in, "w");
+        if (f)
+            fclose(f);
+    }
+    snprintf(sub, sizeof sub, "%s/sub", d1);
+    mkdir(sub, 0755);
+    f = fopen(out, "w");
+    if (f)
+        fclose(f);
+    f = fopen(keep, "w");
+    if (f)
+        fclose(f);
+    fflush(NULL);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        for (;;)
+            pause(); /* until a signal ends it */
+    }
+    gfl_io_track(f1, GFL_IO_TEMP_FILE);
+    gfl_io_track(d1, GFL_IO_TEMP_DIR);
+    gfl_io_track(out, GFL_IO_NEW_FILE);
+    gfl_io_track(keep, GFL_IO_NEW_FILE);
+    gfl_io_untrack(keep); /* e.g. committed: no longer this run's to remove */
+    gfl_io_track("", GFL_IO_TEMP_FILE); /* ignored */
+    gfl_io_track_child(pid);
+    gfl_io_cleanup();
+    int status = 0, done = 0;
+    for (int i = 0; i < 2000 && !done; i++) { /* never wait forever: 2 s, then SIGKILL */
+        done = waitpid(pid, &status, WNOHANG) == pid;
+        if (!done)
+            usleep(1000);
+    }
+    if (!done) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    CU_ASSERT(done && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    CU_ASSERT(!exists(f1));
+    CU_ASSERT(!exists(d1));
+    CU_ASSERT(!exists(out));
+    CU_ASSERT(exists(keep));
+    /* the table is empty again: a second cleanup touches nothing */
+    f = fopen(out, "w");
+    if (f)
+        fclose(f);
+    gfl_io_cleanup();
+    CU_ASSERT(exists(out));
+    /* an untracked child is left alone; untracking an unknown pid is harmless */
+    gfl_io_untrack_child(12345678);
+    /* a writer's bare GFL_EIO gets a message naming the file */
+    gfl_error_clear();
+    CU_ASSERT_EQUAL(gfl_io_write_atomic(out, bare_eio_writer, NULL), GFL_EIO);
+    CU_ASSERT(strstr(gfl_error_message(), out) != NULL);
+    gfl_error_clear();
+    CU_ASSERT_EQUAL(gfl_io_install_signal_cleanup(), GFL_OK);
+    signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL), signal(SIGHUP, SIG_DFL);
+}
+
 void t_cov_io_register(void)
 {
     CU_pSuite s = CU_add_suite("cov_io", NULL, NULL);
@@ -492,4 +747,9 @@ void t_cov_io_register(void)
     CU_add_test(s, ".npy writer guards", t_writer_guards);
     CU_add_test(s, "atomic file edges", t_atomic_edges);
     CU_add_test(s, "atomic directory edges", t_dir_edges);
+    CU_add_test(s, "figure on a full disk: no truncated PNG", t_png_disk_full);
+    CU_add_test(s, "figure names with '-' and quotes", t_png_odd_names);
+    CU_add_test(s, "gnuplot exits 0 without a complete PNG", t_png_checked);
+    CU_add_test(s, "replacing a file keeps its mode", t_keep_mode);
+    CU_add_test(s, "cleanup table: temporaries, new outputs, children", t_cleanup_table);
 }

@@ -8,6 +8,11 @@
 set -u
 GFL=${1:-bin/gfl}
 OUT=${GFL_PROOFS_DIR:-proofs}
+# gfl check --report refuses a non-empty directory: a previous run's proofs
+# (recognized by its report) are removed first
+if [ -f "$OUT/report.json" ] && [ -f "$OUT/report.md" ]; then
+    rm -rf "$OUT"
+fi
 mkdir -p "$OUT"
 rc=0
 echo "== proof chain, every case (SPEC 5, 6) =="
