@@ -305,6 +305,26 @@ static void t_fit(void)
     getrlimit(RLIMIT_AS, &rl);
     CHECK(rl.rlim_cur == RLIM_INFINITY ? isinf(now.as_limit) : now.as_limit == (double)rl.rlim_cur,
           "RLIMIT_AS %g", now.as_limit);
+    /* under a soft RLIMIT_AS of what is mapped now plus 64 MB, read back, the
+     * small preset on the ref path (no BLAS buffer of its own, but the
+     * workers') does not fit; the limit is lifted again at once */
+    struct rlimit low = {(rlim_t)now.as_used + (64UL << 20), rl.rlim_max};
+    if (rl.rlim_cur == RLIM_INFINITY && setrlimit(RLIMIT_AS, &low) == 0) {
+        gfl_limits_env lim;
+        gfl_config s;
+        gfl_limits_env_read(&lim, bytes);
+        gfl_config_defaults(&s, GFL_CASE_XOR, GFL_PRESET_SMALL);
+        s.m = 2000;
+        s.d = 500;
+        gfl_limits_job rj = {GFL_WORK_TRAIN, 1, 0, 0};
+        gfl_status st = gfl_limits_check(&s, &rj, want + 1, bytes);
+        setrlimit(RLIMIT_AS, &rl);
+        CHECK(lim.as_limit == (double)low.rlim_cur, "RLIMIT_AS read back as %g, set %g", lim.as_limit,
+              (double)low.rlim_cur);
+        CHECK(st == GFL_ENOMEM && strstr(gfl_error_message(), "(ulimit -v) leaves"), "under the limit: %s",
+              gfl_error_message());
+        gfl_error_clear();
+    }
     /* the whole check on a configuration beyond the machine */
     gfl_config c;
     gfl_config_defaults(&c, GFL_CASE_XOR, GFL_PRESET_DEFAULT);
