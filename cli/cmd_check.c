@@ -8,7 +8,9 @@
 
 #include "gfl_check.h"
 #include "gfl_cli.h"
+#include "gfl_fast.h"
 #include "gfl_io.h"
+#include "gfl_limits.h"
 #include "gfl_plot.h"
 #include "gfl_report.h"
 
@@ -377,7 +379,11 @@ int gfl_cmd_check(int argc, char **argv)
              * The check's default, unless --sigma-a is given. */
             if (!sigma_given)
                 cc.cfg.sigma_a = 4.0;
-            if ((st = gfl_config_validate(&cc.cfg)) != GFL_OK)
+            gfl_limits_job job = {GFL_WORK_CHECK, p == 0, p == 0 ? 200 : 2000, p == 0 ? 4096 : 65536};
+            unsigned long buf;
+            int nbuf = gfl_fast_blas_buffers(p != 0, &buf);
+            if ((st = gfl_config_validate(&cc.cfg)) != GFL_OK ||
+                (st = gfl_limits_check(&cc.cfg, &job, nbuf, buf)) != GFL_OK)
                 break;
             cfgs[nrun] = cc.cfg;
             paths[nrun++] = path;

@@ -11,6 +11,7 @@
 #include "gfl_cli.h"
 #include "gfl_compare.h"
 #include "gfl_fast.h"
+#include "gfl_limits.h"
 #include "gfl_plot.h"
 #include "gfl_ref.h"
 #include "gfl_report.h"
@@ -174,6 +175,10 @@ static gfl_status compare_one(const gfl_config *cfg, const compare_opts *o, int 
 {
     gfl_problem pb;
     gfl_compare_result res;
+    gfl_limits_job job = {GFL_WORK_COMPARE, 1, 0, 0};
+    unsigned long buf;
+    int nbuf = gfl_fast_blas_buffers(1, &buf);
+    GFL_TRY(gfl_limits_check(cfg, &job, nbuf, buf)); /* before any work */
     GFL_TRY(gfl_problem_init(&pb, cfg));
     gfl_status st = gfl_compare_run(&pb, &gfl_ref_engine, &gfl_fast_engine, &res);
     if (st == GFL_OK) {

@@ -8,7 +8,9 @@
 
 #include "gfl_cli.h"
 #include "gfl_fast_oracle.h"
+#include "gfl_fast.h"
 #include "gfl_features.h"
+#include "gfl_limits.h"
 #include "gfl_plot.h"
 #include "gfl_ref_oracle.h"
 #include "gfl_report.h"
@@ -221,6 +223,10 @@ static gfl_status features_one(const gfl_config *cfg, const feat_opts *o, json_t
     GFL_TRY(gfl_cli_engine(o->path, &vt));
     const gfl_oracle_vt *orc = strcmp(o->path, "ref") == 0 ? &gfl_ref_oracle : &gfl_fast_oracle;
     GFL_TRY(parse_params(o, cfg, &fp));
+    gfl_limits_job job = {GFL_WORK_FEATURES, strcmp(vt->name, "ref") == 0, fp.n_init, fp.n_mc};
+    unsigned long buf;
+    int nbuf = gfl_fast_blas_buffers(!job.ref, &buf);
+    GFL_TRY(gfl_limits_check(cfg, &job, nbuf, buf)); /* before any work */
     GFL_TRY(gfl_problem_init(&pb, cfg));
     gfl_status st = gfl_witness_init(&wit, &pb);
     if (st == GFL_OK) {

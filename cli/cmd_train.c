@@ -6,6 +6,8 @@
 
 #include "gfl_cli.h"
 #include "gfl_io.h"
+#include "gfl_fast.h"
+#include "gfl_limits.h"
 #include "gfl_report.h"
 #include "gfl_train.h"
 
@@ -59,6 +61,10 @@ static gfl_status train_one(const gfl_config *cfg, const gfl_engine_vt *vt, int 
     gfl_problem pb;
     gfl_run run;
     gfl_status st;
+    gfl_limits_job job = {GFL_WORK_TRAIN, strcmp(vt->name, "ref") == 0, 0, 0};
+    unsigned long buf;
+    int nbuf = gfl_fast_blas_buffers(!job.ref, &buf);
+    GFL_TRY(gfl_limits_check(cfg, &job, nbuf, buf)); /* before any work */
     GFL_TRY(gfl_problem_init(&pb, cfg));
     if ((st = gfl_run_init(&run, cfg)) != GFL_OK) {
         gfl_problem_clear(&pb);

@@ -1,8 +1,14 @@
 /* gfl: command-line front end.  Exit codes: 0 success, 1 a check failed or
- * training diverged, 2 bad usage or input, 3 internal or resource error. */
+ * training diverged, 2 bad usage or input, 3 internal or resource error.
+ * No library may end the process with a signal: GSL's error handler (abort)
+ * is turned off, and GMP's allocation failure (abort) becomes one line on
+ * stderr and exit 3 (docs/limits.md). */
+#include <gmp.h>
+#include <gsl/gsl_errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gfl_cli.h"
 #include "gfl_io.h"
@@ -20,7 +26,48 @@ static void usage(FILE *f)
             "  version   print the versions of gfl and its libraries\n");
 }
 
-int main(int argc, char **argv)
+/* GMP (and MPFR, which allocates through GMP) cannot report a failed
+ * allocation to its caller: it aborts.  These replacements end the process
+ * the way every resource error does, without a core.  _exit, not exit: an
+ * atexit handler or a library destructor could need the memory that is
+ * missing (OpenBLAS joins its threads there, and a thread stuck retrying
+ * its buffer never returns); files are only ever renamed into place when
+ * complete, so what is lost is a temporary. */
+static void gmp_out_of_memory(size_t bytes)
+{
+    char line[160];
+    int len = snprintf(line, sizeof line,
+                       "gfl: out of memory (GMP/MPFR could not allocate %zu bytes; see docs/limits.md)\n", bytes);
+    fflush(stdout);
+    if (write(2, line, (size_t)len) < 0)
+        _exit(3);
+    _exit(3);
+}
+
+static void *gmp_alloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p)
+        gmp_out_of_memory(n);
+    return p;
+}
+
+static void *gmp_realloc(void *p, size_t old, size_t n)
+{
+    (void)old;
+    void *q = realloc(p, n);
+    if (!q)
+        gmp_out_of_memory(n);
+    return q;
+}
+
+static void gmp_free(void *p, size_t n)
+{
+    (void)n;
+    free(p);
+}
+
+static int run(int argc, char **argv)
 {
     /* Ctrl-C or SIGTERM removes temporaries and stops gnuplot (gfl_io.h). */
     if (gfl_io_install_signal_cleanup() != GFL_OK)
@@ -54,4 +101,20 @@ int main(int argc, char **argv)
     }
     gfl_error_at(GFL_EINVAL, __FILE__, __LINE__, "unknown command '%s' (try 'gfl help')", cmd);
     return gfl_cli_fail(GFL_EINVAL);
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();
+    mp_set_memory_functions(gmp_alloc, gmp_realloc, gmp_free);
+    int rc = run(argc, argv);
+    if (rc == 3) {
+        /* A resource error: skip the destructors for the reason given above
+         * (under a small `ulimit -v` an OpenBLAS worker may be spinning on its
+         * buffer and would never be joined). */
+        fflush(stdout);
+        fflush(stderr);
+        _exit(3);
+    }
+    return rc;
 }

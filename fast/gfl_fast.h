@@ -10,6 +10,9 @@
 extern const gfl_engine_vt gfl_fast_engine;
 
 const char *gfl_fast_blas_version(void);
+/* How many buffers OpenBLAS maps by itself in this process (one per worker
+ * thread, plus the calling thread's when calls_blas) and their size. */
+int gfl_fast_blas_buffers(int calls_blas, unsigned long *bytes);
 
 /* The losses of SPEC 1 as functions of the margin z = y f(x), in double:
  * l(z) and l'(z) (hinge: l'(1) = 0; logistic: log(1 + e^-z)/log 2). */

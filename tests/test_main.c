@@ -79,6 +79,8 @@ int main(int argc, char **argv)
     t_oracle_register();
     t_check_register();
     t_faults_register();
+    t_stats_register();
+    t_limits_register();
     t_cov_oom_register();
     t_cov_boundary_register();
     t_cov_engine_register();
