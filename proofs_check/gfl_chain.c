@@ -82,6 +82,36 @@ static void set_link(gfl_link *l, const char *id, gfl_verdict v, double lhs, dou
     l->level = level;
 }
 
+double gfl_chain_drift(gfl_loss loss, int m, int d, const double *atilde, const double *W, const double *W1,
+                       double xbar)
+{
+    /* SPEC 6 C6: L_l sum_i |atilde_i| |w_i - w1_i| xbar, rounded up (the
+     * factor covers the roundings of the m sums of d squares) */
+    double drift = 0;
+    for (int i = 0; i < m; i++)
+        drift += fabs(atilde[i]) * dist(W + (size_t)i * d, W1 + (size_t)i * d, d) * xbar;
+    return drift * gfl_cert_lipschitz(loss) * (1 + (m + d + 4) * 0x1p-52);
+}
+
+/* SPEC 6, numbers that cannot be certified: a link whose side, bound or
+ * slack is infinite (or whose slack is NaN) is never PASS or CONSISTENT,
+ * whatever comparison produced the verdict.  (A NaN lhs or rhs alone is how
+ * some links say "not a single number", e.g. C4's per-batch verdicts.) */
+static void guard_nonfinite(gfl_link *l)
+{
+    if (!(isinf(l->lhs) || isinf(l->rhs) || isinf(l->slack) || isnan(l->slack)))
+        return;
+    if (l->verdict == GFL_V_PASS)
+        l->verdict = GFL_V_UNCERTIFIED;
+    else if (l->verdict == GFL_V_CONSISTENT)
+        l->verdict = GFL_V_INCONCLUSIVE;
+    else
+        return;
+    size_t len = strlen(l->note);
+    snprintf(l->note + len, sizeof l->note - len, "%s(a side or bound is not finite: not certified)",
+             len ? " " : "");
+}
+
 /* Mean |x| and max |x| of the batch. */
 static double batch_xbar(const ctx_t *c, double *xmax)
 {
@@ -117,7 +147,8 @@ static double approx_term(const ctx_t *c, const int *I, int K, double xbar)
     }
     if (c->cp->fault == GFL_CHAIN_FAULT_WITNESS)
         s *= 0.01;
-    return s * (1 + 0x1p-40);
+    /* SPEC 6 C4: the loss is L_l-Lipschitz in the margin (1/ln 2 for the logistic loss) */
+    return s * gfl_cert_lipschitz(c->pb->cfg.loss) * (1 + 0x1p-40);
 }
 
 static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
@@ -189,10 +220,7 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
     GFL_TRY(vt->evaluate(c->eng_comp1, c->X, c->Y, c->n, &L1, &e));
     double err1 = loss_err(c, m, c->atilde, c->W1, c->pb->b, L1);
     double errw = loss_err(c, c->wit_m, c->wit_a, c->wit_W, c->wit_b, lw);
-    double drift = 0;
-    for (int i = 0; i < m; i++)
-        drift += fabs(c->atilde[i]) * dist(c->W_cur + (size_t)i * d, c->W1 + (size_t)i * d, d) * xbar;
-    drift *= 1 + (m + d + 4) * 0x1p-52;
+    double drift = gfl_chain_drift(c->pb->cfg.loss, m, d, c->atilde, c->W_cur, c->W1, xbar);
     /* drift == 0 exactly: every neuron the comparator uses is where it was after
      * step 1, so f_{atilde,W^(t)} and f_{atilde,W^(1)} are the same function and
      * C6 is an identity (t = 2; freeze_w; neurons that never activate again) */
@@ -214,7 +242,8 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
     /* C6 at this batch: L_Z(f_{atilde,W^(t)}) <= L_Z(f_{atilde,W1}) + drift */
     gfl_verdict v6;
     if (identity) {
-        v6 = GFL_V_PASS;
+        /* SPEC 6: the same function on both sides, but a non-finite value certifies nothing */
+        v6 = isfinite(Lc) && isfinite(L1) ? GFL_V_PASS : GFL_V_UNCERTIFIED;
         slack = drift;
     } else {
         v6 = gfl_cert_le(Lc, errc, L1 + drift, err1 + 0x1p-50 * (L1 + drift), &slack);
@@ -234,7 +263,7 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
     c->batch_err[s] = loss_err(c, m, c->a_cur, c->W_cur, c->pb->b, 0.0); /* + gamma L, added later */
     {
         double nb = vnorm(c->pb->b, m), nW = vnorm(c->W_cur, m * d);
-        c->gscale[s] = (nW * c->xmax + nb) * (c->pb->cfg.loss == GFL_LOSS_HINGE ? 1.0 : 1.4427);
+        c->gscale[s] = (nW * c->xmax + nb) * gfl_cert_lipschitz(c->pb->cfg.loss);
     }
     return GFL_OK;
 }
@@ -530,6 +559,7 @@ static gfl_status choose_K(ctx_t *c, const gfl_run *run)
             drift += fabs(c->atilde[i]) * c->Dsum[i] / Tp;
             na2 += c->atilde[i] * c->atilde[i];
         }
+        drift *= gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
         double regret = (sqdist(c->a1, c->atilde, c->m) / (2 * cfg->eta) + cfg->eta / 2 * G2) / Tp;
         double bound = c->lstar_sum / Tp + approx_term(c, I, K, xbar) + drift + cfg->lam / 2 * na2 + regret;
         memcpy(c->cand_a + q * c->m, c->atilde, (size_t)c->m * sizeof(double));
@@ -585,7 +615,7 @@ static gfl_status links_population(ctx_t *c, const gfl_oracle_vt *orc, const gfl
     /* population versions of the terms: E|x| <= B_x1 replaces xbar */
     double Bx1 = feat->mom.Bx1, drift_pop = 0;
     for (int i = 0; i < c->m; i++)
-        drift_pop += fabs(c->atilde[i]) * c->Esum[i] / Tp * Bx1;
+        drift_pop += fabs(c->atilde[i]) * c->Esum[i] / Tp * Bx1 * gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
     double approx_pop = approx_term(c, c->I, c->K, Bx1);
     double sigma = fmax(pv->sigma, opt->witness.sigma);
     res->stat = z * sigma * sqrt(2.0 / (c->n * Tp));
@@ -783,6 +813,8 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
              "reg %.3g + regret %.4g (%s, |atilde| = %.3g; best of %d)", res->comp,
              lam / 2 * cand_n[qt] * cand_n[qt], regret_q[qt] / Tp, which, cand_n[qt], nc);
     st = links_population(&c, orc, feat, opt, res);
+    for (int k = 0; k < GFL_NLINKS; k++)
+        guard_nonfinite(&res->link[k]);
 cleanup:
     ctx_free(&c);
     gfl_run_clear(&run);

@@ -1,0 +1,129 @@
+/* The exact links of the proof chain on hand-built states (SPEC 6): each test
+ * pins one way a link could be unsound -- a non-finite side counted as a
+ * pass, a Lipschitz factor of 1 for the logistic loss -- against an
+ * independent oracle (a closed form, the other verdict helpers, the engines). */
+#include <math.h>
+#include <mpfr.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gfl_check.h"
+#include "gfl_fast.h"
+#include "gfl_fast_fault.h"
+#include "gfl_ref.h"
+#include "gfl_test.h"
+
+/* SPEC 6: a run whose regret and losses overflow (eta1 = 1e300) prints no
+ * PASS or CONSISTENT on a link with an infinite side. */
+static void t_nonfinite_never_pass(void)
+{
+    gfl_config cfg;
+    gfl_config_defaults(&cfg, GFL_CASE_MOG, GFL_PRESET_SMALL);
+    cfg.d = 4, cfg.m = 8, cfg.n = 16, cfg.T = 5, cfg.n_test = 32;
+    cfg.eta1 = 1e300, cfg.sigma_a = 1e-300;
+    gfl_check_params p;
+    gfl_check_defaults(&p);
+    p.cp.n_pop = 1024;
+    p.n_fit = 256;
+    gfl_check_case c;
+    gfl_error_clear();
+    gfl_status st = gfl_check_run(&cfg, "fast", &p, &c);
+    CHECK(st == GFL_OK, "check failed: %s", gfl_error_message());
+    if (st != GFL_OK)
+        return;
+    int nonfinite = 0;
+    for (int k = 0; k < GFL_NLINKS; k++) {
+        const gfl_link *l = &c.chain.link[k];
+        int inf = isinf(l->lhs) || isinf(l->rhs) || isinf(l->slack);
+        nonfinite += inf;
+        CHECK(!inf || (l->verdict != GFL_V_PASS && l->verdict != GFL_V_CONSISTENT),
+              "link %s is %s with lhs %g rhs %g slack %g", l->id, gfl_verdict_name(l->verdict), l->lhs, l->rhs,
+              l->slack);
+    }
+    CHECK(nonfinite > 0, "the instance must overflow somewhere (else the test has no teeth)");
+    CHECK(c.chain.link[GFL_L_C5].verdict != GFL_V_PASS, "C5 is %s (%s)",
+          gfl_verdict_name(c.chain.link[GFL_L_C5].verdict), c.chain.link[GFL_L_C5].note);
+    CHECK(gfl_check_strict_bad(&c), "--strict must reject this run");
+    gfl_check_clear(&c);
+}
+
+/* --strict rejects exactly FAIL, VIOLATED, UNCERTIFIED and INCONCLUSIVE. */
+static void t_strict_verdicts(void)
+{
+    for (int v = GFL_V_PASS; v <= GFL_V_NA; v++) {
+        int want = v == GFL_V_FAIL || v == GFL_V_VIOLATED || v == GFL_V_UNCERTIFIED || v == GFL_V_INCONCLUSIVE;
+        CHECK(gfl_verdict_strict_bad((gfl_verdict)v) == want, "verdict %s", gfl_verdict_name((gfl_verdict)v));
+    }
+    gfl_check_case c;
+    memset(&c, 0, sizeof c);
+    for (int k = 0; k < GFL_NLINKS; k++)
+        c.chain.link[k].verdict = k == GFL_L_C2 ? GFL_V_CONSISTENT : GFL_V_PASS;
+    c.delta_verdict = GFL_V_NA;
+    CHECK(!gfl_check_strict_bad(&c) && !gfl_check_bad(&c), "all PASS / CONSISTENT / N/A");
+    c.chain.link[GFL_L_POP].verdict = GFL_V_INCONCLUSIVE;
+    CHECK(gfl_check_strict_bad(&c) && !gfl_check_bad(&c), "INCONCLUSIVE: strict only");
+    c.chain.link[GFL_L_POP].verdict = GFL_V_CONSISTENT;
+    c.delta_verdict = GFL_V_VIOLATED;
+    CHECK(gfl_check_strict_bad(&c) && gfl_check_bad(&c), "delta VIOLATED: both");
+}
+
+/* SPEC 1: L_l = 1/ln 2 for the logistic loss, rounded up (MPFR oracle). */
+static void t_lipschitz_constant(void)
+{
+    CHECK(gfl_cert_lipschitz(GFL_LOSS_HINGE) == 1.0, "hinge");
+    double L = gfl_cert_lipschitz(GFL_LOSS_LOGISTIC);
+    mpfr_t x;
+    mpfr_init2(x, 256);
+    mpfr_const_log2(x, MPFR_RNDN);
+    mpfr_ui_div(x, 1, x, MPFR_RNDN);
+    CHECK(mpfr_cmp_d(x, L) < 0 && mpfr_cmp_d(x, nextafter(L, 0)) > 0,
+          "L_l = %.17g must be 1/ln 2 rounded up", L);
+    mpfr_clear(x);
+}
+
+/* SPEC 6 C6 with the logistic loss: x = 1, y = +1, b = 0, atilde = -5,
+ * w1 = 1, w_t = 2.  L(f_t) = log2(1 + e^10) = 14.43 exceeds
+ * L(f_1) + 1 * drift = log2(1 + e^5) + 5 = 12.22, so C6 is false with L_l = 1;
+ * with L_l = 1/ln 2 the drift term is 7.21 and the link holds. */
+static void t_c6_logistic_counterexample(void)
+{
+    gfl_config cfg;
+    gfl_config_defaults(&cfg, GFL_CASE_MOG, GFL_PRESET_SMALL);
+    cfg.loss = GFL_LOSS_LOGISTIC;
+    cfg.d = 1, cfg.m = 2; /* neuron 1 is idle (atilde = 0) */
+    double X[1] = {1}, Y[1] = {1}, b[2] = {0, 0}, at[2] = {-5, 0}, W1[2] = {1, 0}, Wt[2] = {2, 0};
+    const gfl_engine_vt *vts[2] = {&gfl_fast_engine, &gfl_ref_engine};
+    for (int p = 0; p < 2; p++) {
+        void *e;
+        double L1, Lt, err;
+        CHECK(vts[p]->create(&e, &cfg, 1) == GFL_OK, "create");
+        vts[p]->load(e, at, W1, b);
+        vts[p]->evaluate(e, X, Y, 1, &L1, &err);
+        vts[p]->load(e, at, Wt, b);
+        vts[p]->evaluate(e, X, Y, 1, &Lt, &err);
+        vts[p]->destroy(e);
+        /* closed forms */
+        CHECK(fabs(L1 - log1p(exp(5.0)) / log(2.0)) < 1e-12 && fabs(Lt - log1p(exp(10.0)) / log(2.0)) < 1e-12,
+              "%s: L1 = %.17g, Lt = %.17g", vts[p]->name, L1, Lt);
+        double e1 = gfl_cert_loss_err(0x1p-53, cfg.loss, 1, 1, 2, at, W1, b, 1.0, L1, 1);
+        double et = gfl_cert_loss_err(0x1p-53, cfg.loss, 1, 1, 2, at, Wt, b, 1.0, Lt, 1);
+        double slack;
+        double drift = gfl_chain_drift(cfg.loss, 2, 1, at, Wt, W1, 1.0);
+        CHECK(gfl_cert_le(Lt, et, L1 + drift, e1, &slack) == GFL_V_PASS, "%s: C6 with L_l = 1/ln 2: %g <= %g + %g",
+              vts[p]->name, Lt, L1, drift);
+        double drift1 = gfl_chain_drift(GFL_LOSS_HINGE, 2, 1, at, Wt, W1, 1.0); /* the factor 1 */
+        CHECK(drift1 == 5.0 * (1 + 7 * 0x1p-52) || fabs(drift1 - 5.0) < 1e-12, "drift with L_l = 1: %g", drift1);
+        CHECK(gfl_cert_le(Lt, et, L1 + drift1, e1, &slack) == GFL_V_FAIL,
+              "%s: with L_l = 1 the link must be false: %g <= %g + %g", vts[p]->name, Lt, L1, drift1);
+    }
+}
+
+void t_links_register(void)
+{
+    CU_pSuite s = CU_add_suite("links", NULL, NULL);
+    CU_add_test(s, "a non-finite side is never PASS or CONSISTENT", t_nonfinite_never_pass);
+    CU_add_test(s, "--strict rejects UNCERTIFIED and INCONCLUSIVE", t_strict_verdicts);
+    CU_add_test(s, "L_l of the logistic loss is 1/ln 2 rounded up", t_lipschitz_constant);
+    CU_add_test(s, "C6 counterexample needs L_l = 1/ln 2", t_c6_logistic_counterexample);
+}
