@@ -16,6 +16,7 @@ typedef struct {
     const char *path, *json, *report, *preset;
     gfl_check_params p;
     const char *err_opt;
+    int strict;
 } check_opts;
 
 static const gfl_cli_extra extras[] = {
@@ -30,6 +31,7 @@ static const gfl_cli_extra extras[] = {
     {"n-pop", 1, "N", "Monte Carlo size of population evaluations [32768]"},
     {"json", 1, "FILE", "write the report as JSON"},
     {"report", 1, "DIR", "write report.json, report.md and figures into DIR"},
+    {"strict", 0, "", "exit 1 on any FAIL, VIOLATED, UNCERTIFIED or INCONCLUSIVE link (make proofs)"},
     {NULL, 0, NULL, NULL}};
 
 static gfl_status on_extra(void *ctx, const char *name, const char *value)
@@ -40,6 +42,10 @@ static gfl_status on_extra(void *ctx, const char *name, const char *value)
         if (strcmp(value, "ref") && strcmp(value, "fast") && strcmp(value, "both"))
             GFL_ERROR(GFL_EINVAL, "--path: unknown value '%s' (ref, fast or both)", value);
         o->path = value;
+        return GFL_OK;
+    }
+    if (strcmp(name, "strict") == 0) {
+        o->strict = 1;
         return GFL_OK;
     }
     if (strcmp(name, "json") == 0) {
@@ -358,7 +364,9 @@ int gfl_cmd_check(int argc, char **argv)
                 break;
             }
             print_case(&cases[ncase]);
-            bad |= gfl_check_bad(&cases[ncase]);
+            /* SPEC 6: FAIL or VIOLATED always fail the run; --strict also
+             * refuses what could not be certified or decided */
+            bad |= gfl_check_bad(&cases[ncase]) || (o.strict && gfl_check_strict_bad(&cases[ncase]));
             ncase++;
         }
     }
