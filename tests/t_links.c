@@ -11,8 +11,10 @@
 #include "gfl_check.h"
 #include "gfl_fast.h"
 #include "gfl_fast_fault.h"
+#include "gfl_recompute.h"
 #include "gfl_ref.h"
 #include "gfl_test.h"
+#include "gfl_train.h"
 
 /* SPEC 6: a run whose regret and losses overflow (eta1 = 1e300) prints no
  * PASS or CONSISTENT on a link with an infinite side. */
@@ -119,6 +121,80 @@ static void t_c6_logistic_counterexample(void)
     }
 }
 
+/* One step of Algorithm 1 on engine vt from the problem's initialization:
+ * the exact state after it (parts per entry; the caller frees). */
+static int first_step(const gfl_engine_vt *vt, const gfl_problem *pb, double *X, double *Y, int *parts,
+                      double **a1, double **W1)
+{
+    const gfl_config *cfg = &pb->cfg;
+    void *e;
+    gfl_step_info info;
+    double eta, lam;
+    int lie, uw;
+    if (vt->create(&e, cfg, cfg->n) != GFL_OK)
+        return 0;
+    vt->load(e, pb->a0, pb->W0, pb->b);
+    gfl_train_step_params(cfg, 1, &eta, &lam, &lie, &uw);
+    gfl_problem_batch(pb, 1, X, Y);
+    vt->step(e, X, Y, cfg->n, eta, lam, lie, uw, &info);
+    *parts = vt->exact_parts(e);
+    *a1 = malloc((size_t)cfg->m * *parts * sizeof(double));
+    *W1 = malloc((size_t)cfg->m * cfg->d * *parts * sizeof(double));
+    vt->store_exact(e, *parts, *a1, *W1);
+    vt->destroy(e);
+    return 1;
+}
+
+/* SPEC 6 C1: the recomputed identity meets its tolerance on correct first
+ * steps of both paths, both losses and several eta1, and misses it once one
+ * entry is moved by a few times its tolerance -- for the ref path an error of
+ * a few hundred units of 2^-prec, far below a double's ulp, which the check
+ * through double could not see. */
+static void t_c1_tolerance(void)
+{
+    const gfl_engine_vt *vts[2] = {&gfl_fast_engine, &gfl_ref_engine};
+    static const double etas[] = {0.3, 0.7, 1.0};
+    double worst_ratio = 0;
+    for (int p = 0; p < 2; p++)
+        for (int loss = 0; loss < 2; loss++)
+            for (int q = 0; q < 3; q++) {
+                gfl_config cfg;
+                gfl_config_defaults(&cfg, GFL_CASE_XOR, GFL_PRESET_SMALL);
+                cfg.loss = (gfl_loss)loss;
+                cfg.eta1 = etas[q];
+                cfg.sigma_a = 4;
+                cfg.seed = gfl_test_seed();
+                gfl_problem pb;
+                CHECK(gfl_problem_init(&pb, &cfg) == GFL_OK, "problem");
+                double *X = malloc((size_t)cfg.n * cfg.d * sizeof(double)), *Y = malloc((size_t)cfg.n * sizeof(double));
+                double *a1 = NULL, *W1 = NULL;
+                int parts = 1, ref = p == 1, md = cfg.m * cfg.d;
+                CHECK(first_step(vts[p], &pb, X, Y, &parts, &a1, &W1), "first step");
+                gfl_c1_check chk;
+                CHECK(gfl_recompute_c1(&cfg, ref, cfg.n, X, Y, pb.a0, pb.W0, pb.b, parts, a1, W1, &chk) == GFL_OK,
+                      "recompute");
+                CHECK(chk.bad == 0 && chk.nonfinite == 0 && chk.max_ratio <= 1,
+                      "%s %s eta1 %g: %d of %d entries out, max residual/tolerance %g", vts[p]->name,
+                      gfl_loss_name(cfg.loss), cfg.eta1, chk.bad, chk.entries, chk.max_ratio);
+                worst_ratio = fmax(worst_ratio, chk.max_ratio);
+                /* move the entry closest to its tolerance by 3 tolerances */
+                int e = chk.worst;
+                double *v = e < md ? W1 + (size_t)e * parts : a1 + (size_t)(e - md) * parts;
+                double delta = 3 * chk.worst_tol, u = ref ? ldexp(1.0, (int)-cfg.prec) : 0x1p-53;
+                v[parts - 1] += delta;
+                gfl_c1_check bad;
+                gfl_recompute_c1(&cfg, ref, cfg.n, X, Y, pb.a0, pb.W0, pb.b, parts, a1, W1, &bad);
+                CHECK(bad.bad == 1, "%s %s eta1 %g: an error of %.3g (%.0f units of %g times |entry| %.3g) must FAIL",
+                      vts[p]->name, gfl_loss_name(cfg.loss), cfg.eta1, delta, delta / (u * fabs(v[0])), u, v[0]);
+                if (p == 1)
+                    CHECK(delta < 0x1p-60 * fabs(v[0]), "ref: the injected error %.3g must be far below a double ulp "
+                          "of %.3g", delta, v[0]);
+                free(a1), free(W1), free(X), free(Y);
+                gfl_problem_clear(&pb);
+            }
+    printf("\n    C1: largest residual/tolerance on correct runs %.3g\n", worst_ratio);
+}
+
 void t_links_register(void)
 {
     CU_pSuite s = CU_add_suite("links", NULL, NULL);
@@ -126,4 +202,5 @@ void t_links_register(void)
     CU_add_test(s, "--strict rejects UNCERTIFIED and INCONCLUSIVE", t_strict_verdicts);
     CU_add_test(s, "L_l of the logistic loss is 1/ln 2 rounded up", t_lipschitz_constant);
     CU_add_test(s, "C6 counterexample needs L_l = 1/ln 2", t_c6_logistic_counterexample);
+    CU_add_test(s, "C1 tolerance: met on correct steps, missed by a few tolerances", t_c1_tolerance);
 }
