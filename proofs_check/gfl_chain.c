@@ -32,6 +32,11 @@ typedef struct {
     double *a1, *W1, *nw1, *U, *beta;
     int parts;             /* doubles per entry of the engine's exact state */
     double *a1x, *W1x;     /* step 1 exactly (store_exact), for C1 */
+    /* C5g: sampled steps, the exact state around the current one */
+    const gfl_run *run;
+    unsigned char *c5g_at; /* index t: step t is recomputed */
+    double *g_aprev, *g_Wprev, *g_anext, *g_Wnext;
+    gfl_c5g_check c5g;
     /* pass 1 accumulators over t = 2..T (network W^(t-1), batch Z^(t-1)) */
     double *Dsum, *Esum;   /* sum_t |w_i^(t-1) - w_i^(1)| xbar_t and without xbar */
     double xbar_sum, xmax, lstar_sum;
@@ -154,6 +159,26 @@ static double approx_term(const ctx_t *c, const int *I, int K, double xbar)
     return s * gfl_cert_lipschitz(c->pb->cfg.loss) * (1 + 0x1p-40);
 }
 
+/* C5g (SPEC 6): after a sampled step t, recompute g_t from the exact state
+ * before it (kept by the previous call) and the regenerated batch Z^(t-1);
+ * before a sampled step, keep the exact state. */
+static gfl_status c5g_hook(ctx_t *c, int t, void *eng, const gfl_engine_vt *vt)
+{
+    const gfl_config *cfg = &c->pb->cfg;
+    if (t >= 2 && c->c5g_at[t]) {
+        double eta, lam;
+        int lie, uw;
+        vt->store_exact(eng, c->parts, c->g_anext, c->g_Wnext);
+        gfl_train_step_params(cfg, t, &eta, &lam, &lie, &uw);
+        gfl_problem_batch(c->pb, t, c->X, c->Y);
+        GFL_TRY(gfl_recompute_c5g(cfg, c->ref, t, c->n, c->X, c->Y, c->pb->b, c->parts, c->g_aprev, c->g_Wprev,
+                                  c->g_anext, eta, lam, c->run->rec[t].grad_norm_a, &c->c5g));
+    }
+    if (t < c->T && c->c5g_at[t + 1])
+        vt->store_exact(eng, c->parts, c->g_aprev, c->g_Wprev);
+    return GFL_OK;
+}
+
 static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
 {
     ctx_t *c = p;
@@ -169,11 +194,6 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
             memcpy(c->a1, c->a_cur, (size_t)m * sizeof(double));
             memcpy(c->W1, c->W_cur, (size_t)m * d * sizeof(double));
             /* SPEC 6 C1: the ref state is judged exactly, never through double */
-            c->parts = vt->exact_parts(eng);
-            c->a1x = malloc((size_t)m * c->parts * sizeof(double));
-            c->W1x = malloc((size_t)m * d * c->parts * sizeof(double));
-            if (!c->a1x || !c->W1x)
-                GFL_ERROR(GFL_ENOMEM, "out of memory for the exact first step");
             vt->store_exact(eng, c->parts, c->a1x, c->W1x);
             for (int i = 0; i < m; i++) {
                 const double *w = c->W1 + (size_t)i * d;
@@ -188,6 +208,8 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
         memcpy(c->best_a, c->a_cur, (size_t)m * sizeof(double));
         memcpy(c->best_W, c->W_cur, (size_t)m * d * sizeof(double));
     }
+    if (c->pass == 1)
+        GFL_TRY(c5g_hook(c, t, eng, vt));
     if (t >= c->T)
         return GFL_OK;
     /* The batch of step s = t + 1 meets the network of step t. */
@@ -288,6 +310,7 @@ static void ctx_free(ctx_t *c)
     if (c->eng_comp1)
         c->vt->destroy(c->eng_comp1);
     free(c->a1), free(c->W1), free(c->nw1), free(c->U), free(c->beta), free(c->a1x), free(c->W1x);
+    free(c->c5g_at), free(c->g_aprev), free(c->g_Wprev), free(c->g_anext), free(c->g_Wnext);
     free(c->Dsum), free(c->Esum), free(c->I), free(c->atilde);
     free(c->cand_a), free(c->cand_sum), free(c->cand_err), free(c->cand_pert);
     free(c->batch_err), free(c->gscale);
@@ -327,6 +350,20 @@ static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const char *path, co
     GFL_TRY(vt->load(c->eng_wit, c->wit_a, c->wit_W, c->wit_b));
     GFL_TRY(vt->create(&c->eng_comp, cfg, c->n));
     GFL_TRY(vt->create(&c->eng_comp1, cfg, c->n));
+    /* the exact state (SPEC 6 C1, C5g): parts doubles per entry */
+    size_t P = (size_t)(c->parts = vt->exact_parts(c->eng_comp));
+    c->a1x = malloc(m * P * sizeof(double)), c->W1x = malloc(md * P * sizeof(double));
+    c->g_aprev = malloc(m * P * sizeof(double)), c->g_Wprev = malloc(md * P * sizeof(double));
+    c->g_anext = malloc(m * P * sizeof(double)), c->g_Wnext = malloc(md * P * sizeof(double));
+    c->c5g_at = calloc(T1, 1);
+    if (!c->a1x || !c->W1x || !c->g_aprev || !c->g_Wprev || !c->g_anext || !c->g_Wnext || !c->c5g_at)
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the exact state");
+    /* SPEC 6 C5g: t = 2, t = T and up to four more steps drawn from the seed */
+    c->c5g_at[2] = c->c5g_at[c->T] = 1;
+    gfl_rng r;
+    gfl_rng_init(&r, cfg->seed, 0xC56, 0, 0);
+    for (int q = 0; q < 4 && c->T > 3; q++)
+        c->c5g_at[3 + gfl_rng_below(&r, (uint64_t)(c->T - 3))] = 1;
     return GFL_OK;
 }
 
@@ -365,6 +402,25 @@ cleanup:
         c->vt->destroy(eng);
     free(f);
     return st;
+}
+
+/* C5g (SPEC 6): the sampled a-updates are subgradient steps (gfl_recompute_c5g). */
+static void link_c5g(const ctx_t *c, gfl_link *l)
+{
+    const gfl_c5g_check *g = &c->c5g;
+    double worst = fmax(g->max_norm_ratio, g->max_update_ratio);
+    gfl_verdict v = (g->bad_norm || g->bad_update) ? GFL_V_FAIL : g->nonfinite ? GFL_V_UNCERTIFIED : GFL_V_PASS;
+    set_link(l, "C5g", v, worst, 1.0, 1 - worst, NAN);
+    char steps[64];
+    int len = 0;
+    for (int t = 2; t <= c->T && len < (int)sizeof steps - 8; t++)
+        if (c->c5g_at[t])
+            len += snprintf(steps + len, sizeof steps - (size_t)len, "%s%d", len ? "," : "", t);
+    snprintf(l->note, sizeof l->note,
+             "g_t recomputed in MPFR at t = %s: |g| off in %d, update off in %d entries, %d not finite; "
+             "max ratio to bound: |g| %.2g, update %.2g (t = %d); ambiguous: %ld ReLU, %ld hinge",
+             steps, g->bad_norm, g->bad_update, g->nonfinite, g->max_norm_ratio, g->max_update_ratio, g->worst_t,
+             g->amb_relu, g->amb_hinge);
 }
 
 /* C2 (statistical): |G_Z - G| > tau = sqrt(B_x2 / (n delta0)) for at most a
@@ -650,6 +706,7 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
     double Tp = T - 1;
     /* pass 1: what choosing K needs */
     c.pass = 1;
+    c.run = &run;
     if ((st = gfl_train(vt, &pbv, &run, hook, &c)) != GFL_OK)
         goto cleanup;
     /* best evaluated network (by test loss) for the population step */
@@ -743,6 +800,7 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
     snprintf(l5->note, sizeof l5->note, "sum_t [h_t(a^(t-1)) - h_t(atilde)] <= |a1 - atilde|^2/(2 eta) + (eta/2) "
              "sum |g_t|^2 = %.4g + %.4g (rounding allowance %.2g)", cr * sqdist(c.a1, c.atilde, m) / (2 * eta),
              eta / 2 * G2, cand_extra[qc]);
+    link_c5g(&c, &res->link[GFL_L_C5G]);
     /* chain result (theorem form, C4 and C6 substituted) */
     res->lstar = c.lstar_sum / Tp; /* pass 1: the same witness on the same batches */
     res->approx = c.approx_sum / Tp;

@@ -1,6 +1,6 @@
 /* gfl_chain: the theorem's explicit proof chain (SPEC 6) on an actual run.
  *
- * Exact links (C1, C4, C5, C6, chain, tight) are inequalities with no hidden
+ * Exact links (C1, C4, C5, C5g, C6, chain, tight) are inequalities with no hidden
  * constant that hold for every sample; they are judged with gfl_cert_le on
  * enclosures.  Statistical links (C2, C3, population, apriori) state their
  * level.  The comparator atilde of C4-C6 is built from K learned neurons per
@@ -43,7 +43,7 @@ typedef struct {
     char note[240];
 } gfl_link;
 
-enum { GFL_L_C1, GFL_L_C2, GFL_L_C3, GFL_L_C4, GFL_L_C5, GFL_L_C6, GFL_L_CHAIN, GFL_L_TIGHT,
+enum { GFL_L_C1, GFL_L_C2, GFL_L_C3, GFL_L_C4, GFL_L_C5, GFL_L_C5G, GFL_L_C6, GFL_L_CHAIN, GFL_L_TIGHT,
        GFL_L_POP, GFL_L_APRIORI, GFL_NLINKS };
 
 typedef struct {

@@ -195,12 +195,66 @@ static void t_c1_tolerance(void)
     printf("\n    C1: largest residual/tolerance on correct runs %.3g\n", worst_ratio);
 }
 
+static void run_small(gfl_case_id cid, const char *path, gfl_loss loss, int T, gfl_check_case *c)
+{
+    gfl_config cfg;
+    gfl_config_defaults(&cfg, cid, GFL_PRESET_SMALL);
+    cfg.sigma_a = 4;
+    cfg.T = T;
+    cfg.loss = loss;
+    cfg.seed = gfl_test_seed();
+    gfl_check_params p;
+    gfl_check_defaults(&p);
+    p.cp.n_pop = 2048;
+    p.n_fit = 512;
+    gfl_error_clear();
+    gfl_status st = gfl_check_run(&cfg, path, &p, c);
+    CHECK(st == GFL_OK, "check failed: %s", gfl_error_message());
+}
+
+/* SPEC 6 C5g: a clean run passes on both paths and both losses; an
+ * a-gradient without its 1/n from step 2 on -- invisible to C1 (step 1 is
+ * right) and to C5, which takes |g_t| from the run -- makes C5g FAIL. */
+static void t_c5g(void)
+{
+    static const char *paths[] = {"fast", "ref"};
+    for (int p = 0; p < 2; p++)
+        for (int loss = 0; loss < 2; loss++) {
+            gfl_check_case c;
+            run_small(GFL_CASE_XOR, paths[p], (gfl_loss)loss, 12, &c);
+            const gfl_link *l = &c.chain.link[GFL_L_C5G];
+            CHECK(l->verdict == GFL_V_PASS && l->lhs <= 1, "%s %s: C5g %s (%s)", paths[p],
+                  gfl_loss_name((gfl_loss)loss), gfl_verdict_name(l->verdict), l->note);
+            CHECK(strstr(l->note, "t = 2,") && strstr(l->note, ",12:"), "t = 2 and t = T are sampled: %s", l->note);
+            gfl_check_clear(&c);
+        }
+    for (int loss = 0; loss < 2; loss++) {
+        gfl_check_case c;
+        gfl_fast_fault = GFL_FAULT_DROP_INV_N_LATE;
+        run_small(GFL_CASE_XOR, "fast", (gfl_loss)loss, 12, &c);
+        gfl_fast_fault = GFL_FAULT_NONE;
+        const gfl_link *l = &c.chain.link[GFL_L_C5G];
+        CHECK(l->verdict == GFL_V_FAIL, "%s, 1/n dropped from step 2: C5g %s (%s)", gfl_loss_name((gfl_loss)loss),
+              gfl_verdict_name(l->verdict), l->note);
+        CHECK(c.chain.link[GFL_L_C1].verdict == GFL_V_PASS, "step 1 is right: C1 %s",
+              gfl_verdict_name(c.chain.link[GFL_L_C1].verdict));
+        gfl_check_clear(&c);
+    }
+}
+
+static int links_teardown(void)
+{
+    gfl_fast_fault = GFL_FAULT_NONE;
+    return 0;
+}
+
 void t_links_register(void)
 {
-    CU_pSuite s = CU_add_suite("links", NULL, NULL);
+    CU_pSuite s = CU_add_suite("links", NULL, links_teardown);
     CU_add_test(s, "a non-finite side is never PASS or CONSISTENT", t_nonfinite_never_pass);
     CU_add_test(s, "--strict rejects UNCERTIFIED and INCONCLUSIVE", t_strict_verdicts);
     CU_add_test(s, "L_l of the logistic loss is 1/ln 2 rounded up", t_lipschitz_constant);
     CU_add_test(s, "C6 counterexample needs L_l = 1/ln 2", t_c6_logistic_counterexample);
     CU_add_test(s, "C1 tolerance: met on correct steps, missed by a few tolerances", t_c1_tolerance);
+    CU_add_test(s, "C5g: clean runs pass, a wrong a-gradient from step 2 fails", t_c5g);
 }
