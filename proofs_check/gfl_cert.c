@@ -91,6 +91,11 @@ double gfl_cert_gamma(double k, double u)
     return ku >= 0.5 ? INFINITY : gfl_cert_mul(ku, 1.0 / (1.0 - ku), +1) * (1 + 4 * 0x1p-53);
 }
 
+double gfl_cert_sum_err(int n, double sum_abs)
+{
+    return gfl_cert_mul(gfl_cert_gamma(n, 0x1p-53), fabs(sum_abs), +1);
+}
+
 double gfl_cert_unit(const char *path, long prec)
 {
     return (path && strcmp(path, "ref") == 0) ? ldexp(1.0, (int)-prec) : 0x1p-53;

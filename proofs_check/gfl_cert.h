@@ -53,6 +53,11 @@ double gfl_cert_lipschitz(gfl_loss loss);
 /* Higham's gamma_k = k u / (1 - k u) for unit roundoff u, rounded up. */
 double gfl_cert_gamma(double k, double u);
 
+/* Radius of a sum of n doubles accumulated left to right in double
+ * (SPEC 9): gamma_{n}(2^-53) times the sum of the absolute values of its terms,
+ * rounded up.  C5's T'-term sums carry it. */
+double gfl_cert_sum_err(int n, double sum_abs);
+
 /* Unit roundoff of a path: 2^-53 (fast) or 2^-prec (ref). */
 double gfl_cert_unit(const char *path, long prec);
 

@@ -786,13 +786,21 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
         double d2 = sqdist(c.a1, aq, m);
         double d2err = c.ref ? 4 * sqrt(d2) * 0x1p-53 * vnorm(c.a1, m) : gfl_cert_gamma(2 * m, 0x1p-53) * d2;
         regret_q[q] = cr * d2 / (2 * eta) + eta / 2 * G2 + cand_extra[q];
+        /* the allowance is itself a double sum of T' radii: gamma_{T+4} of it */
         regret_err_q[q] = cr * d2err / (2 * eta) + eta / 2 * G2 * gfl_cert_gamma(T + 4, 0x1p-53) +
-                          (c.ref ? 0x1p-52 * eta * G2 : 0);
+                          (c.ref ? 0x1p-52 * eta * G2 : 0) + gfl_cert_sum_err(T + 4, cand_extra[q]);
     }
     int qc = c.cand_chain;
     double na2t = cand_n[qc] * cand_n[qc];
     double sum_h = sum_bl - c.cand_sum[qc] - Tp * lam / 2 * na2t;
-    double errh = sum_herr + c.cand_err[qc] + c.cand_pert[qc];
+    /* sum_bl and the comparator's sum cand_sum are double sums of T' terms,
+     * and sum_h combines them with one more subtraction and a product: each
+     * carries gamma_{T+4}(2^-53) times the sum of the absolute values of its
+     * terms (SPEC 9), as do the radii sum_herr, cand_err, cand_pert, which
+     * are themselves T'-term double sums */
+    double gam_T = gfl_cert_gamma(T + 4, 0x1p-53);
+    double errh = (sum_herr + c.cand_err[qc] + c.cand_pert[qc]) * (1 + gam_T) +
+                  gfl_cert_sum_err(T + 4, fabs(sum_bl) + fabs(c.cand_sum[qc]) + Tp * lam / 2 * na2t);
     double rhs5 = regret_q[qc], slack;
     gfl_link *l5 = &res->link[GFL_L_C5];
     gfl_verdict v = gfl_cert_le(sum_h, errh, rhs5, regret_err_q[qc], &slack);

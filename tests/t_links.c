@@ -13,6 +13,7 @@
 #include "gfl_fast_fault.h"
 #include "gfl_recompute.h"
 #include "gfl_ref.h"
+#include "gfl_rng.h"
 #include "gfl_test.h"
 #include "gfl_train.h"
 
@@ -242,6 +243,35 @@ static void t_c5g(void)
     }
 }
 
+/* SPEC 6 C5, SPEC 9: the radius of a T-term double sum covers its distance
+ * to the exact sum (gfl_cert_sum at 2200 bits), on sums of non-negative
+ * per-step losses of mixed magnitudes -- where the error is not 0, so a
+ * radius without this term would not cover it. */
+static void t_sum_radius(void)
+{
+    gfl_rng r;
+    gfl_rng_init(&r, gfl_test_seed(), 0xC5, 0, 0);
+    int nonzero = 0, reps = 50 * (gfl_test_effort() + 1);
+    double worst = 0;
+    for (int rep = 0; rep < reps; rep++) {
+        int T = 2 + (int)gfl_rng_below(&r, 2000);
+        double *v = malloc((size_t)T * sizeof(double)), s = 0, sa = 0;
+        for (int t = 0; t < T; t++) {
+            v[t] = gfl_rng_uniform(&r) * ldexp(1.0, (int)gfl_rng_below(&r, 30) - 10);
+            s += v[t];
+            sa += fabs(v[t]);
+        }
+        double lo = gfl_cert_sum(v, (size_t)T, -1), hi = gfl_cert_sum(v, (size_t)T, +1);
+        double err = fmax(fabs(s - lo), fabs(s - hi)), rad = gfl_cert_sum_err(T, sa);
+        nonzero += err > 0;
+        CHECK(err <= rad, "T = %d: |double sum - exact| = %.3g > radius %.3g", T, err, rad);
+        worst = fmax(worst, err / rad);
+        free(v);
+    }
+    CHECK(nonzero > reps / 2, "the sums must round (%d of %d did)", nonzero, reps);
+    printf("\n    T-term sums: largest error/radius %.3g\n", worst);
+}
+
 static int links_teardown(void)
 {
     gfl_fast_fault = GFL_FAULT_NONE;
@@ -257,4 +287,5 @@ void t_links_register(void)
     CU_add_test(s, "C6 counterexample needs L_l = 1/ln 2", t_c6_logistic_counterexample);
     CU_add_test(s, "C1 tolerance: met on correct steps, missed by a few tolerances", t_c1_tolerance);
     CU_add_test(s, "C5g: clean runs pass, a wrong a-gradient from step 2 fails", t_c5g);
+    CU_add_test(s, "C5: the radius of a T-term sum covers its rounding", t_sum_radius);
 }
