@@ -212,6 +212,19 @@ static void test_divergence(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "non-finite"));
 }
 
+/* SPEC 6: a run whose regret overflows has UNCERTIFIED links but no FAIL:
+ * exit 0 as before, exit 1 under --strict (what make proofs runs). */
+static void test_check_strict(void)
+{
+    char err[4096];
+    const char *args[] = {"check", "--case", "mog", "--preset", "small", "--d", "4", "--m", "8", "--n", "16",
+                          "--T", "5", "--n-test", "32", "--n-pop", "1024", "--path", "fast", "--eta1", "1e300",
+                          "--sigma-a", "1e-300", NULL, NULL};
+    CU_ASSERT_EQUAL(run_gfl(args, err, sizeof err), 0);
+    args[sizeof args / sizeof args[0] - 2] = "--strict";
+    CU_ASSERT_EQUAL(run_gfl(args, err, sizeof err), 1);
+}
+
 void t_cli_register(void)
 {
     CU_pSuite s = CU_add_suite("cli", NULL, NULL);
@@ -219,4 +232,5 @@ void t_cli_register(void)
     CU_add_test(s, "dump refuses a non-empty directory", test_dump_refuses_nonempty);
     CU_add_test(s, "json and dump outputs", test_outputs);
     CU_add_test(s, "divergence exits 1 naming the step", test_divergence);
+    CU_add_test(s, "check --strict refuses UNCERTIFIED links", test_check_strict);
 }
