@@ -105,7 +105,7 @@ double gfl_chain_drift(gfl_loss loss, int m, int d, const double *atilde, const 
  * slack is infinite (or whose slack is NaN) is never PASS or CONSISTENT,
  * whatever comparison produced the verdict.  (A NaN lhs or rhs alone is how
  * some links say "not a single number", e.g. C4's per-batch verdicts.) */
-static void guard_nonfinite(gfl_link *l)
+void gfl_chain_guard(gfl_link *l)
 {
     if (!(isinf(l->lhs) || isinf(l->rhs) || isinf(l->slack) || isnan(l->slack)))
         return;
@@ -856,7 +856,7 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
              lam / 2 * cand_n[qt] * cand_n[qt], regret_q[qt] / Tp, which, cand_n[qt], nc);
     st = links_population(&c, orc, feat, opt, res);
     for (int k = 0; k < GFL_NLINKS; k++)
-        guard_nonfinite(&res->link[k]);
+        gfl_chain_guard(&res->link[k]);
 cleanup:
     ctx_free(&c);
     gfl_run_clear(&run);

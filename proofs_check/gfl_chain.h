@@ -75,6 +75,10 @@ gfl_status gfl_chain_run(const gfl_problem *pb, const char *path, const gfl_engi
                          const gfl_chain_params *cp, gfl_chain_result *res);
 void gfl_chain_clear(gfl_chain_result *res);
 
+/* SPEC 6: a link whose lhs, rhs or slack is infinite, or whose slack is NaN,
+ * is demoted from PASS to UNCERTIFIED and from CONSISTENT to INCONCLUSIVE. */
+void gfl_chain_guard(gfl_link *l);
+
 /* C6's drift term on one sample (SPEC 6 C6):
  * L_l sum_i |atilde_i| |w_i - w1_i| xbar, rounded up; W and W1 are m x d. */
 double gfl_chain_drift(gfl_loss loss, int m, int d, const double *atilde, const double *W, const double *W1,

@@ -71,6 +71,26 @@ static void t_strict_verdicts(void)
     CHECK(gfl_check_strict_bad(&c) && gfl_check_bad(&c), "delta VIOLATED: both");
 }
 
+/* The after-the-fact rule on reported sides (gfl_chain_guard). */
+static void t_guard(void)
+{
+    gfl_link l;
+    memset(&l, 0, sizeof l);
+    l.verdict = GFL_V_PASS, l.lhs = 1, l.rhs = INFINITY, l.slack = INFINITY;
+    gfl_chain_guard(&l);
+    CHECK(l.verdict == GFL_V_UNCERTIFIED && strstr(l.note, "not finite"), "PASS with rhs = inf: %s",
+          gfl_verdict_name(l.verdict));
+    l.verdict = GFL_V_CONSISTENT, l.rhs = 2, l.slack = NAN;
+    gfl_chain_guard(&l);
+    CHECK(l.verdict == GFL_V_INCONCLUSIVE, "CONSISTENT with a NaN slack: %s", gfl_verdict_name(l.verdict));
+    l.verdict = GFL_V_FAIL;
+    gfl_chain_guard(&l);
+    CHECK(l.verdict == GFL_V_FAIL, "FAIL stays FAIL");
+    l.verdict = GFL_V_PASS, l.lhs = NAN, l.rhs = NAN, l.slack = 0.5; /* C4's form: per-batch verdicts */
+    gfl_chain_guard(&l);
+    CHECK(l.verdict == GFL_V_PASS, "a finite slack with NaN sides stays PASS");
+}
+
 /* SPEC 1: L_l = 1/ln 2 for the logistic loss, rounded up (MPFR oracle). */
 static void t_lipschitz_constant(void)
 {
@@ -196,6 +216,63 @@ static void t_c1_tolerance(void)
     printf("\n    C1: largest residual/tolerance on correct runs %.3g\n", worst_ratio);
 }
 
+/* C1 and C5g on a state with an exact ReLU tie (h_00 = 0: w_0 = e_1,
+ * b_0 = x_01) and with a non-finite entry: the tie is counted, not failed;
+ * the non-finite entry is counted (UNCERTIFIED in the chain), not passed. */
+static void t_recompute_ties_and_nonfinite(void)
+{
+    const gfl_engine_vt *vts[2] = {&gfl_fast_engine, &gfl_ref_engine};
+    for (int p = 0; p < 2; p++) {
+        gfl_config cfg;
+        gfl_config_defaults(&cfg, GFL_CASE_XOR, GFL_PRESET_SMALL);
+        cfg.seed = gfl_test_seed();
+        int ref = p == 1;
+        gfl_problem pb;
+        CHECK(gfl_problem_init(&pb, &cfg) == GFL_OK, "problem");
+        double *X = malloc((size_t)cfg.n * cfg.d * sizeof(double)), *Y = malloc((size_t)cfg.n * sizeof(double));
+        gfl_problem_batch(&pb, 1, X, Y);
+        int h = cfg.m / 2;
+        for (int j = 0; j < cfg.d; j++)
+            pb.W0[j] = pb.W0[(size_t)h * cfg.d + j] = j == 0;
+        pb.b[0] = pb.b[h] = X[0];
+        double *a1 = NULL, *W1 = NULL;
+        int parts = 1;
+        CHECK(first_step(vts[p], &pb, X, Y, &parts, &a1, &W1), "first step");
+        gfl_c1_check chk;
+        gfl_recompute_c1(&cfg, ref, cfg.n, X, Y, pb.a0, pb.W0, pb.b, parts, a1, W1, &chk);
+        CHECK(chk.ambiguous >= 2 && chk.bad == 0 && chk.nonfinite == 0, "%s C1 with a tie: %d ambiguous, %d out",
+              vts[p]->name, chk.ambiguous, chk.bad);
+        a1[0] = INFINITY;
+        gfl_recompute_c1(&cfg, ref, cfg.n, X, Y, pb.a0, pb.W0, pb.b, parts, a1, W1, &chk);
+        CHECK(chk.nonfinite == 1 && chk.bad == 0, "%s C1 with an infinite entry: %d not finite", vts[p]->name,
+              chk.nonfinite);
+        /* C5g: one later-style step (eta, lam, no 1/eta) from the tied initialization */
+        void *e;
+        gfl_step_info info;
+        size_t P = (size_t)parts;
+        double *ap = malloc((size_t)cfg.m * P * sizeof(double)), *Wp = malloc((size_t)cfg.m * cfg.d * P * sizeof(double));
+        double *an = malloc((size_t)cfg.m * P * sizeof(double)), *Wn = malloc((size_t)cfg.m * cfg.d * P * sizeof(double));
+        CHECK(vts[p]->create(&e, &cfg, cfg.n) == GFL_OK, "create");
+        vts[p]->load(e, pb.a0, pb.W0, pb.b);
+        vts[p]->store_exact(e, parts, ap, Wp);
+        vts[p]->step(e, X, Y, cfg.n, cfg.eta, cfg.lam, 0, 1, &info);
+        vts[p]->store_exact(e, parts, an, Wn);
+        vts[p]->destroy(e);
+        gfl_c5g_check g;
+        memset(&g, 0, sizeof g);
+        gfl_recompute_c5g(&cfg, ref, 2, cfg.n, X, Y, pb.b, parts, ap, Wp, an, cfg.eta, cfg.lam, info.grad_norm_a, &g);
+        CHECK(g.amb_relu >= 2 && g.bad_norm == 0 && g.bad_update == 0 && g.nonfinite == 0 && g.steps == 1,
+              "%s C5g with a tie: %ld ambiguous, |g| off %d, update off %d (ratios %g %g)", vts[p]->name, g.amb_relu,
+              g.bad_norm, g.bad_update, g.max_norm_ratio, g.max_update_ratio);
+        an[0] = NAN;
+        gfl_recompute_c5g(&cfg, ref, 3, cfg.n, X, Y, pb.b, parts, ap, Wp, an, cfg.eta, cfg.lam, info.grad_norm_a, &g);
+        CHECK(g.nonfinite == 1 && g.bad_update == 0 && g.steps == 2, "%s C5g with a NaN entry: %d not finite",
+              vts[p]->name, g.nonfinite);
+        free(ap), free(Wp), free(an), free(Wn), free(a1), free(W1), free(X), free(Y);
+        gfl_problem_clear(&pb);
+    }
+}
+
 static void run_small(gfl_case_id cid, const char *path, gfl_loss loss, int T, gfl_check_case *c)
 {
     gfl_config cfg;
@@ -288,4 +365,6 @@ void t_links_register(void)
     CU_add_test(s, "C1 tolerance: met on correct steps, missed by a few tolerances", t_c1_tolerance);
     CU_add_test(s, "C5g: clean runs pass, a wrong a-gradient from step 2 fails", t_c5g);
     CU_add_test(s, "C5: the radius of a T-term sum covers its rounding", t_sum_radius);
+    CU_add_test(s, "non-finite sides are demoted after the fact", t_guard);
+    CU_add_test(s, "C1, C5g: ties counted, non-finite entries not passed", t_recompute_ties_and_nonfinite);
 }
