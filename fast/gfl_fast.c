@@ -13,7 +13,8 @@ int gfl_fast_fault = GFL_FAULT_NONE;
 
 const char *gfl_fast_fault_name(int fault)
 {
-    static const char *const names[GFL_NFAULTS] = {"none", "tie_active", "drop_inv_n", "ulp_h"};
+    static const char *const names[GFL_NFAULTS] = {"none", "tie_active", "drop_inv_n", "ulp_h",
+                                                   "drop_inv_n_late"};
     return fault >= 0 && fault < GFL_NFAULTS ? names[fault] : "unknown";
 }
 
@@ -25,6 +26,7 @@ typedef struct {
     double *M;          /* n_max x m: g_k 1[h_ik > 0] */
     double *f, *g;      /* n_max */
     double *ga, *gW;    /* gradients: m, m x d */
+    int nstep;          /* steps taken (only GFL_FAULT_DROP_INV_N_LATE reads it) */
 } fast_eng;
 
 /* SPEC 1: losses as functions of the margin z = y f(x). */
@@ -194,7 +196,9 @@ static double grad(fast_eng *e, const double *X, const double *Y, int n, int wan
         e->g[k] = gfl_fast_loss_deriv(e->loss, z) * Y[k];
     }
     /* dL/da_i = (1/n) sum_k g_k sigma(h_ik) */
-    double inv_n = gfl_fast_fault == GFL_FAULT_DROP_INV_N ? 1.0 : 1.0 / n; /* test-only defect */
+    int drop = gfl_fast_fault == GFL_FAULT_DROP_INV_N ||
+               (gfl_fast_fault == GFL_FAULT_DROP_INV_N_LATE && e->nstep >= 2); /* test-only defects */
+    double inv_n = drop ? 1.0 : 1.0 / n;
     cblas_dgemv(CblasRowMajor, CblasTrans, n, m, inv_n, e->S, m, e->g, 1, 0.0, e->ga, 1);
     if (want_w) {
         /* dL/dw_i = (a_i/n) sum_k g_k 1[h_ik > 0] x_k */
@@ -236,6 +240,7 @@ static gfl_status fast_step(void *p, const double *X, const double *Y, int n, do
         GFL_ERROR(GFL_EINTERNAL, "batch of %d exceeds the workspace (%d)", n, e->n_max);
     if (lam_inv_eta)
         lam = 1.0 / eta;
+    e->nstep++;
     info->batch_loss = grad(e, X, Y, n, update_w);
     /* SPEC 3: simultaneous update, W first (its gradient used the old a). */
     if (update_w)

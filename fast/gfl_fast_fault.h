@@ -14,6 +14,8 @@ typedef enum {
     GFL_FAULT_TIE_ACTIVE, /* sigma'(0) = 1: exact ties h_ik == 0 counted active in the W-gradient */
     GFL_FAULT_DROP_INV_N, /* the 1/n of the a-gradient dropped */
     GFL_FAULT_ULP_H,      /* h_i0k of neuron 0 moved one ulp up (nextafter) on every sample */
+    GFL_FAULT_DROP_INV_N_LATE, /* as DROP_INV_N, from the engine's second step on: step 1 (C1)
+                                  is right, only the later a-updates (SPEC 6 C5g) are wrong */
     GFL_NFAULTS
 } gfl_fast_fault_id;
 

@@ -13,6 +13,11 @@ const char *gfl_verdict_name(gfl_verdict v)
 
 int gfl_verdict_bad(gfl_verdict v) { return v == GFL_V_FAIL || v == GFL_V_VIOLATED; }
 
+int gfl_verdict_strict_bad(gfl_verdict v)
+{
+    return v == GFL_V_FAIL || v == GFL_V_VIOLATED || v == GFL_V_UNCERTIFIED || v == GFL_V_INCONCLUSIVE;
+}
+
 static mpfr_rnd_t rnd(int dir) { return dir > 0 ? MPFR_RNDU : dir < 0 ? MPFR_RNDD : MPFR_RNDN; }
 
 double gfl_cert_sum(const double *v, size_t n, int dir)
@@ -50,14 +55,10 @@ double gfl_cert_mul(double a, double b, int dir)
 gfl_verdict gfl_cert_le(double lhs, double lhs_err, double rhs, double rhs_err, double *slack)
 {
     if (!isfinite(lhs) || !isfinite(rhs) || !isfinite(lhs_err) || !isfinite(rhs_err)) {
+        /* SPEC 6: a NaN or infinite side or radius is never PASS (nor FAIL:
+         * an overflowed value is not the exact one, its enclosure is unbounded) */
         *slack = NAN;
-        if (isnan(lhs) || isnan(rhs) || isnan(lhs_err) || isnan(rhs_err))
-            return GFL_V_UNCERTIFIED;
-        if (lhs == -INFINITY || rhs == INFINITY)
-            return GFL_V_PASS; /* holds whatever the other side */
-        if (isinf(lhs_err) || isinf(rhs_err))
-            return GFL_V_UNCERTIFIED; /* unbounded enclosures overlap */
-        return GFL_V_FAIL;           /* lhs = +inf or rhs = -inf, finite radii */
+        return GFL_V_UNCERTIFIED;
     }
     double hi[2] = {lhs, fabs(lhs_err)}, lo[2] = {rhs, -fabs(rhs_err)};
     double lhs_hi = gfl_cert_sum(hi, 2, +1), rhs_lo = gfl_cert_sum(lo, 2, -1);
@@ -70,10 +71,29 @@ gfl_verdict gfl_cert_le(double lhs, double lhs_err, double rhs, double rhs_err, 
     return GFL_V_UNCERTIFIED;
 }
 
+double gfl_cert_lipschitz(gfl_loss loss)
+{
+    if (loss == GFL_LOSS_HINGE)
+        return 1.0;
+    /* SPEC 1: l(z) = log(1 + e^-z) / log 2 has |l'| <= 1 / log 2 */
+    mpfr_t x;
+    mpfr_init2(x, 128);
+    mpfr_const_log2(x, MPFR_RNDD);
+    mpfr_ui_div(x, 1, x, MPFR_RNDU);
+    double r = mpfr_get_d(x, MPFR_RNDU);
+    mpfr_clear(x);
+    return r;
+}
+
 double gfl_cert_gamma(double k, double u)
 {
     double ku = gfl_cert_mul(k, u, +1);
     return ku >= 0.5 ? INFINITY : gfl_cert_mul(ku, 1.0 / (1.0 - ku), +1) * (1 + 4 * 0x1p-53);
+}
+
+double gfl_cert_sum_err(int n, double sum_abs)
+{
+    return gfl_cert_mul(gfl_cert_gamma(n, 0x1p-53), fabs(sum_abs), +1);
 }
 
 double gfl_cert_unit(const char *path, long prec)
@@ -94,7 +114,7 @@ double gfl_cert_loss_err(double u, gfl_loss loss, int n, int d, int m, const dou
         s += fabs(a[i]) * (nw * xmax + fabs(b[i]));
     }
     s *= 1 + 4 * (m + 2) * 0x1p-53;
-    double lip = loss == GFL_LOSS_HINGE ? 1.0 : 1.4426950408889634 * (1 + 0x1p-50);
+    double lip = gfl_cert_lipschitz(loss);
     double ef = gfl_cert_gamma(d + m + 4, u) * s * lip;
     double e = ef + gfl_cert_gamma(n + 4, u) * fabs(L) * (1 + 0x1p-50);
     if (loss == GFL_LOSS_LOGISTIC)

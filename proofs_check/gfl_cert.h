@@ -28,9 +28,15 @@ typedef enum {
 const char *gfl_verdict_name(gfl_verdict v);
 /* FAIL or VIOLATED: the run contradicts the theorem or the checker. */
 int gfl_verdict_bad(gfl_verdict v);
+/* Anything but PASS, CONSISTENT or N/A: what --strict and make proofs reject
+ * (SPEC 6: FAIL, VIOLATED, UNCERTIFIED, INCONCLUSIVE). */
+int gfl_verdict_strict_bad(gfl_verdict v);
 
 /* lhs +- lhs_err <= rhs +- rhs_err, certified.  *slack = (rhs - rhs_err) - (lhs + lhs_err)
- * rounded down (negative when not certified). */
+ * rounded down (negative when not certified).  A side or radius that is NaN or
+ * infinite is UNCERTIFIED whatever the other side (SPEC 6, numbers that cannot
+ * be certified): an overflow is not the exact value, so even inf <= inf or
+ * -inf <= x says nothing about the run. */
 gfl_verdict gfl_cert_le(double lhs, double lhs_err, double rhs, double rhs_err, double *slack);
 
 /* Sum of n doubles rounded up (dir > 0) or down (dir < 0), exactly otherwise. */
@@ -39,8 +45,18 @@ double gfl_cert_sum(const double *v, size_t n, int dir);
 double gfl_cert_add(double a, double b, int dir);
 double gfl_cert_mul(double a, double b, int dir);
 
+/* Lipschitz constant L_l of the loss as a function of the margin (SPEC 1):
+ * 1 for the hinge, 1/ln 2 for the logistic loss, rounded up so that every
+ * Lipschitz step (C4, C6, the chain, the population step) stays an upper bound. */
+double gfl_cert_lipschitz(gfl_loss loss);
+
 /* Higham's gamma_k = k u / (1 - k u) for unit roundoff u, rounded up. */
 double gfl_cert_gamma(double k, double u);
+
+/* Radius of a sum of n doubles accumulated left to right in double
+ * (SPEC 9): gamma_{n}(2^-53) times the sum of the absolute values of its terms,
+ * rounded up.  C5's T'-term sums carry it. */
+double gfl_cert_sum_err(int n, double sum_abs);
 
 /* Unit roundoff of a path: 2^-53 (fast) or 2^-prec (ref). */
 double gfl_cert_unit(const char *path, long prec);

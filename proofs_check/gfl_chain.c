@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfl_recompute.h"
 #include "gfl_stats.h"
 #include "gfl_train.h"
 
@@ -29,6 +30,13 @@ typedef struct {
     double u;              /* unit roundoff of the path */
     /* step 1 */
     double *a1, *W1, *nw1, *U, *beta;
+    int parts;             /* doubles per entry of the engine's exact state */
+    double *a1x, *W1x;     /* step 1 exactly (store_exact), for C1 */
+    /* C5g: sampled steps, the exact state around the current one */
+    const gfl_run *run;
+    unsigned char *c5g_at; /* index t: step t is recomputed */
+    double *g_aprev, *g_Wprev, *g_anext, *g_Wnext;
+    gfl_c5g_check c5g;
     /* pass 1 accumulators over t = 2..T (network W^(t-1), batch Z^(t-1)) */
     double *Dsum, *Esum;   /* sum_t |w_i^(t-1) - w_i^(1)| xbar_t and without xbar */
     double xbar_sum, xmax, lstar_sum;
@@ -82,6 +90,36 @@ static void set_link(gfl_link *l, const char *id, gfl_verdict v, double lhs, dou
     l->level = level;
 }
 
+double gfl_chain_drift(gfl_loss loss, int m, int d, const double *atilde, const double *W, const double *W1,
+                       double xbar)
+{
+    /* SPEC 6 C6: L_l sum_i |atilde_i| |w_i - w1_i| xbar, rounded up (the
+     * factor covers the roundings of the m sums of d squares) */
+    double drift = 0;
+    for (int i = 0; i < m; i++)
+        drift += fabs(atilde[i]) * dist(W + (size_t)i * d, W1 + (size_t)i * d, d) * xbar;
+    return drift * gfl_cert_lipschitz(loss) * (1 + (m + d + 4) * 0x1p-52);
+}
+
+/* SPEC 6, numbers that cannot be certified: a link whose side, bound or
+ * slack is infinite (or whose slack is NaN) is never PASS or CONSISTENT,
+ * whatever comparison produced the verdict.  (A NaN lhs or rhs alone is how
+ * some links say "not a single number", e.g. C4's per-batch verdicts.) */
+void gfl_chain_guard(gfl_link *l)
+{
+    if (!(isinf(l->lhs) || isinf(l->rhs) || isinf(l->slack) || isnan(l->slack)))
+        return;
+    if (l->verdict == GFL_V_PASS)
+        l->verdict = GFL_V_UNCERTIFIED;
+    else if (l->verdict == GFL_V_CONSISTENT)
+        l->verdict = GFL_V_INCONCLUSIVE;
+    else
+        return;
+    size_t len = strlen(l->note);
+    snprintf(l->note + len, sizeof l->note - len, "%s(a side or bound is not finite: not certified)",
+             len ? " " : "");
+}
+
 /* Mean |x| and max |x| of the batch. */
 static double batch_xbar(const ctx_t *c, double *xmax)
 {
@@ -117,7 +155,28 @@ static double approx_term(const ctx_t *c, const int *I, int K, double xbar)
     }
     if (c->cp->fault == GFL_CHAIN_FAULT_WITNESS)
         s *= 0.01;
-    return s * (1 + 0x1p-40);
+    /* SPEC 6 C4: the loss is L_l-Lipschitz in the margin (1/ln 2 for the logistic loss) */
+    return s * gfl_cert_lipschitz(c->pb->cfg.loss) * (1 + 0x1p-40);
+}
+
+/* C5g (SPEC 6): after a sampled step t, recompute g_t from the exact state
+ * before it (kept by the previous call) and the regenerated batch Z^(t-1);
+ * before a sampled step, keep the exact state. */
+static gfl_status c5g_hook(ctx_t *c, int t, void *eng, const gfl_engine_vt *vt)
+{
+    const gfl_config *cfg = &c->pb->cfg;
+    if (t >= 2 && c->c5g_at[t]) {
+        double eta, lam;
+        int lie, uw;
+        vt->store_exact(eng, c->parts, c->g_anext, c->g_Wnext);
+        gfl_train_step_params(cfg, t, &eta, &lam, &lie, &uw);
+        gfl_problem_batch(c->pb, t, c->X, c->Y);
+        GFL_TRY(gfl_recompute_c5g(cfg, c->ref, t, c->n, c->X, c->Y, c->pb->b, c->parts, c->g_aprev, c->g_Wprev,
+                                  c->g_anext, eta, lam, c->run->rec[t].grad_norm_a, &c->c5g));
+    }
+    if (t < c->T && c->c5g_at[t + 1])
+        vt->store_exact(eng, c->parts, c->g_aprev, c->g_Wprev);
+    return GFL_OK;
 }
 
 static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
@@ -134,6 +193,8 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
         } else {
             memcpy(c->a1, c->a_cur, (size_t)m * sizeof(double));
             memcpy(c->W1, c->W_cur, (size_t)m * d * sizeof(double));
+            /* SPEC 6 C1: the ref state is judged exactly, never through double */
+            vt->store_exact(eng, c->parts, c->a1x, c->W1x);
             for (int i = 0; i < m; i++) {
                 const double *w = c->W1 + (size_t)i * d;
                 c->nw1[i] = vnorm(w, d);
@@ -147,6 +208,8 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
         memcpy(c->best_a, c->a_cur, (size_t)m * sizeof(double));
         memcpy(c->best_W, c->W_cur, (size_t)m * d * sizeof(double));
     }
+    if (c->pass == 1)
+        GFL_TRY(c5g_hook(c, t, eng, vt));
     if (t >= c->T)
         return GFL_OK;
     /* The batch of step s = t + 1 meets the network of step t. */
@@ -189,10 +252,7 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
     GFL_TRY(vt->evaluate(c->eng_comp1, c->X, c->Y, c->n, &L1, &e));
     double err1 = loss_err(c, m, c->atilde, c->W1, c->pb->b, L1);
     double errw = loss_err(c, c->wit_m, c->wit_a, c->wit_W, c->wit_b, lw);
-    double drift = 0;
-    for (int i = 0; i < m; i++)
-        drift += fabs(c->atilde[i]) * dist(c->W_cur + (size_t)i * d, c->W1 + (size_t)i * d, d) * xbar;
-    drift *= 1 + (m + d + 4) * 0x1p-52;
+    double drift = gfl_chain_drift(c->pb->cfg.loss, m, d, c->atilde, c->W_cur, c->W1, xbar);
     /* drift == 0 exactly: every neuron the comparator uses is where it was after
      * step 1, so f_{atilde,W^(t)} and f_{atilde,W^(1)} are the same function and
      * C6 is an identity (t = 2; freeze_w; neurons that never activate again) */
@@ -214,7 +274,8 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
     /* C6 at this batch: L_Z(f_{atilde,W^(t)}) <= L_Z(f_{atilde,W1}) + drift */
     gfl_verdict v6;
     if (identity) {
-        v6 = GFL_V_PASS;
+        /* SPEC 6: the same function on both sides, but a non-finite value certifies nothing */
+        v6 = isfinite(Lc) && isfinite(L1) ? GFL_V_PASS : GFL_V_UNCERTIFIED;
         slack = drift;
     } else {
         v6 = gfl_cert_le(Lc, errc, L1 + drift, err1 + 0x1p-50 * (L1 + drift), &slack);
@@ -234,7 +295,7 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
     c->batch_err[s] = loss_err(c, m, c->a_cur, c->W_cur, c->pb->b, 0.0); /* + gamma L, added later */
     {
         double nb = vnorm(c->pb->b, m), nW = vnorm(c->W_cur, m * d);
-        c->gscale[s] = (nW * c->xmax + nb) * (c->pb->cfg.loss == GFL_LOSS_HINGE ? 1.0 : 1.4427);
+        c->gscale[s] = (nW * c->xmax + nb) * gfl_cert_lipschitz(c->pb->cfg.loss);
     }
     return GFL_OK;
 }
@@ -248,7 +309,8 @@ static void ctx_free(ctx_t *c)
         c->vt->destroy(c->eng_comp);
     if (c->eng_comp1)
         c->vt->destroy(c->eng_comp1);
-    free(c->a1), free(c->W1), free(c->nw1), free(c->U), free(c->beta);
+    free(c->a1), free(c->W1), free(c->nw1), free(c->U), free(c->beta), free(c->a1x), free(c->W1x);
+    free(c->c5g_at), free(c->g_aprev), free(c->g_Wprev), free(c->g_anext), free(c->g_Wnext);
     free(c->Dsum), free(c->Esum), free(c->I), free(c->atilde);
     free(c->cand_a), free(c->cand_sum), free(c->cand_err), free(c->cand_pert);
     free(c->batch_err), free(c->gscale);
@@ -288,78 +350,77 @@ static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const char *path, co
     GFL_TRY(vt->load(c->eng_wit, c->wit_a, c->wit_W, c->wit_b));
     GFL_TRY(vt->create(&c->eng_comp, cfg, c->n));
     GFL_TRY(vt->create(&c->eng_comp1, cfg, c->n));
+    /* the exact state (SPEC 6 C1, C5g): parts doubles per entry */
+    size_t P = (size_t)(c->parts = vt->exact_parts(c->eng_comp));
+    c->a1x = malloc(m * P * sizeof(double)), c->W1x = malloc(md * P * sizeof(double));
+    c->g_aprev = malloc(m * P * sizeof(double)), c->g_Wprev = malloc(md * P * sizeof(double));
+    c->g_anext = malloc(m * P * sizeof(double)), c->g_Wnext = malloc(md * P * sizeof(double));
+    c->c5g_at = calloc(T1, 1);
+    if (!c->a1x || !c->W1x || !c->g_aprev || !c->g_Wprev || !c->g_anext || !c->g_Wnext || !c->c5g_at)
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the exact state");
+    /* SPEC 6 C5g: t = 2, t = T and up to four more steps drawn from the seed */
+    c->c5g_at[2] = c->c5g_at[c->T] = 1;
+    gfl_rng r;
+    gfl_rng_init(&r, cfg->seed, 0xC56, 0, 0);
+    for (int q = 0; q < 4 && c->T > 3; q++)
+        c->c5g_at[3 + gfl_rng_below(&r, (uint64_t)(c->T - 3))] = 1;
     return GFL_OK;
 }
 
-/* C1 (SPEC 3, 6): f^(0) == 0 exactly, and the first-step identity for every neuron. */
-static gfl_status link_c1(ctx_t *c, const gfl_oracle_vt *orc, gfl_link *l)
+/* C1 (SPEC 3, 6): f^(0) == 0 exactly, and the first-step identity for every
+ * neuron, recomputed in MPFR from the exact state (gfl_recompute_c1). */
+static gfl_status link_c1(ctx_t *c, gfl_link *l)
 {
     const gfl_config *cfg = &c->pb->cfg;
-    int m = c->m, d = c->d, n = c->n;
+    int n = c->n;
     gfl_status st = GFL_OK;
     void *eng = NULL;
-    double *f = malloc((size_t)n * sizeof(double)), *G = malloc((size_t)m * d * sizeof(double));
-    double *A = malloc((size_t)m * sizeof(double)), *Sx = calloc((size_t)d, sizeof(double));
-    if (!f || !G || !A || !Sx) {
-        GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory");
-        goto cleanup;
-    }
+    gfl_c1_check chk;
+    double *f = malloc((size_t)n * sizeof(double));
+    if (!f)
+        GFL_ERROR(GFL_ENOMEM, "out of memory");
     gfl_problem_batch(c->pb, 1, c->X, c->Y);
     if ((st = c->vt->create(&eng, cfg, n)) != GFL_OK || (st = c->vt->load(eng, c->pb->a0, c->pb->W0, c->pb->b)) != GFL_OK ||
-        (st = c->vt->forward(eng, c->X, n, f)) != GFL_OK)
+        (st = c->vt->forward(eng, c->X, n, f)) != GFL_OK ||
+        (st = gfl_recompute_c1(cfg, c->ref, n, c->X, c->Y, c->pb->a0, c->pb->W0, c->pb->b, c->parts, c->a1x, c->W1x,
+                               &chk)) != GFL_OK)
         goto cleanup;
     int nonzero = 0;
     for (int k = 0; k < n; k++)
         nonzero += f[k] != 0.0;
-    if ((st = orc->G_emp(c->pb, c->X, c->Y, n, m, c->pb->W0, c->pb->b, G, A)) != GFL_OK)
-        goto cleanup;
-    /* l'(0): -1 (hinge), -1/(2 ln 2) (logistic) */
-    double lp0 = cfg->loss == GFL_LOSS_HINGE ? -1.0 : -0.72134752044448170368;
-    double xa = 0;
-    for (int k = 0; k < n; k++) {
-        for (int j = 0; j < d; j++)
-            Sx[j] += fabs(c->X[(size_t)k * d + j]) / n;
-        xa += vnorm(c->X + (size_t)k * d, d) / n;
-    }
-    double gam = gfl_cert_gamma(n + d + 8, c->u), u53 = 0x1p-53;
-    double maxres = 0, maxrhs = 0, worst = -INFINITY;
-    int bad = 0;
-    for (int i = 0; i < m; i++) {
-        double sc = cfg->eta1 * fabs(lp0) * fabs(c->pb->a0[i]);
-        for (int j = 0; j <= d; j++) {
-            /* j < d: w_ij; j == d: a_i */
-            double rhs = j < d ? -cfg->eta1 * lp0 * c->pb->a0[i] * G[(size_t)i * d + j] : -cfg->eta1 * lp0 * A[i];
-            double got = j < d ? c->W1[(size_t)i * d + j] : c->a1[i];
-            double init = j < d ? c->pb->W0[(size_t)i * d + j] : c->pb->a0[i];
-            double scale = j < d ? sc * Sx[j]
-                                 : cfg->eta1 * fabs(lp0) * (vnorm(c->pb->W0 + (size_t)i * d, d) * xa + fabs(c->pb->b[i]));
-            /* engine and oracle each sum n terms (gamma) and the update cancels
-             * the initial value up to a few roundings of it (8u |init|); through
-             * doubles, both sides also carry their own rounding (2^-53 each). */
-            double tol = 2 * gam * scale + 8 * c->u * fabs(init) + u53 * (fabs(got) + fabs(rhs)) * (c->ref ? 1 : 0);
-            if (c->ref)
-                tol += ldexp(1.0, (int)(8 - cfg->prec)) * fabs(rhs);
-            double res = fabs(got - rhs);
-            maxres = fmax(maxres, res);
-            maxrhs = fmax(maxrhs, fabs(rhs));
-            if (!(res <= tol))
-                bad++;
-            worst = fmax(worst, res - tol);
-        }
-    }
-    double rel = maxrhs > 0 ? maxres / maxrhs : maxres;
-    gfl_verdict v = (bad == 0 && nonzero == 0) ? GFL_V_PASS : GFL_V_FAIL;
-    set_link(l, "C1", v, rel, NAN, -worst, NAN);
+    /* a NaN or infinite entry certifies nothing (SPEC 6); a residual beyond
+     * its tolerance, or f^(0) != 0, breaks the identity */
+    gfl_verdict v = (chk.bad || nonzero) ? GFL_V_FAIL : chk.nonfinite ? GFL_V_UNCERTIFIED : GFL_V_PASS;
+    set_link(l, "C1", v, chk.max_rel, NAN, 1 - chk.max_ratio, NAN);
     snprintf(l->note, sizeof l->note,
-             "f0 == 0 on %d/%d samples; first-step identity: %d of %d entries outside the a-priori "
-             "tolerance; max relative residual %.3g%s",
-             n - nonzero, n, bad, m * (d + 1), rel,
-             gfl_config_lam1_is_default(cfg) ? "" : " (lam1 != 1/eta1: the identity does not apply)");
+             "f0 == 0 on %d/%d; identity (MPFR, exact state): %d of %d entries out, %d not finite, "
+             "%d ambiguous; max residual/tol %.2g, rel %.2g%s",
+             n - nonzero, n, chk.bad, chk.entries, chk.nonfinite, chk.ambiguous, chk.max_ratio, chk.max_rel,
+             gfl_config_lam1_is_default(cfg) ? "" : " (lam1 != 1/eta1: no identity)");
 cleanup:
     if (eng)
         c->vt->destroy(eng);
-    free(f), free(G), free(A), free(Sx);
+    free(f);
     return st;
+}
+
+/* C5g (SPEC 6): the sampled a-updates are subgradient steps (gfl_recompute_c5g). */
+static void link_c5g(const ctx_t *c, gfl_link *l)
+{
+    const gfl_c5g_check *g = &c->c5g;
+    double worst = fmax(g->max_norm_ratio, g->max_update_ratio);
+    gfl_verdict v = (g->bad_norm || g->bad_update) ? GFL_V_FAIL : g->nonfinite ? GFL_V_UNCERTIFIED : GFL_V_PASS;
+    set_link(l, "C5g", v, worst, 1.0, 1 - worst, NAN);
+    char steps[64];
+    int len = 0;
+    for (int t = 2; t <= c->T && len < (int)sizeof steps - 8; t++)
+        if (c->c5g_at[t])
+            len += snprintf(steps + len, sizeof steps - (size_t)len, "%s%d", len ? "," : "", t);
+    snprintf(l->note, sizeof l->note,
+             "g_t recomputed in MPFR at t = %s: |g| off in %d, update off in %d entries, %d not finite; "
+             "max ratio to bound: |g| %.2g, update %.2g (t = %d); ambiguous: %ld ReLU, %ld hinge",
+             steps, g->bad_norm, g->bad_update, g->nonfinite, g->max_norm_ratio, g->max_update_ratio, g->worst_t,
+             g->amb_relu, g->amb_hinge);
 }
 
 /* C2 (statistical): |G_Z - G| > tau = sqrt(B_x2 / (n delta0)) for at most a
@@ -530,6 +591,7 @@ static gfl_status choose_K(ctx_t *c, const gfl_run *run)
             drift += fabs(c->atilde[i]) * c->Dsum[i] / Tp;
             na2 += c->atilde[i] * c->atilde[i];
         }
+        drift *= gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
         double regret = (sqdist(c->a1, c->atilde, c->m) / (2 * cfg->eta) + cfg->eta / 2 * G2) / Tp;
         double bound = c->lstar_sum / Tp + approx_term(c, I, K, xbar) + drift + cfg->lam / 2 * na2 + regret;
         memcpy(c->cand_a + q * c->m, c->atilde, (size_t)c->m * sizeof(double));
@@ -585,7 +647,7 @@ static gfl_status links_population(ctx_t *c, const gfl_oracle_vt *orc, const gfl
     /* population versions of the terms: E|x| <= B_x1 replaces xbar */
     double Bx1 = feat->mom.Bx1, drift_pop = 0;
     for (int i = 0; i < c->m; i++)
-        drift_pop += fabs(c->atilde[i]) * c->Esum[i] / Tp * Bx1;
+        drift_pop += fabs(c->atilde[i]) * c->Esum[i] / Tp * Bx1 * gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
     double approx_pop = approx_term(c, c->I, c->K, Bx1);
     double sigma = fmax(pv->sigma, opt->witness.sigma);
     res->stat = z * sigma * sqrt(2.0 / (c->n * Tp));
@@ -644,6 +706,7 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
     double Tp = T - 1;
     /* pass 1: what choosing K needs */
     c.pass = 1;
+    c.run = &run;
     if ((st = gfl_train(vt, &pbv, &run, hook, &c)) != GFL_OK)
         goto cleanup;
     /* best evaluated network (by test loss) for the population step */
@@ -661,7 +724,7 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
             if (t >= 1 && run.rec[t].test_loss < run.rec[c.best_t].test_loss + (run.rec[c.best_t].evaluated ? 0 : INFINITY))
                 c.best_t = t;
         }
-    if ((st = link_c1(&c, orc, &res->link[GFL_L_C1])) != GFL_OK)
+    if ((st = link_c1(&c, &res->link[GFL_L_C1])) != GFL_OK)
         goto cleanup;
     link_c2(&c, feat, &res->link[GFL_L_C2]);
     link_c3(&c, feat, &res->link[GFL_L_C3]);
@@ -723,13 +786,21 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
         double d2 = sqdist(c.a1, aq, m);
         double d2err = c.ref ? 4 * sqrt(d2) * 0x1p-53 * vnorm(c.a1, m) : gfl_cert_gamma(2 * m, 0x1p-53) * d2;
         regret_q[q] = cr * d2 / (2 * eta) + eta / 2 * G2 + cand_extra[q];
+        /* the allowance is itself a double sum of T' radii: gamma_{T+4} of it */
         regret_err_q[q] = cr * d2err / (2 * eta) + eta / 2 * G2 * gfl_cert_gamma(T + 4, 0x1p-53) +
-                          (c.ref ? 0x1p-52 * eta * G2 : 0);
+                          (c.ref ? 0x1p-52 * eta * G2 : 0) + gfl_cert_sum_err(T + 4, cand_extra[q]);
     }
     int qc = c.cand_chain;
     double na2t = cand_n[qc] * cand_n[qc];
     double sum_h = sum_bl - c.cand_sum[qc] - Tp * lam / 2 * na2t;
-    double errh = sum_herr + c.cand_err[qc] + c.cand_pert[qc];
+    /* sum_bl and the comparator's sum cand_sum are double sums of T' terms,
+     * and sum_h combines them with one more subtraction and a product: each
+     * carries gamma_{T+4}(2^-53) times the sum of the absolute values of its
+     * terms (SPEC 9), as do the radii sum_herr, cand_err, cand_pert, which
+     * are themselves T'-term double sums */
+    double gam_T = gfl_cert_gamma(T + 4, 0x1p-53);
+    double errh = (sum_herr + c.cand_err[qc] + c.cand_pert[qc]) * (1 + gam_T) +
+                  gfl_cert_sum_err(T + 4, fabs(sum_bl) + fabs(c.cand_sum[qc]) + Tp * lam / 2 * na2t);
     double rhs5 = regret_q[qc], slack;
     gfl_link *l5 = &res->link[GFL_L_C5];
     gfl_verdict v = gfl_cert_le(sum_h, errh, rhs5, regret_err_q[qc], &slack);
@@ -737,6 +808,7 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
     snprintf(l5->note, sizeof l5->note, "sum_t [h_t(a^(t-1)) - h_t(atilde)] <= |a1 - atilde|^2/(2 eta) + (eta/2) "
              "sum |g_t|^2 = %.4g + %.4g (rounding allowance %.2g)", cr * sqdist(c.a1, c.atilde, m) / (2 * eta),
              eta / 2 * G2, cand_extra[qc]);
+    link_c5g(&c, &res->link[GFL_L_C5G]);
     /* chain result (theorem form, C4 and C6 substituted) */
     res->lstar = c.lstar_sum / Tp; /* pass 1: the same witness on the same batches */
     res->approx = c.approx_sum / Tp;
@@ -783,6 +855,8 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
              "reg %.3g + regret %.4g (%s, |atilde| = %.3g; best of %d)", res->comp,
              lam / 2 * cand_n[qt] * cand_n[qt], regret_q[qt] / Tp, which, cand_n[qt], nc);
     st = links_population(&c, orc, feat, opt, res);
+    for (int k = 0; k < GFL_NLINKS; k++)
+        gfl_chain_guard(&res->link[k]);
 cleanup:
     ctx_free(&c);
     gfl_run_clear(&run);

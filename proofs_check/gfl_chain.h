@@ -1,6 +1,6 @@
 /* gfl_chain: the theorem's explicit proof chain (SPEC 6) on an actual run.
  *
- * Exact links (C1, C4, C5, C6, chain, tight) are inequalities with no hidden
+ * Exact links (C1, C4, C5, C5g, C6, chain, tight) are inequalities with no hidden
  * constant that hold for every sample; they are judged with gfl_cert_le on
  * enclosures.  Statistical links (C2, C3, population, apriori) state their
  * level.  The comparator atilde of C4-C6 is built from K learned neurons per
@@ -43,7 +43,7 @@ typedef struct {
     char note[240];
 } gfl_link;
 
-enum { GFL_L_C1, GFL_L_C2, GFL_L_C3, GFL_L_C4, GFL_L_C5, GFL_L_C6, GFL_L_CHAIN, GFL_L_TIGHT,
+enum { GFL_L_C1, GFL_L_C2, GFL_L_C3, GFL_L_C4, GFL_L_C5, GFL_L_C5G, GFL_L_C6, GFL_L_CHAIN, GFL_L_TIGHT,
        GFL_L_POP, GFL_L_APRIORI, GFL_NLINKS };
 
 typedef struct {
@@ -74,5 +74,14 @@ gfl_status gfl_chain_run(const gfl_problem *pb, const char *path, const gfl_engi
                          const gfl_features_result *feat, const gfl_opt_result *opt,
                          const gfl_chain_params *cp, gfl_chain_result *res);
 void gfl_chain_clear(gfl_chain_result *res);
+
+/* SPEC 6: a link whose lhs, rhs or slack is infinite, or whose slack is NaN,
+ * is demoted from PASS to UNCERTIFIED and from CONSISTENT to INCONCLUSIVE. */
+void gfl_chain_guard(gfl_link *l);
+
+/* C6's drift term on one sample (SPEC 6 C6):
+ * L_l sum_i |atilde_i| |w_i - w1_i| xbar, rounded up; W and W1 are m x d. */
+double gfl_chain_drift(gfl_loss loss, int m, int d, const double *atilde, const double *W, const double *W1,
+                       double xbar);
 
 #endif

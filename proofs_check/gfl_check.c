@@ -36,6 +36,14 @@ int gfl_check_bad(const gfl_check_case *c)
     return gfl_verdict_bad(c->delta_verdict);
 }
 
+int gfl_check_strict_bad(const gfl_check_case *c)
+{
+    for (int k = 0; k < GFL_NLINKS; k++)
+        if (gfl_verdict_strict_bad(c->chain.link[k].verdict))
+            return 1;
+    return gfl_verdict_strict_bad(c->delta_verdict);
+}
+
 /* One seed: features, OPT_hat, chain. */
 static gfl_status run_one(const gfl_config *cfg, const char *path, const gfl_check_params *p,
                           gfl_check_case *out)

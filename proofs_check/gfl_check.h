@@ -36,5 +36,7 @@ gfl_status gfl_check_run(const gfl_config *cfg, const char *path, const gfl_chec
 void gfl_check_clear(gfl_check_case *c);
 /* Any exact link FAIL or statistical link VIOLATED (including the delta check). */
 int gfl_check_bad(const gfl_check_case *c);
+/* --strict: any link (or the delta check) FAIL, VIOLATED, UNCERTIFIED or INCONCLUSIVE (SPEC 6). */
+int gfl_check_strict_bad(const gfl_check_case *c);
 
 #endif

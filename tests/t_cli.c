@@ -549,6 +549,19 @@ static void test_sigterm_gnuplot(void)
     unlink(pidfile);
 }
 
+/* SPEC 6: a run whose regret overflows has UNCERTIFIED links but no FAIL:
+ * exit 0 as before, exit 1 under --strict (what make proofs runs). */
+static void test_check_strict(void)
+{
+    char err[4096];
+    const char *args[] = {"check", "--case", "mog", "--preset", "small", "--d", "4", "--m", "8", "--n", "16",
+                          "--T", "5", "--n-test", "32", "--n-pop", "1024", "--path", "fast", "--eta1", "1e300",
+                          "--sigma-a", "1e-300", NULL, NULL};
+    CU_ASSERT_EQUAL(run_gfl(args, err, sizeof err), 0);
+    args[sizeof args / sizeof args[0] - 2] = "--strict";
+    CU_ASSERT_EQUAL(run_gfl(args, err, sizeof err), 1);
+}
+
 void t_cli_register(void)
 {
     CU_pSuite s = CU_add_suite("cli", NULL, NULL);
@@ -564,4 +577,5 @@ void t_cli_register(void)
     CU_add_test(s, "numbers for people: shortest exact text, '-' if missing", test_number_text);
     CU_add_test(s, "SIGTERM during --dump leaves no temporary", test_sigterm_dump);
     CU_add_test(s, "SIGTERM stops gnuplot and removes its files", test_sigterm_gnuplot);
+    CU_add_test(s, "check --strict refuses UNCERTIFIED links", test_check_strict);
 }

@@ -345,10 +345,12 @@ static void t_cert_nonfinite(void)
     CU_ASSERT_EQUAL(gfl_cert_le(NAN, 0, 1, 0, &slack), GFL_V_UNCERTIFIED);
     CU_ASSERT(isnan(slack));
     CU_ASSERT_EQUAL(gfl_cert_le(1, 0, NAN, 0, &slack), GFL_V_UNCERTIFIED);
-    CU_ASSERT_EQUAL(gfl_cert_le(-INFINITY, 0, 1, 0, &slack), GFL_V_PASS);
-    CU_ASSERT_EQUAL(gfl_cert_le(1, 0, INFINITY, 0, &slack), GFL_V_PASS);
-    CU_ASSERT_EQUAL(gfl_cert_le(INFINITY, 0, 1, 0, &slack), GFL_V_FAIL);
-    CU_ASSERT_EQUAL(gfl_cert_le(1, 0, -INFINITY, 0, &slack), GFL_V_FAIL);
+    /* SPEC 6: an infinite side is never PASS (an overflow is not the exact value) */
+    CU_ASSERT_EQUAL(gfl_cert_le(-INFINITY, 0, 1, 0, &slack), GFL_V_UNCERTIFIED);
+    CU_ASSERT_EQUAL(gfl_cert_le(1, 0, INFINITY, 0, &slack), GFL_V_UNCERTIFIED);
+    CU_ASSERT_EQUAL(gfl_cert_le(INFINITY, 0, INFINITY, 0, &slack), GFL_V_UNCERTIFIED);
+    CU_ASSERT_EQUAL(gfl_cert_le(INFINITY, 0, 1, 0, &slack), GFL_V_UNCERTIFIED);
+    CU_ASSERT_EQUAL(gfl_cert_le(1, 0, -INFINITY, 0, &slack), GFL_V_UNCERTIFIED);
     /* an unbounded radius: the enclosures overlap, nothing is certified either way */
     CU_ASSERT_EQUAL(gfl_cert_le(1, INFINITY, 2, 0, &slack), GFL_V_UNCERTIFIED);
     CU_ASSERT_EQUAL(gfl_cert_le(3, 0, 2, INFINITY, &slack), GFL_V_UNCERTIFIED);

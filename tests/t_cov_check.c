@@ -43,7 +43,7 @@ static gfl_check_params quick_params(void)
  * the sum of its named terms (SPEC 6). */
 static void expect_exact_pass(const gfl_check_case *c, const char *what)
 {
-    static const int exact[] = {GFL_L_C1, GFL_L_C4, GFL_L_C5, GFL_L_C6, GFL_L_CHAIN, GFL_L_TIGHT};
+    static const int exact[] = {GFL_L_C1, GFL_L_C4, GFL_L_C5, GFL_L_C5G, GFL_L_C6, GFL_L_CHAIN, GFL_L_TIGHT};
     const gfl_chain_result *ch = &c->chain;
     for (size_t k = 0; k < sizeof exact / sizeof exact[0]; k++) {
         gfl_verdict v = ch->link[exact[k]].verdict;

@@ -81,6 +81,7 @@ int main(int argc, char **argv)
     t_faults_register();
     t_stats_register();
     t_limits_register();
+    t_links_register();
     t_cov_oom_register();
     t_cov_boundary_register();
     t_cov_engine_register();

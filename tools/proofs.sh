@@ -4,7 +4,8 @@
 #    fast path on the default one: proofs/report.{json,md} and figures;
 # 2. ref vs fast in lockstep on every case (small preset): proofs/compare.json;
 # 3. the fast path's learning figures at the default configuration.
-# Exits non-zero when any link is FAIL or VIOLATED or a comparison FAILs.
+# Exits non-zero when any link is FAIL, VIOLATED, UNCERTIFIED or INCONCLUSIVE
+# (check --strict, SPEC 6) or a comparison FAILs.
 set -u
 GFL=${1:-bin/gfl}
 OUT=${GFL_PROOFS_DIR:-proofs}
@@ -16,7 +17,7 @@ fi
 mkdir -p "$OUT"
 rc=0
 echo "== proof chain, every case (SPEC 5, 6) =="
-"$GFL" check --all --report "$OUT" || rc=1
+"$GFL" check --all --strict --report "$OUT" || rc=1
 echo
 echo "== ref vs fast in lockstep, small preset (SPEC 9) =="
 "$GFL" compare --all --preset small --json "$OUT/compare.json" --plot "$OUT" || rc=1
@@ -25,5 +26,5 @@ echo "== fast path, default configuration (SPEC 7) =="
 "$GFL" train --all --path fast --json "$OUT/train.json" || rc=1
 echo
 echo "reports: $OUT/report.md $OUT/report.json $OUT/compare.json $OUT/train.json (figures in $OUT/)"
-[ "$rc" -eq 0 ] && echo "proofs: every exact link PASS, no statistical link VIOLATED" || echo "proofs: FAILED (see above)"
+[ "$rc" -eq 0 ] && echo "proofs: every exact link PASS, every statistical link CONSISTENT" || echo "proofs: FAILED (see above)"
 exit "$rc"
