@@ -29,7 +29,7 @@ GFL      = $(BIN)/gfl
 TESTS    = $(BUILD)/gfl_tests
 
 .PHONY: all deps build test test-run proofs proofs-run bench clean test-asan coverage coverage-run \
-        valgrind golden artifact
+        valgrind golden artifact fuzz-long fuzz-cli-asan
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -60,6 +60,7 @@ test: deps
 test-run: build
 	$(TESTS)
 	/usr/bin/python3 tests/replay_dump.py $(GFL)
+	/usr/bin/python3 tests/fuzz_cli.py $(GFL)
 
 proofs: deps
 	@$(MAKE) --no-print-directory proofs-run
@@ -105,6 +106,20 @@ valgrind: deps
 artifact: deps
 	@$(MAKE) --no-print-directory build
 	sh tools/artifact.sh $(GFL) $(TESTS)
+
+# Fuzzing (docs/fuzzing.md).  The CLI fuzz: randomized command lines checked
+# against the CLI's contract; a bounded run is part of test-run, fuzz-long is
+# the long one, fuzz-cli-asan runs it against the sanitizer build of
+# test-asan.  GFL_FUZZ_SEED and GFL_FUZZ_N tune every run.
+FUZZ_LONG_N ?= 5000
+fuzz-long: build
+	GFL_FUZZ_N=$${GFL_FUZZ_N:-$(FUZZ_LONG_N)} /usr/bin/python3 tests/fuzz_cli.py $(GFL)
+
+fuzz-cli-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
+	    XCFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    XLDFLAGS="-fsanitize=address,undefined" build/asan/bin/gfl
+	/usr/bin/python3 tests/fuzz_cli.py build/asan/bin/gfl
 
 clean:
 	rm -rf build bin proofs dist coverage/html coverage/*.info
