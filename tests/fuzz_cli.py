@@ -28,6 +28,7 @@ failure, 2 on bad usage.
 import hashlib
 import json
 import os
+import random
 import re
 import resource
 import shlex
@@ -38,7 +39,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import random
 
 CASES = ["mog", "xor", "parity", "parity_uniform", "linear", "multiindex"]
 COMMANDS = ["train", "features", "compare", "check"]
@@ -358,9 +358,12 @@ def check(inv, rc, out, err, before, after, timed_out):
     cmd = inv.args[0] if inv.args and inv.args[0].isprintable() else repr(inv.args[0]) if inv.args else "(none)"
     for mark in SANITIZER_MARKS:
         if mark in err:
+            # the report's first line and its first frame in the project's code
             line = next((l for l in err.splitlines() if mark in l), mark)
-            bad.append(("%s: sanitizer report (%s)" % (cmd, mark), line.strip()[:200]))
-            break
+            frame = next((l for l in err.splitlines() if re.search(r" in gfl_\w+ |/(cli|core|ref|fast|proofs_check)/", l)),
+                         "")
+            bad.append(("%s: sanitizer report (%s)" % (cmd, mark), (line.strip() + " | " + frame.strip())[:300]))
+            return bad  # its exit code and output are the sanitizer's
     if timed_out:
         bad.append(("%s: timeout" % cmd, "no exit within the time limit"))
         return bad
@@ -372,10 +375,16 @@ def check(inv, rc, out, err, before, after, timed_out):
         return bad
     if rc == 2:
         if err.count("\n") != 1 or not err.endswith("\n") or not err.strip():
-            bad.append(("%s: exit 2 without exactly one line on stderr" % cmd, repr(err[:300])))
+            # a hint at the cause, so that the classes of the summary separate defects
+            hint = ("a value holds a newline" if any("\n" in x for x in inv.args)
+                    else "lines not from gfl" if any(not l.startswith("gfl:") for l in err.splitlines())
+                    else "no message" if not err.strip() else "several messages")
+            bad.append(("%s: exit 2 without exactly one line on stderr (%s)" % (cmd, hint), repr(err[:300])))
         if before != after:
             changed = sorted(set(before) ^ set(after)) + [k for k in before if k in after and before[k] != after[k]]
-            bad.append(("%s: exit 2 changed the directory" % cmd, ", ".join(repr(c) for c in changed[:5])))
+            files = any(after.get(k, ("",))[0] != "dir" for k in changed)
+            bad.append(("%s: exit 2 changed the directory (%s)" % (cmd, "files" if files else "empty directory"),
+                        ", ".join(repr(c) for c in changed[:5])))
     if rc == 0:
         for line in out.splitlines():
             if line.startswith("reproduce:"):
@@ -432,6 +441,14 @@ def run_one(gfl, inv, tmp, index, timeout, mem_mb, sanitized, env):
     return p.returncode, bad, err
 
 
+def quote(x):
+    """Shell quoting that keeps the line one line: $'...' (bash) for control characters."""
+    if x.isprintable():
+        return shlex.quote(x)
+    return "$'" + "".join(c if c.isprintable() and c not in "'\\" else "\\x%02x" % ord(c) if ord(c) < 256
+                          else c for c in x) + "'"
+
+
 def shell_line(gfl, inv):
     setup = []
     for name, kind in inv.setup:
@@ -440,7 +457,7 @@ def shell_line(gfl, inv):
                       "fulldir": "mkdir %s && echo keep > %s/keep.txt" % (q, q),
                       "rodir": "mkdir -m 555 %s" % q, "danglinglink": "ln -s no/such/target %s" % q}[kind])
     prefix = "cd \"$(mktemp -d)\" && mkdir w && cd w && " + "".join(s + " && " for s in setup)
-    return prefix + " ".join(shlex.quote(x) for x in [os.path.abspath(gfl)] + inv.args)
+    return prefix + " ".join(quote(x) for x in [os.path.abspath(gfl)] + inv.args)
 
 
 def main():
@@ -470,7 +487,8 @@ def main():
         for k, v in ASAN_ENV.items():
             env[k] = v.format(mem=mem_mb) + (":" + env[k] if env.get(k) else "")
     script = os.path.relpath(sys.argv[0])
-    rerun = "GFL_FUZZ_SEED=%d GFL_FUZZ_N=%d %s %s" % (seed, n, script, gfl)
+    rerun = "GFL_FUZZ_SEED=%d %s=%s %s %s" % (seed, "GFL_FUZZ_ONLY" if only else "GFL_FUZZ_N",
+                                               ",".join(map(str, only)) if only else n, script, gfl)
     print("fuzz: seed %d, %d invocations of %s%s (reproduce: %s)" %
           (seed, len(only) or n, gfl, " (sanitizer build)" if sanitized else "", rerun), flush=True)
     indices = only or range(n)
@@ -485,7 +503,7 @@ def main():
             rc, bad, err = run_one(exe, inv, tmp, i, timeout, mem_mb, sanitized, env)
             codes[rc] = codes.get(rc, 0) + 1
             if verbose:
-                print("#%d rc=%s %.2fs %s" % (i, rc, time.time() - t1, " ".join(shlex.quote(x) for x in inv.args)), flush=True)
+                print("#%d rc=%s %.2fs %s" % (i, rc, time.time() - t1, " ".join(quote(x) for x in inv.args)), flush=True)
             if not bad:
                 passed += 1
                 continue
