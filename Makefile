@@ -142,7 +142,7 @@ fuzz-$(1): deps
 	sh tools/fuzz.sh $(1) $$(FUZZ_TIME)
 fuzz-$(1)-long: deps
 	@$$(MAKE) --no-print-directory build/fuzz/fuzz_$(1)
-	sh tools/fuzz.sh $(1) $$(FUZZ_LONG_TIME)
+	sh tools/fuzz.sh $(1) $$(FUZZ_LONG_TIME) fuzz-$(1)-long
 endef
 $(eval $(call fuzz_target,npy,core/gfl_npy.c core/gfl_io.c core/gfl_status.c))
 

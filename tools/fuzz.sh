@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the libFuzzer target build/fuzz/fuzz_NAME for SECONDS (make fuzz-NAME,
+# Runs the libFuzzer target build/fuzz/fuzz_NAME for SECONDS (make fuzz-NAME or fuzz-NAME-long,
 # docs/fuzzing.md).  The seed corpus tests/fuzz/corpus_NAME/ is read only; new
 # inputs go to build/fuzz/corpus_NAME/ and a crashing input to
 # build/fuzz/NAME-SEED-crash-<sha1>, which is the reproduce command's argument.
@@ -8,10 +8,11 @@
 set -eu
 name=$1
 secs=$2
+target=${3:-fuzz-$name}  # the make target, for the reproduce line
 bin=build/fuzz/fuzz_$name
 seed=${GFL_FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 mkdir -p "build/fuzz/corpus_$name"
-echo "fuzz-$name: seed $seed, $secs s (reproduce: GFL_FUZZ_SEED=$seed make fuzz-$name)"
+echo "fuzz-$name: seed $seed, $secs s (reproduce: GFL_FUZZ_SEED=$seed make $target)"
 dict=
 [ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
 status=0
