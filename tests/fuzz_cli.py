@@ -511,6 +511,8 @@ def main():
             for cls, detail in bad:
                 print("FAIL #%d [%s] %s" % (i, cls, detail))
                 classes.setdefault(cls, []).append(i)
+            if inv.tags:
+                print("  generated with: %s" % "; ".join(inv.tags))
             print("  invocation: %s" % shell_line(gfl, inv))
             print("  rerun: GFL_FUZZ_SEED=%d GFL_FUZZ_ONLY=%d %s %s" % (seed, i, script, gfl), flush=True)
     print("fuzz: exit codes %s; %.1f s" % (", ".join("%s: %d" % kv for kv in sorted(codes.items())),
