@@ -112,10 +112,11 @@ artifact: deps
 # the long one, fuzz-cli-asan runs it against the sanitizer build of
 # test-asan.  GFL_FUZZ_SEED and GFL_FUZZ_N tune every run.
 FUZZ_LONG_N ?= 5000
-fuzz-long: build
+fuzz-long: deps
+	@$(MAKE) --no-print-directory build
 	GFL_FUZZ_N=$${GFL_FUZZ_N:-$(FUZZ_LONG_N)} /usr/bin/python3 tests/fuzz_cli.py $(GFL)
 
-fuzz-cli-asan:
+fuzz-cli-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
 	    XCFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    XLDFLAGS="-fsanitize=address,undefined" build/asan/bin/gfl
@@ -126,7 +127,7 @@ fuzz-cli-asan:
 # build/fuzz/fuzz_NAME from tests/fuzz/fuzz_NAME.c and SOURCES, and defines
 # fuzz-NAME (FUZZ_TIME seconds, in CI) and fuzz-NAME-long (FUZZ_LONG_TIME).
 # The seed corpus tests/fuzz/corpus_NAME/ is only read; what the fuzzer
-# learns goes to build/fuzz/corpus_NAME/, crashes to build/fuzz/NAME-crash-*.
+# learns goes to build/fuzz/corpus_NAME/, crashes to build/fuzz/NAME-SEED-crash-*.
 FUZZ_CC       ?= clang
 FUZZ_TIME     ?= 60
 FUZZ_LONG_TIME ?= 3600
