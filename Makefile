@@ -29,7 +29,7 @@ GFL      = $(BIN)/gfl
 TESTS    = $(BUILD)/gfl_tests
 
 .PHONY: all deps build test test-run proofs proofs-run bench clean test-asan coverage coverage-run \
-        valgrind golden artifact
+        valgrind golden artifact fuzz-long fuzz-cli-asan
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -61,6 +61,7 @@ test-run: build
 	$(TESTS)
 	/usr/bin/python3 tests/replay_dump.py $(GFL)
 	/usr/bin/python3 tests/replay_mp.py $(GFL)
+	/usr/bin/python3 tests/fuzz_cli.py $(GFL)
 
 proofs: deps
 	@$(MAKE) --no-print-directory proofs-run
@@ -106,6 +107,46 @@ valgrind: deps
 artifact: deps
 	@$(MAKE) --no-print-directory build
 	sh tools/artifact.sh $(GFL) $(TESTS)
+
+# Fuzzing (docs/fuzzing.md).  The CLI fuzz: randomized command lines checked
+# against the CLI's contract; a bounded run is part of test-run, fuzz-long is
+# the long one, fuzz-cli-asan runs it against the sanitizer build of
+# test-asan.  GFL_FUZZ_SEED and GFL_FUZZ_N tune every run.
+FUZZ_LONG_N ?= 5000
+fuzz-long: deps
+	@$(MAKE) --no-print-directory build
+	GFL_FUZZ_N=$${GFL_FUZZ_N:-$(FUZZ_LONG_N)} /usr/bin/python3 tests/fuzz_cli.py $(GFL)
+
+fuzz-cli-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
+	    XCFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    XLDFLAGS="-fsanitize=address,undefined" build/asan/bin/gfl
+	/usr/bin/python3 tests/fuzz_cli.py build/asan/bin/gfl
+
+# Coverage-guided fuzzing of the input readers with libFuzzer (clang).  One
+# line per target: $(eval $(call fuzz_target,NAME,SOURCES)) builds
+# build/fuzz/fuzz_NAME from tests/fuzz/fuzz_NAME.c and SOURCES, and defines
+# fuzz-NAME (FUZZ_TIME seconds, in CI) and fuzz-NAME-long (FUZZ_LONG_TIME).
+# The seed corpus tests/fuzz/corpus_NAME/ is only read; what the fuzzer
+# learns goes to build/fuzz/corpus_NAME/, crashes to build/fuzz/NAME-SEED-crash-*.
+FUZZ_CC       ?= clang
+FUZZ_TIME     ?= 60
+FUZZ_LONG_TIME ?= 3600
+FUZZ_CFLAGS    = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Werror \
+                 -Icore -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+define fuzz_target
+.PHONY: fuzz-$(1) fuzz-$(1)-long
+build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(2) $(wildcard core/*.h)
+	@mkdir -p build/fuzz/corpus_$(1)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) tests/fuzz/fuzz_$(1).c $(2) -o $$@
+fuzz-$(1): deps
+	@$$(MAKE) --no-print-directory build/fuzz/fuzz_$(1)
+	sh tools/fuzz.sh $(1) $$(FUZZ_TIME)
+fuzz-$(1)-long: deps
+	@$$(MAKE) --no-print-directory build/fuzz/fuzz_$(1)
+	sh tools/fuzz.sh $(1) $$(FUZZ_LONG_TIME) fuzz-$(1)-long
+endef
+$(eval $(call fuzz_target,npy,core/gfl_npy.c core/gfl_io.c core/gfl_status.c))
 
 clean:
 	rm -rf build bin proofs dist coverage/html coverage/*.info

@@ -938,6 +938,48 @@ static void test_io_join(void)
     CU_ASSERT_STRING_EQUAL(out, "");
 }
 
+/* The seed corpus of the reader's fuzz target (tests/fuzz/corpus_npy/, made
+ * by tests/fuzz/make_corpus_npy.py) is named by what the reader must do:
+ * valid_* files are read, near_* files (one edit away) are rejected with one
+ * line.  Keeps the corpus honest: a seed on the wrong side of a branch
+ * would start the fuzzer away from it.  The suites run from the top directory. */
+#define CORPUS_NPY "tests/fuzz/corpus_npy"
+
+static void test_read_fuzz_corpus(void)
+{
+    DIR *d = opendir(CORPUS_NPY);
+    CHECK(d != NULL, "cannot open %s (run the suites from the top directory)", CORPUS_NPY);
+    if (!d)
+        return;
+    int valid = 0, near = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int is_valid = strncmp(e->d_name, "valid_", 6) == 0, is_near = strncmp(e->d_name, "near_", 5) == 0;
+        if (!is_valid && !is_near)
+            continue;
+        char path[512];
+        double *data = NULL;
+        int ndim = -1;
+        size_t shape[GFL_NPY_MAX_NDIM];
+        snprintf(path, sizeof path, "%s/%s", CORPUS_NPY, e->d_name);
+        gfl_error_clear();
+        gfl_status st = gfl_npy_read(path, &data, &ndim, shape);
+        if (is_valid) {
+            valid++;
+            CHECK(st == GFL_OK && data != NULL, "%s: not read: %s", path, gfl_error_message());
+        } else {
+            near++;
+            CHECK(st == GFL_EINVAL && data == NULL, "%s: not rejected (status %d)", path, (int)st);
+            CHECK(strchr(gfl_error_message(), '\n') == NULL && gfl_error_message()[0] != '\0',
+                  "%s: message is not one line: '%s'", path, gfl_error_message());
+        }
+        free(data);
+    }
+    closedir(d);
+    CHECK(valid >= 10 && near >= 10, "%s: %d valid and %d near-valid files, expected at least 10 each",
+          CORPUS_NPY, valid, near);
+}
+
 void t_npy_register(void)
 {
     CU_pSuite s = CU_add_suite("npy", NULL, NULL);
@@ -957,6 +999,7 @@ void t_npy_register(void)
     CU_add_test(s, "read rejects malformed files", test_read_malformed);
     CU_add_test(s, "read accepts literal variants", test_read_accepts_variants);
     CU_add_test(s, "read survives corrupt bytes", test_read_fuzz);
+    CU_add_test(s, "read the fuzz seed corpus as named", test_read_fuzz_corpus);
     CU_add_test(s, "atomic write into missing dir", test_io_atomic_missing_dir);
     CU_add_test(s, "atomic write replaces, keeps old on failure", test_io_atomic_replace);
     CU_add_test(s, "dir begin refuses", test_io_dir_refuses);

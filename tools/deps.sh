@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 PKGS="gcc make pkg-config libmpfr-dev libgmp-dev libopenblas-dev libcunit1-dev libjansson-dev \
-libgsl-dev lcov gnuplot-nox xsltproc python3-numpy python3-mpmath valgrind time"
+libgsl-dev lcov gnuplot-nox xsltproc python3-numpy python3-mpmath valgrind time clang libclang-rt-dev"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
