@@ -367,20 +367,19 @@ cleanup:
 static double gz_dist(const ctx_t *c, const double *w, double b, const double *G)
 {
     int d = c->d;
-    double s = 0;
-    for (int j = 0; j < d; j++) {
-        double g = 0;
-        for (int k = 0; k < c->n; k++) {
-            const double *x = c->X + (size_t)k * d;
-            double h = 0;
-            for (int q = 0; q < d; q++)
-                h += w[q] * x[q];
-            if (h > b)
-                g += c->Y[k] * x[j];
-        }
-        g = g / c->n - G[j];
-        s += g * g;
+    double s = 0, g[d];
+    memset(g, 0, sizeof g);
+    for (int k = 0; k < c->n; k++) {
+        const double *x = c->X + (size_t)k * d;
+        double h = 0;
+        for (int q = 0; q < d; q++)
+            h += w[q] * x[q];
+        if (h > b)
+            for (int j = 0; j < d; j++)
+                g[j] += c->Y[k] * x[j];
     }
+    for (int j = 0; j < d; j++)
+        s += (g[j] / c->n - G[j]) * (g[j] / c->n - G[j]);
     return sqrt(s);
 }
 
@@ -676,7 +675,7 @@ static double stat_term(const ctx_t *c, const gfl_run *run, const gfl_opt_result
         *kind = "Azuma-Hoeffding, bounded inputs";
         return sqrt(sr2 * lg) / Tp + (1 + lip * Fs) * sqrt(lg / Tp);
     }
-    *kind = "batch-loss spread; approximate: unbounded inputs";
+    *kind = "batch spread, approximate: unbounded inputs";
     if (c->T < 3)
         return INFINITY; /* one batch loss has no spread */
     double mean = 0, v = 0, z = gsl_cdf_ugaussian_Pinv(1 - alpha);
@@ -705,7 +704,7 @@ static gfl_status links_population(ctx_t *c, const gfl_features_result *feat, co
     res->pop_best_t = c->best_t;
     const gfl_pop_value *pv = &res->pop_best;
     double lo = pv->loss - z * pv->loss_se, hi = pv->loss + z * pv->loss_se;
-    const char *lhs_kind = exact ? "exact" : "Monte Carlo, normal approximation";
+    const char *lhs_kind = exact ? "exact" : "Monte Carlo, normal approx.";
     gfl_link *l = &res->link[GFL_L_POP];
     if (cfg->fixed_batch) {
         /* SPEC 6: the batch losses estimate L_D only when the batch is independent of the network */
@@ -730,7 +729,7 @@ static gfl_status links_population(ctx_t *c, const gfl_features_result *feat, co
                                                                             : GFL_V_INCONCLUSIVE;
         set_link(l, "population", v, pv->loss, res->pop_bound, res->pop_bound - hi, level);
         snprintf(l->note, sizeof l->note,
-                 "L_D(f^(%d)) = %.5g [%.5g, %.5g] (%s), 0-1 error %.4f; bound = L_D(f*) %.4g + approx %.4g + "
+                 "L_D(f^(%d)) %.5g [%.5g, %.5g] (%s; 0-1 error %.4f) <= L_D(f*) %.4g + approx %.4g + "
                  "drift %.4g + reg %.3g + regret %.4g + stat %.3g (%s)",
                  c->best_t, pv->loss, fmax(lo, 0.0), hi, lhs_kind, pv->err, opt->witness_upper, approx_pop,
                  drift_pop, res->reg, res->regret, res->stat, res->stat_kind);

@@ -647,6 +647,13 @@ static void t_population_stat(void)
     CU_ASSERT(c.chain.stat > 0 && c.chain.stat_kind && strstr(c.chain.stat_kind, "approximate") != NULL);
     CU_ASSERT(strstr(c.chain.link[GFL_L_POP].note, "approximate") != NULL);
     gfl_check_clear(&c);
+    /* T = 2: a single batch loss has no spread, the bound is infinite, and an
+     * infinite bound is never CONSISTENT (SPEC 6) */
+    cfg.T = 2;
+    run_check(&cfg, &p, &c, "xor, T = 2");
+    CU_ASSERT(isinf(c.chain.stat));
+    CU_ASSERT_EQUAL(c.chain.link[GFL_L_POP].verdict, GFL_V_INCONCLUSIVE);
+    gfl_check_clear(&c);
 }
 
 /* SPEC 8: the same draws of the init law see a first-step signal of order 1
