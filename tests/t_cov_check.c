@@ -446,6 +446,14 @@ static void t_c2_shared_batch_markov(void)
         CU_ASSERT_EQUAL(res.link[GFL_L_C2].verdict, want);
         gfl_chain_clear(&res);
     }
+    /* the same count, but each only possibly beyond tau (|G_Z - G| -+ z se
+     * straddles it): the ends disagree, INCONCLUSIVE */
+    memcpy(ns, in.feat.neuron, (size_t)m * sizeof *ns);
+    for (int i = 0; i < k; i++)
+        ns[i].dist_GZ_G = 0, ns[i].G_se = 1e6;
+    chain(&in, &feat, &in.opt, &cp, &res);
+    CU_ASSERT_EQUAL(res.link[GFL_L_C2].verdict, GFL_V_INCONCLUSIVE);
+    gfl_chain_clear(&res);
     cp.delta0 = 0.1;
     int c30 = (3 * h + 9) / 10;
     CU_ASSERT(gsl_cdf_binomial_Q((unsigned)c30 - 1, cp.delta0, (unsigned)h) < alpha); /* a binomial test rejects */
