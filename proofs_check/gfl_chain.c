@@ -2,6 +2,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,6 +363,16 @@ cleanup:
     return st;
 }
 
+/* The statistical links' notes: a note longer than the buffer is cut, which
+ * never touches the verdict or the figures beside it. */
+__attribute__((format(printf, 2, 3))) static void set_note(gfl_link *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->note, sizeof l->note, fmt, ap);
+    va_end(ap);
+}
+
 /* |G_Z(w, b) - G| on the sample (X, Y) of c->n points (SPEC 4), plain double:
  * a statistical comparison with tau, where rounding is immaterial. */
 static double gz_dist(const ctx_t *c, const double *w, double b, const double *G)
@@ -418,7 +429,7 @@ static void link_c2(const ctx_t *c, const gfl_features_result *feat, gfl_link *l
     int rej_lo = lo >= mk || p_lo < alpha, rej_hi = hi >= mk || p_hi < alpha;
     gfl_verdict v = rej_lo ? GFL_V_VIOLATED : !rej_hi ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
     set_link(l, "C2", v, (double)ihi / c->h, delta0, delta0 - (double)ihi / c->h, c->cp->level);
-    snprintf(l->note, sizeof l->note,
+    set_note(l,
              "tau = %.4g; of %d pairs above tau: on the shared Z^(0) %d..%d (Markov rejects at >= %.4g), on "
              "a fresh batch each %d..%d (Bin(h, delta0) p-value %.3g); each test at %.3g",
              tau, c->h, (int)lo, (int)hi, mk, (int)ilo, (int)ihi, p_hi, alpha);
@@ -481,12 +492,12 @@ static void link_c3(const ctx_t *c, const gfl_features_result *feat, gfl_link *l
                  feat->feat[first_nm].p_lo);
     if (worst_f < 0) {
         set_link(l, "C3", v, NAN, NAN, NAN, c->cp->level);
-        snprintf(l->note, sizeof l->note, "no witness feature is a member of S(p = %g, gamma = %g, B_G = %g): "
+        set_note(l, "no witness feature is a member of S(p = %g, gamma = %g, B_G = %g): "
                  "nothing to test%s", feat->fp.p, gamma, feat->fp.B_G, nm);
         return;
     }
     set_link(l, "C3", v, (double)worst_cnt, (double)worst_q, worst_q ? worst : NAN, c->cp->level);
-    snprintf(l->note, sizeof l->note,
+    set_note(l,
              "feature %d: %ld pairs with G in C(D, %.3g), |G| >= B_G vs lower quantile %ld of Bin(%d, p_lo = %.4f); "
              "%ld keep w^(1) in the cone; gamma' = %.4g; %d with quantile 0 (cannot fail)%s",
              worst_f, worst_cnt, gamma, worst_q, c->h, feat->feat[worst_f].p_lo, in_w1, g_real, untestable, nm);
@@ -711,7 +722,7 @@ static gfl_status links_population(ctx_t *c, const gfl_features_result *feat, co
         res->stat = res->pop_bound = NAN;
         res->stat_kind = NULL;
         set_link(l, "population", GFL_V_NA, pv->loss, NAN, NAN, level);
-        snprintf(l->note, sizeof l->note,
+        set_note(l,
                  "not applicable: with a fixed batch Z^(t-1) is not independent of f^(t-1), so the batch losses "
                  "do not estimate L_D; L_D(f^(%d)) = %.5g (%s), 0-1 error %.4f",
                  c->best_t, pv->loss, lhs_kind, pv->err);
@@ -728,7 +739,7 @@ static gfl_status links_population(ctx_t *c, const gfl_features_result *feat, co
                         : isfinite(res->pop_bound) && hi <= res->pop_bound ? GFL_V_CONSISTENT
                                                                             : GFL_V_INCONCLUSIVE;
         set_link(l, "population", v, pv->loss, res->pop_bound, res->pop_bound - hi, level);
-        snprintf(l->note, sizeof l->note,
+        set_note(l,
                  "L_D(f^(%d)) %.5g [%.5g, %.5g] (%s; 0-1 error %.4f) <= L_D(f*) %.4g + approx %.4g + "
                  "drift %.4g + reg %.3g + regret %.4g + stat %.3g (%s)",
                  c->best_t, pv->loss, fmax(lo, 0.0), hi, lhs_kind, pv->err, opt->witness_upper, approx_pop,
@@ -740,7 +751,7 @@ static gfl_status links_population(ctx_t *c, const gfl_features_result *feat, co
         res->apriori_bound = NAN;
         res->apriori_dominant = NULL;
         set_link(l, "apriori", GFL_V_NA, pv->loss, NAN, NAN, level);
-        snprintf(l->note, sizeof l->note, "not available: OPT_hat is not available (%s)", opt->na_reason);
+        set_note(l, "not available: OPT_hat is not available (%s)", opt->na_reason);
         return GFL_OK;
     }
     double gamma = feat->fp.gamma, BG = feat->fp.B_G, Bx1 = feat->mom.Bx1;
@@ -755,7 +766,7 @@ static gfl_status links_population(ctx_t *c, const gfl_features_result *feat, co
                                 : c->cp->eps > sq ? "eps" : conc > 2 * gamma ? "concentration sqrt(B_x2 log n)/(B_G sqrt n)" : "cone width 2 gamma";
     gfl_verdict v = lo > res->apriori_bound ? GFL_V_VIOLATED : hi <= res->apriori_bound ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
     set_link(l, "apriori", v, pv->loss, res->apriori_bound, res->apriori_bound - hi, level);
-    snprintf(l->note, sizeof l->note,
+    set_note(l,
              "OPT_hat %.4g + r B_a1 B_x1 sqrt(2 gamma + c_n sqrt(B_x2 log n)/(B_G sqrt n)) = %d * %.3g * %.3g * "
              "sqrt(%.3g + %.3g) + eps %.3g; dominant: %s%s",
              opt->opt_hat, c->wit->r, Ba1, Bx1, 2 * gamma, conc, c->cp->eps, res->apriori_dominant,
