@@ -248,8 +248,11 @@ static gfl_status md_writer(FILE *f, void *p)
         fprintf(f, "| %s | %s |", gfl_case_name(c->cfg.case_id), c->path);
         for (int k = 0; k < GFL_NLINKS; k++)
             fprintf(f, " %s |", gfl_verdict_name(c->chain.link[k].verdict));
-        fprintf(f, " %.4g | %.4g | %.4g | %.4g |\n", c->chain.pop_best.loss, c->chain.tight_bound,
-                c->chain.chain_bound, c->chain.apriori_bound);
+        fprintf(f, " %.4g | %.4g | %.4g |", c->chain.pop_best.loss, c->chain.tight_bound, c->chain.chain_bound);
+        if (isnan(c->chain.apriori_bound)) /* N/A: OPT_hat is not available */
+            fprintf(f, " N/A |\n");
+        else
+            fprintf(f, " %.4g |\n", c->chain.apriori_bound);
     }
     for (int i = 0; i < m->n; i++) {
         const gfl_check_case *c = &m->cases[i];
@@ -301,8 +304,13 @@ static void print_summary(const gfl_check_case *cases, int n)
             const char *v = gfl_verdict_name(c->chain.link[k].verdict);
             printf(" %-8.8s", v);
         }
-        printf(" %9.4g %9.4g %9.4g %9.4g %7.1f\n", c->chain.pop_best.loss, c->chain.tight_bound,
-               c->chain.chain_bound, c->chain.apriori_bound, c->seconds);
+        char apr[16];
+        if (isnan(c->chain.apriori_bound)) /* N/A: OPT_hat is not available */
+            snprintf(apr, sizeof apr, "N/A");
+        else
+            snprintf(apr, sizeof apr, "%.4g", c->chain.apriori_bound);
+        printf(" %9.4g %9.4g %9.4g %9s %7.1f\n", c->chain.pop_best.loss, c->chain.tight_bound,
+               c->chain.chain_bound, apr, c->seconds);
     }
 }
 
