@@ -2,6 +2,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,39 +424,101 @@ static void link_c5g(const ctx_t *c, gfl_link *l)
              g->amb_relu, g->amb_hinge);
 }
 
-/* C2 (statistical): |G_Z - G| > tau = sqrt(B_x2 / (n delta0)) for at most a
- * delta0 fraction of the m/2 independent pairs (Chebyshev), binomial test. */
-static void link_c2(const ctx_t *c, const gfl_features_result *feat, gfl_link *l)
+/* The statistical links' notes: a note longer than the buffer is cut, which
+ * never touches the verdict or the figures beside it. */
+__attribute__((format(printf, 2, 3))) static void set_note(gfl_link *l, const char *fmt, ...)
 {
-    double tau = sqrt(feat->mom.Bx2 / (c->n * c->cp->delta0)), alpha = 1 - c->cp->level;
-    double z = gsl_cdf_ugaussian_Pinv(c->cp->level);
-    long lo = 0, hi = 0;
-    for (int i = 0; i < c->h; i++) {
-        const gfl_neuron_stat *s = &feat->neuron[i];
-        lo += s->dist_GZ_G - z * s->G_se > tau;
-        hi += s->dist_GZ_G + z * s->G_se > tau;
-    }
-    /* P(Bin(h, delta0) >= k), summed: GSL's incomplete beta gives NaN near the mean for h >~ 1e7 */
-    double p_lo = gfl_stats_binom_ge(lo, c->h, c->cp->delta0);
-    double p_hi = gfl_stats_binom_ge(hi, c->h, c->cp->delta0);
-    gfl_verdict v = p_lo < alpha ? GFL_V_VIOLATED : p_hi >= alpha ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
-    set_link(l, "C2", v, (double)hi / c->h, c->cp->delta0, c->cp->delta0 - (double)hi / c->h, c->cp->level);
-    snprintf(l->note, sizeof l->note, "tau = %.4g; %ld..%ld of %d pairs have |G_Z - G| > tau (p-value %.3g)",
-             tau, lo, hi, c->h, p_hi);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->note, sizeof l->note, fmt, ap);
+    va_end(ap);
 }
 
-/* C3 (statistical): for each witness feature (D, s), the mirror pairs whose
- * population G(w_i^(0), b_i) lies in C(D, gamma) with |G| >= B_G and sign b_i = s
- * -- the event of probability p in S(p, gamma, B_G) -- against the lower
- * binomial quantile of Bin(m/2, p_lo).  The realized gamma' is the cone width
- * that holds the learned w_i^(1) of those pairs (G_Z instead of G). */
+/* |G_Z(w, b) - G| on the sample (X, Y) of c->n points (SPEC 4), plain double:
+ * a statistical comparison with tau, where rounding is immaterial. */
+static double gz_dist(const ctx_t *c, const double *w, double b, const double *G)
+{
+    int d = c->d;
+    double s = 0, g[d];
+    memset(g, 0, sizeof g);
+    for (int k = 0; k < c->n; k++) {
+        const double *x = c->X + (size_t)k * d;
+        double h = 0;
+        for (int q = 0; q < d; q++)
+            h += w[q] * x[q];
+        if (h > b)
+            for (int j = 0; j < d; j++)
+                g[j] += c->Y[k] * x[j];
+    }
+    for (int j = 0; j < d; j++)
+        s += (g[j] / c->n - G[j]) * (g[j] / c->n - G[j]);
+    return sqrt(s);
+}
+
+/* C2 (statistical, SPEC 6): P(|G_Z - G| >= tau) <= B_x2 / (n tau^2) = delta0 per
+ * pair, tau = sqrt(B_x2 / (n delta0)) (Chebyshev).  All pairs share Z^(0), so
+ * their exceedances are dependent and the count is not binomial.  Two tests
+ * that need no independence they lack, each at alpha/2 (Bonferroni):
+ * - the run's own batch Z^(0): Markov on the count, E count <= delta0 h, so
+ *   P(count >= c) <= delta0 h / c; VIOLATED when count >= delta0 h / (alpha/2);
+ * - a fresh batch of n points per pair (stream MC, tag 2^32 + i): given the
+ *   pairs' (w, b) the exceedances are independent, each of probability at
+ *   most delta0, so the count is dominated by Bin(h, delta0).
+ * A Monte Carlo G has a standard error: counts are taken at |G_Z - G| -+ z se;
+ * the verdict is INCONCLUSIVE when the two ends disagree. */
+static void link_c2(const ctx_t *c, const gfl_features_result *feat, gfl_link *l)
+{
+    double delta0 = c->cp->delta0, alpha = (1 - c->cp->level) / 2;
+    double tau = sqrt(feat->mom.Bx2 / (c->n * delta0)), z = gsl_cdf_ugaussian_Pinv(1 - alpha);
+    long lo = 0, hi = 0, ilo = 0, ihi = 0;
+    for (int i = 0; i < c->h; i++) {
+        const gfl_neuron_stat *s = &feat->neuron[i];
+        double se = s->G_se;
+        lo += s->dist_GZ_G - z * se > tau;
+        hi += s->dist_GZ_G + z * se > tau;
+        gfl_rng r;
+        gfl_rng_init(&r, c->pb->cfg.seed, GFL_STREAM_MC, (uint64_t)c->pb->cfg.case_id, (UINT64_C(1) << 32) + (uint64_t)i);
+        gfl_problem_sample(c->pb, &r, c->n, c->X, c->Y);
+        double dz = gz_dist(c, c->pb->W0 + (size_t)i * c->d, c->pb->b[i], feat->G_pairs + (size_t)i * c->d);
+        ilo += dz - z * se > tau;
+        ihi += dz + z * se > tau;
+    }
+    double mk = delta0 * c->h / alpha; /* Markov's rejection count */
+    /* P(Bin(h, delta0) >= k) */
+    /* summed: GSL's incomplete beta gives NaN near the mean for h >~ 1e7 */
+    double p_lo = gfl_stats_binom_ge(ilo, c->h, delta0);
+    double p_hi = gfl_stats_binom_ge(ihi, c->h, delta0);
+    int rej_lo = lo >= mk || p_lo < alpha, rej_hi = hi >= mk || p_hi < alpha;
+    gfl_verdict v = rej_lo ? GFL_V_VIOLATED : !rej_hi ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
+    set_link(l, "C2", v, (double)ihi / c->h, delta0, delta0 - (double)ihi / c->h, c->cp->level);
+    set_note(l,
+             "tau = %.4g; of %d pairs above tau: on the shared Z^(0) %d..%d (Markov rejects at >= %.4g), on "
+             "a fresh batch each %d..%d (Bin(h, delta0) p-value %.3g); each test at %.3g",
+             tau, c->h, (int)lo, (int)hi, mk, (int)ilo, (int)ihi, p_hi, alpha);
+}
+
+/* C3 (statistical, SPEC 6): for each witness feature (D, s), the mirror pairs
+ * whose population G(w_i^(0), b_i) lies in C(D, gamma) with |G| >= B_G and
+ * sign b_i = s -- the event of probability p in S(p, gamma, B_G) -- against
+ * the lower binomial quantile of Bin(m/2, p_lo).  The realized gamma' is the
+ * cone width that holds the learned w_i^(1) of those pairs (G_Z instead of G).
+ * A feature that is not a member of S makes no claim to test: N/A for it.  A
+ * feature whose quantile is 0 cannot fail: INCONCLUSIVE, never CONSISTENT.
+ * The link is VIOLATED if any feature is, else INCONCLUSIVE if any member
+ * feature cannot fail, else CONSISTENT; N/A when no feature is a member. */
 static void link_c3(const ctx_t *c, const gfl_features_result *feat, gfl_link *l)
 {
     const gfl_witness *w = c->wit;
     double gamma = feat->fp.gamma, alpha = 1 - c->cp->level, worst = INFINITY, g_real = 0;
-    int worst_f = 0;
+    int worst_f = -1, nonmember = 0, first_nm = -1, untestable = 0, tested = 0;
     long worst_cnt = 0, worst_q = 0, in_w1 = 0;
     for (int f = 0; f < w->nfeat; f++) {
+        if (!feat->feat[f].member) {
+            nonmember++;
+            if (first_nm < 0)
+                first_nm = f;
+            continue;
+        }
         const double *D = w->D + (size_t)w->feat_rep[f] * c->d;
         int sgn = w->bstar[w->feat_rep[f]] > 0;
         long cnt = 0, cw = 0;
@@ -470,17 +533,36 @@ static void link_c3(const ctx_t *c, const gfl_features_result *feat, gfl_link *l
             cw += 1 - fabs(cw1) <= gamma;
         }
         long q = gfl_stats_binom_lower(c->h, feat->feat[f].p_lo, alpha);
-        if ((double)(cnt - q) < worst) {
+        if (q == 0) {
+            untestable++;
+            if (tested == 0 && worst_f < 0)
+                worst_f = f, worst_cnt = cnt, worst_q = 0, in_w1 = cw, worst = (double)cnt;
+            continue;
+        }
+        if (tested++ == 0 || (double)(cnt - q) < worst) {
             worst = (double)(cnt - q);
             worst_f = f, worst_cnt = cnt, worst_q = q, in_w1 = cw;
         }
     }
-    gfl_verdict v = worst >= 0 ? GFL_V_CONSISTENT : GFL_V_VIOLATED;
-    set_link(l, "C3", v, (double)worst_cnt, (double)worst_q, worst, c->cp->level);
-    snprintf(l->note, sizeof l->note,
-             "worst feature %d: %ld pairs with G in C(D, %.3g), |G| >= B_G vs lower quantile %ld of Bin(%d, p_lo = "
-             "%.4f); %ld of them keep w^(1) in the cone; realized gamma' = %.4g",
-             worst_f, worst_cnt, gamma, worst_q, c->h, feat->feat[worst_f].p_lo, in_w1, g_real);
+    gfl_verdict v = worst_f < 0                 ? GFL_V_NA
+                    : tested && worst < 0       ? GFL_V_VIOLATED
+                    : untestable                ? GFL_V_INCONCLUSIVE
+                                                : GFL_V_CONSISTENT;
+    char nm[96] = "";
+    if (nonmember)
+        snprintf(nm, sizeof nm, "; %d feature(s) not in S (N/A, first: %d, p_lo %.3g < p)", nonmember, first_nm,
+                 feat->feat[first_nm].p_lo);
+    if (worst_f < 0) {
+        set_link(l, "C3", v, NAN, NAN, NAN, c->cp->level);
+        set_note(l, "no witness feature is a member of S(p = %g, gamma = %g, B_G = %g): "
+                 "nothing to test%s", feat->fp.p, gamma, feat->fp.B_G, nm);
+        return;
+    }
+    set_link(l, "C3", v, (double)worst_cnt, (double)worst_q, worst_q ? worst : NAN, c->cp->level);
+    set_note(l,
+             "feature %d: %ld pairs with G in C(D, %.3g), |G| >= B_G vs lower quantile %ld of Bin(%d, p_lo = %.4f); "
+             "%ld keep w^(1) in the cone; gamma' = %.4g; %d with quantile 0 (cannot fail)%s",
+             worst_f, worst_cnt, gamma, worst_q, c->h, feat->feat[worst_f].p_lo, in_w1, g_real, untestable, nm);
 }
 
 /* For each witness neuron j, the neurons eligible for I_j sorted by their C4 score. */
@@ -625,11 +707,63 @@ void gfl_chain_clear(gfl_chain_result *res)
     memset(res, 0, sizeof *res);
 }
 
-/* Population step and a-priori form (statistical). */
-static gfl_status links_population(ctx_t *c, const gfl_oracle_vt *orc, const gfl_features_result *feat,
-                                   const gfl_opt_result *opt, gfl_chain_result *res)
+/* Inputs of finite support {+-1}^d (the enumeration cases, SPEC 7) have
+ * |x| = sqrt(d); the others are Gaussian: unbounded. */
+static double input_radius(const ctx_t *c)
 {
-    (void)orc;
+    return gfl_oracle_kind_of(c->pb->cfg.case_id, GFL_Q_LOSS) == GFL_ORACLE_ENUMERATION ? sqrt((double)c->d)
+                                                                                       : INFINITY;
+}
+
+/* The population step's stat term (SPEC 6): the chain bounds the average of
+ * the batch losses L_{Z^(t-1)}(f^(t-1)) by the average of L_{Z^(t-1)}(f*) plus
+ * terms; replacing both averages by their population values costs
+ *   (i)  avg_t [L_D(f^(t-1)) - L_{Z^(t-1)}(f^(t-1))], a martingale average
+ *        (Z^(t-1) is fresh, independent of f^(t-1)), and
+ *   (ii) L_D(f*) - avg_t L_{Z^(t-1)}(f*), an average of n T' i.i.d. losses,
+ * each bounded at alpha/2.  Bounded inputs (|x| <= R): the loss lies in
+ * [0, 1 + L_l F] with F = |a| (|W|_F R + |b|) >= |f(x)| (Cauchy-Schwarz), so
+ * Azuma-Hoeffding for (i) and Hoeffding for (ii) give a rigorous term.
+ * Gaussian inputs: the hinge loss is unbounded, so (i) comes from the spread
+ * of the batch losses over t (their sample deviation s_B: it also holds the
+ * drift of L_D(f^(t-1)), so it overstates the sampling spread) and (ii) from
+ * the witness's per-sample spread, by the normal approximation: labelled
+ * approximate.  Never from the oracle's Monte Carlo error: an exact oracle
+ * does not make the batches exact. */
+static double stat_term(const ctx_t *c, const gfl_run *run, const gfl_opt_result *opt, const char **kind)
+{
+    const gfl_config *cfg = &c->pb->cfg;
+    double Tp = c->T - 1, alpha = (1 - c->cp->level) / 2, R = input_radius(c);
+    double lip = cfg->loss == GFL_LOSS_HINGE ? 1.0 : 1 / log(2.0);
+    if (isfinite(R)) {
+        double sr2 = 0, nb = vnorm(c->pb->b, c->m);
+        for (int t = 2; t <= c->T; t++) {
+            const gfl_trace_rec *p = &run->rec[t - 1];
+            double Rt = 1 + lip * p->norm_a * (p->norm_W * R + nb);
+            sr2 += Rt * Rt;
+        }
+        double Fs = 0;
+        for (int j = 0; j < c->wit->r; j++)
+            Fs += fabs(c->wit->astar[j]) * (R + fabs(c->wit->bstar[j]));
+        double lg = log(1 / alpha) / (2.0 * c->n);
+        *kind = "Azuma-Hoeffding, bounded inputs";
+        return sqrt(sr2 * lg) / Tp + (1 + lip * Fs) * sqrt(lg / Tp);
+    }
+    *kind = "batch spread, approximate: unbounded inputs";
+    if (c->T < 3)
+        return INFINITY; /* one batch loss has no spread */
+    double mean = 0, v = 0, z = gsl_cdf_ugaussian_Pinv(1 - alpha);
+    for (int t = 2; t <= c->T; t++)
+        mean += run->rec[t].batch_loss / Tp;
+    for (int t = 2; t <= c->T; t++)
+        v += (run->rec[t].batch_loss - mean) * (run->rec[t].batch_loss - mean) / (Tp - 1);
+    return z * sqrt(v / Tp) + z * opt->witness.sigma / sqrt(c->n * Tp);
+}
+
+/* Population step and a-priori form (statistical, SPEC 6). */
+static gfl_status links_population(ctx_t *c, const gfl_features_result *feat, const gfl_opt_result *opt,
+                                   const gfl_run *run, gfl_chain_result *res)
+{
     const gfl_config *cfg = &c->pb->cfg;
     double Tp = c->T - 1, level = c->cp->level;
     double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
@@ -644,36 +778,58 @@ static gfl_status links_population(ctx_t *c, const gfl_oracle_vt *orc, const gfl
     res->pop_best_t = c->best_t;
     const gfl_pop_value *pv = &res->pop_best;
     double lo = pv->loss - z * pv->loss_se, hi = pv->loss + z * pv->loss_se;
-    /* population versions of the terms: E|x| <= B_x1 replaces xbar */
-    double Bx1 = feat->mom.Bx1, drift_pop = 0;
-    for (int i = 0; i < c->m; i++)
-        drift_pop += fabs(c->atilde[i]) * c->Esum[i] / Tp * Bx1 * gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
-    double approx_pop = approx_term(c, c->I, c->K, Bx1);
-    double sigma = fmax(pv->sigma, opt->witness.sigma);
-    res->stat = z * sigma * sqrt(2.0 / (c->n * Tp));
-    res->pop_bound = opt->witness_upper + approx_pop + drift_pop + res->reg + res->regret + res->stat;
-    gfl_verdict v = lo > res->pop_bound ? GFL_V_VIOLATED : hi <= res->pop_bound ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
+    const char *lhs_kind = exact ? "exact" : "Monte Carlo, normal approx.";
     gfl_link *l = &res->link[GFL_L_POP];
-    set_link(l, "population", v, pv->loss, res->pop_bound, res->pop_bound - hi, level);
-    snprintf(l->note, sizeof l->note,
-             "L_D(f^(%d)) = %.5g [%.5g, %.5g] (%s), 0-1 error %.4f; bound = L_D(f*) %.4g + approx %.4g + "
-             "drift %.4g + reg %.3g + regret %.4g + stat %.3g",
-             c->best_t, pv->loss, fmax(lo, 0.0), hi, exact ? "exact" : "Monte Carlo, normal approximation", pv->err,
-             opt->witness_upper, approx_pop, drift_pop, res->reg, res->regret, res->stat);
-    /* a-priori form */
-    double gamma = feat->fp.gamma, BG = feat->fp.B_G;
+    if (cfg->fixed_batch) {
+        /* SPEC 6: the batch losses estimate L_D only when the batch is independent of the network */
+        res->stat = res->pop_bound = NAN;
+        res->stat_kind = NULL;
+        set_link(l, "population", GFL_V_NA, pv->loss, NAN, NAN, level);
+        set_note(l,
+                 "not applicable: with a fixed batch Z^(t-1) is not independent of f^(t-1), so the batch losses "
+                 "do not estimate L_D; L_D(f^(%d)) = %.5g (%s), 0-1 error %.4f",
+                 c->best_t, pv->loss, lhs_kind, pv->err);
+    } else {
+        /* population versions of the terms: E|x| <= B_x1 replaces xbar */
+        double Bx1 = feat->mom.Bx1, drift_pop = 0;
+        for (int i = 0; i < c->m; i++)
+            drift_pop += fabs(c->atilde[i]) * c->Esum[i] / Tp * Bx1 * gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
+        double approx_pop = approx_term(c, c->I, c->K, Bx1);
+        res->stat = stat_term(c, run, opt, &res->stat_kind);
+        res->pop_bound = opt->witness_upper + approx_pop + drift_pop + res->reg + res->regret + res->stat;
+        /* an infinite or NaN bound is never CONSISTENT (SPEC 6) */
+        gfl_verdict v = lo > res->pop_bound      ? GFL_V_VIOLATED
+                        : isfinite(res->pop_bound) && hi <= res->pop_bound ? GFL_V_CONSISTENT
+                                                                            : GFL_V_INCONCLUSIVE;
+        set_link(l, "population", v, pv->loss, res->pop_bound, res->pop_bound - hi, level);
+        set_note(l,
+                 "L_D(f^(%d)) %.5g [%.5g, %.5g] (%s; 0-1 error %.4f) <= L_D(f*) %.4g + approx %.4g + "
+                 "drift %.4g + reg %.3g + regret %.4g + stat %.3g (%s)",
+                 c->best_t, pv->loss, fmax(lo, 0.0), hi, lhs_kind, pv->err, opt->witness_upper, approx_pop,
+                 drift_pop, res->reg, res->regret, res->stat, res->stat_kind);
+    }
+    /* a-priori form: OPT_hat only from networks of the class (SPEC 5, 6 C3) */
+    l = &res->link[GFL_L_APRIORI];
+    if (!opt->available) {
+        res->apriori_bound = NAN;
+        res->apriori_dominant = NULL;
+        set_link(l, "apriori", GFL_V_NA, pv->loss, NAN, NAN, level);
+        set_note(l, "not available: OPT_hat is not available (%s)", opt->na_reason);
+        return GFL_OK;
+    }
+    double gamma = feat->fp.gamma, BG = feat->fp.B_G, Bx1 = feat->mom.Bx1;
     double conc = BG > 0 ? c->cp->c_n * sqrt(feat->mom.Bx2 * log((double)c->n)) / (BG * sqrt((double)c->n)) : INFINITY;
     double Ba1, Ba2, Bb;
     gfl_witness_bounds(c->wit, &Ba1, &Ba2, &Bb);
+    /* r of the class OPT_hat was taken over: the refit has at most the witness's r neurons */
     double sq = c->wit->r * Ba1 * Bx1 * sqrt(2 * gamma + conc);
     res->apriori_bound = opt->opt_hat + sq + c->cp->eps;
     res->apriori_dominant = opt->opt_hat >= sq && opt->opt_hat >= c->cp->eps
                                 ? "OPT_hat"
                                 : c->cp->eps > sq ? "eps" : conc > 2 * gamma ? "concentration sqrt(B_x2 log n)/(B_G sqrt n)" : "cone width 2 gamma";
-    v = lo > res->apriori_bound ? GFL_V_VIOLATED : hi <= res->apriori_bound ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
-    l = &res->link[GFL_L_APRIORI];
+    gfl_verdict v = lo > res->apriori_bound ? GFL_V_VIOLATED : hi <= res->apriori_bound ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
     set_link(l, "apriori", v, pv->loss, res->apriori_bound, res->apriori_bound - hi, level);
-    snprintf(l->note, sizeof l->note,
+    set_note(l,
              "OPT_hat %.4g + r B_a1 B_x1 sqrt(2 gamma + c_n sqrt(B_x2 log n)/(B_G sqrt n)) = %d * %.3g * %.3g * "
              "sqrt(%.3g + %.3g) + eps %.3g; dominant: %s%s",
              opt->opt_hat, c->wit->r, Ba1, Bx1, 2 * gamma, conc, c->cp->eps, res->apriori_dominant,
@@ -686,6 +842,9 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
                          const gfl_features_result *feat, const gfl_opt_result *opt,
                          const gfl_chain_params *cp, gfl_chain_result *res)
 {
+    /* C1 recomputes G_Z in MPFR from the exact state and L_D goes through
+     * gfl_population_loss: no link reads the path's oracle table any more */
+    (void)orc;
     double t0 = gfl_clock_seconds();
     gfl_problem pbv = *pb_in; /* shallow: only the config may differ (fault injection) */
     const gfl_config *cfg = &pbv.cfg;
@@ -854,7 +1013,7 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
     snprintf(l->note, sizeof l->note, "min_t L_{Z^(t-1)}(f^(t-1)) <= (1/T') sum_t L_Z(f_{atilde,W^(t-1)}) %.4g + "
              "reg %.3g + regret %.4g (%s, |atilde| = %.3g; best of %d)", res->comp,
              lam / 2 * cand_n[qt] * cand_n[qt], regret_q[qt] / Tp, which, cand_n[qt], nc);
-    st = links_population(&c, orc, feat, opt, res);
+    st = links_population(&c, feat, opt, &run, res);
     for (int k = 0; k < GFL_NLINKS; k++)
         gfl_chain_guard(&res->link[k]);
 cleanup:

@@ -51,6 +51,7 @@ typedef struct {
     /* chain terms, averaged over t = 2..T */
     double lstar;    /* (1/T') sum_t L_Z(f*) */
     double approx, drift, reg, regret, stat;
+    const char *stat_kind; /* how stat was bounded (population step); NULL when not applicable */
     double comp;     /* (1/T') sum_t L_Z(f_{atilde, W^(t-1)}) (tight chain) */
     double chain_bound, tight_bound, pop_bound, apriori_bound;
     const char *loosest;  /* the largest term of the theorem-form chain */

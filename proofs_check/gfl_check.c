@@ -24,6 +24,7 @@ void gfl_check_clear(gfl_check_case *c)
 {
     gfl_witness_clear(&c->wit);
     gfl_features_clear(&c->feat);
+    gfl_opt_clear(&c->opt);
     gfl_chain_clear(&c->chain);
     memset(c, 0, sizeof *c);
 }
@@ -71,6 +72,7 @@ static gfl_status run_one(const gfl_config *cfg, const char *path, const gfl_che
         goto cleanup;
     if ((st = gfl_opt_run(vt, &pb, &out->wit, fit.N ? &fit : NULL, ev.N ? &ev : NULL, p->cp.level, &out->opt)) != GFL_OK)
         goto cleanup;
+    gfl_opt_membership(&out->opt, &out->feat); /* SPEC 5: non-member features never feed OPT_hat */
     st = gfl_chain_run(&pb, path, vt, orc, &out->wit, &out->feat, &out->opt, &p->cp, &out->chain);
 cleanup:
     gfl_sample_clear(&fit);

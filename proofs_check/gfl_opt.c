@@ -4,11 +4,10 @@
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const double bias_grid[] = {1.0, 0.5, 1.5};
-#define NGRID 3
 #define ITERS 400
 
 /* Feasible point of {|a_j| <= B1} ∩ {|a| <= B2}: clip, then scale (scaling
@@ -33,7 +32,7 @@ static void make_feasible(double *a, int r, double B1, double B2)
 static gfl_status refit(const gfl_problem *pb, const gfl_witness *w, const gfl_sample *s, double B1,
                         double B2, double *a_best)
 {
-    int r = w->r * NGRID, d = pb->cfg.d, N = s->N;
+    int r = w->r, d = pb->cfg.d, N = s->N;
     double *Phi = malloc((size_t)N * r * sizeof(double)), *a = calloc((size_t)r, sizeof(double));
     double *g = malloc((size_t)r * sizeof(double));
     if (!Phi || !a || !g) {
@@ -42,13 +41,12 @@ static gfl_status refit(const gfl_problem *pb, const gfl_witness *w, const gfl_s
     }
     for (int k = 0; k < N; k++)
         for (int j = 0; j < r; j++) {
-            int q = j % w->r;
             double dot = 0;
             for (int i = 0; i < d; i++)
-                dot += w->D[(size_t)q * d + i] * s->X[(size_t)k * d + i];
-            Phi[(size_t)k * r + j] = fmax(dot - w->bstar[q] * bias_grid[j / w->r], 0.0);
+                dot += w->D[(size_t)j * d + i] * s->X[(size_t)k * d + i];
+            Phi[(size_t)k * r + j] = fmax(dot - w->bstar[j], 0.0);
         }
-    memcpy(a, w->astar, (size_t)w->r * sizeof(double)); /* start at the witness */
+    memcpy(a, w->astar, (size_t)r * sizeof(double)); /* start at the witness */
     double best = INFINITY;
     double step0 = B2 / 4;
     for (int it = 0; it <= ITERS; it++) {
@@ -81,6 +79,29 @@ static gfl_status refit(const gfl_problem *pb, const gfl_witness *w, const gfl_s
     return GFL_OK;
 }
 
+void gfl_opt_clear(gfl_opt_result *o)
+{
+    free(o->refit_a);
+    memset(o, 0, sizeof *o);
+}
+
+void gfl_opt_membership(gfl_opt_result *o, const gfl_features_result *feat)
+{
+    for (int f = 0; f < feat->nfeat; f++)
+        if (!feat->feat[f].member) {
+            /* SPEC 5: f* and the refit use feature f, so neither is in F(d, r, B_F, S) */
+            o->available = 0;
+            o->opt_hat = NAN;
+            snprintf(o->na_reason, sizeof o->na_reason,
+                     "witness feature %d is not a member of S(p = %g, gamma = %g, B_G = %g): p_lo = %.4g < p", f,
+                     feat->fp.p, feat->fp.gamma, feat->fp.B_G, feat->feat[f].p_lo);
+            return;
+        }
+    o->available = 1;
+    o->opt_hat = o->refit_done ? fmin(o->witness_upper, o->refit_upper) : o->witness_upper;
+    o->na_reason[0] = 0;
+}
+
 gfl_status gfl_opt_run(const gfl_engine_vt *vt, const gfl_problem *pb, const gfl_witness *wit,
                        const gfl_sample *mc_fit, const gfl_sample *mc_eval, double level,
                        gfl_opt_result *out)
@@ -88,6 +109,8 @@ gfl_status gfl_opt_run(const gfl_engine_vt *vt, const gfl_problem *pb, const gfl
     memset(out, 0, sizeof *out);
     out->r = wit->r;
     out->level = level;
+    out->opt_hat = NAN;
+    snprintf(out->na_reason, sizeof out->na_reason, "membership of the witness features in S not yet established");
     gfl_witness_bounds(wit, &out->Ba1, &out->Ba2, &out->Bb);
     int m;
     double *a, *W, *b;
@@ -98,35 +121,36 @@ gfl_status gfl_opt_run(const gfl_engine_vt *vt, const gfl_problem *pb, const gfl
     double z = gsl_cdf_ugaussian_Pinv(level);
     out->exact = out->witness.kind == GFL_ORACLE_ENUMERATION;
     out->witness_upper = out->witness.loss + z * out->witness.loss_se;
-    out->opt_hat = out->witness_upper;
     if (out->exact && out->witness.loss == 0.0)
         return GFL_OK; /* nothing beats an exact zero */
     if (!mc_fit && !mc_eval)
         return GFL_OK; /* enumeration cases: the refit needs a sample to fit on */
-    /* refit over directions x bias grid */
-    int r = wit->r * NGRID, mm = r + (r % 2), d = pb->cfg.d;
+    /* SPEC 5: the refit keeps the witness's r neurons (D_j, b*_j) and moves
+     * only a, so it stays in F(d, r, B_F, S) with the same r and B_b; a bias
+     * grid would need r' > r neurons and biases beyond B_b */
+    int r = wit->r, mm = r + (r % 2), d = pb->cfg.d;
     double *ar = calloc((size_t)mm, sizeof(double)), *Wr = calloc((size_t)mm * d, sizeof(double));
-    double *br = calloc((size_t)mm, sizeof(double));
+    double *br = calloc((size_t)mm, sizeof(double)); /* an odd r's padding neuron: a = 0, w = 0, b = 0 */
     if (!ar || !Wr || !br) {
         free(ar), free(Wr), free(br);
         GFL_ERROR(GFL_ENOMEM, "out of memory for the refit");
     }
     if ((st = refit(pb, wit, mc_fit ? mc_fit : mc_eval, out->Ba1, out->Ba2, ar)) == GFL_OK) {
+        memcpy(Wr, wit->D, (size_t)r * d * sizeof(double));
         for (int j = 0; j < r; j++) {
-            memcpy(Wr + (size_t)j * d, wit->D + (size_t)(j % wit->r) * d, (size_t)d * sizeof(double));
-            br[j] = wit->bstar[j % wit->r] * bias_grid[j / wit->r];
+            br[j] = wit->bstar[j];
             out->refit_Bb = fmax(out->refit_Bb, fabs(br[j]));
         }
-        if (mm > r)
-            br[r] = 1.0;
         st = gfl_population_loss(vt, pb, mc_eval, mm, ar, Wr, br, &out->refit);
     }
-    free(ar), free(Wr), free(br);
-    GFL_TRY(st);
+    free(Wr), free(br);
+    if (st != GFL_OK) {
+        free(ar);
+        return st;
+    }
+    out->refit_a = ar;
     out->refit_done = 1;
     out->r_refit = r;
     out->refit_upper = out->refit.loss + z * out->refit.loss_se;
-    if (out->refit_upper < out->opt_hat)
-        out->opt_hat = out->refit_upper;
     return GFL_OK;
 }

@@ -62,7 +62,12 @@ static void test_clean_pass(void)
     CU_ASSERT_DOUBLE_EQUAL(ch->chain_bound, ch->lstar + ch->approx + ch->drift + ch->reg + ch->regret,
                            1e-12 * ch->chain_bound);
     CU_ASSERT(ch->min_batch_loss <= ch->tight_bound && ch->min_batch_loss <= ch->chain_bound);
-    CU_ASSERT(c.chain.K >= 1);
+    /* the tight chain's family holds the theorem-form comparator, whose measured
+     * losses C4 and C6 bound (both PASS): it can only be tighter */
+    CU_ASSERT(ch->tight_bound <= ch->chain_bound * (1 + 1e-12));
+    /* K comes from the grid {1, 2, 3, 4, 6, 8, 12, ...} (docs/proofs.md, C4) */
+    int k = ch->K, pow2 = k > 0 && (k & (k - 1)) == 0, three = k % 3 == 0 && ((k / 3) & (k / 3 - 1)) == 0;
+    CU_ASSERT(k >= 1 && k <= c.cfg.m && (pow2 || three));
     gfl_check_clear(&c);
 }
 

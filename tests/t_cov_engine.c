@@ -257,8 +257,11 @@ static gfl_status op_opt(void *p)
 {
     op_ctx *o = p;
     gfl_opt_result opt;
-    return gfl_opt_run(&failing, &o->pb, &o->wit, o->fit.N ? &o->fit : NULL, o->ev.N ? &o->ev : NULL, 0.95,
-                       &opt);
+    gfl_status st = gfl_opt_run(&failing, &o->pb, &o->wit, o->fit.N ? &o->fit : NULL, o->ev.N ? &o->ev : NULL,
+                                0.95, &opt);
+    if (st == GFL_OK)
+        gfl_opt_clear(&opt);
+    return st;
 }
 
 /* The chain on its own (features and OPT_hat from the plain engine), so the
@@ -286,6 +289,7 @@ static gfl_status op_chain(void *p)
     cp.n_pop = 256;
     st = gfl_chain_run(&o->pb, o->path, &failing, o->orc, &o->wit, &feat, &opt, &cp, &res);
     gfl_chain_clear(&res);
+    gfl_opt_clear(&opt);
     gfl_features_clear(&feat);
     return st;
 }
