@@ -73,7 +73,8 @@ static int run(int argc, char **argv)
     if (gfl_io_install_signal_cleanup() != GFL_OK)
         return gfl_cli_fail(GFL_EINTERNAL);
     if (argc < 2) {
-        usage(stderr);
+        /* bad usage is one line, like every other (gfl help prints the list) */
+        fprintf(stderr, "gfl: no command given (try 'gfl help')\n");
         return 2;
     }
     const char *cmd = argv[1];

@@ -99,6 +99,7 @@ static int dir_entries(const char *dir)
 static void test_bad_input(void)
 {
     static const char *const cases[][12] = {
+        {NULL}, /* no command at all: one line too, not the command list */
         {"frobnicate", NULL},
         {"train", NULL},
         {"train", "--case", "nosuch", NULL},
@@ -151,7 +152,7 @@ static void test_bad_input(void)
         int rc = run_gfl(cases[i], err, sizeof err);
         int ok = rc == 2 && count_lines(err) == 1 && strncmp(err, "gfl: ", 5) == 0;
         if (!ok)
-            printf("\n  bad-input case %zu (%s %s %s %s): exit %d, stderr '%s'\n", i, cases[i][0],
+            printf("\n  bad-input case %zu (%s %s %s %s): exit %d, stderr '%s'\n", i, cases[i][0] ? cases[i][0] : "",
                    cases[i][1] ? cases[i][1] : "", cases[i][1] && cases[i][2] ? cases[i][2] : "",
                    cases[i][1] && cases[i][2] && cases[i][3] ? cases[i][3] : "", rc, err);
         CU_ASSERT(ok);
