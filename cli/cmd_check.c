@@ -86,12 +86,28 @@ static gfl_status on_extra(void *ctx, const char *name, const char *value)
     return GFL_OK;
 }
 
+/* A figure for people: "-" where there is none (NaN: a link without such a
+ * side, an N/A bound), "unbounded" for an infinite bound (SPEC 6: never a
+ * number, never PASS), else %.5g. */
 static void fmt_num(char *buf, size_t len, double v)
 {
     if (isnan(v))
         snprintf(buf, len, "-");
+    else if (isinf(v))
+        snprintf(buf, len, "%sunbounded", v < 0 ? "-" : "");
     else
         snprintf(buf, len, "%.5g", v);
+}
+
+/* fmt_num into one of a few rotating buffers, for several figures in one printf. */
+static const char *num(double v)
+{
+    static char ring[8][32];
+    static int next;
+    char *b = ring[next];
+    next = (next + 1) % 8;
+    fmt_num(b, sizeof ring[0], v);
+    return b;
 }
 
 static void print_case(const gfl_check_case *c)
@@ -120,10 +136,10 @@ static void print_case(const gfl_check_case *c)
         printf("%-11s %-12s %12.4g %12.4g %12s  %d of %d seeds with a VIOLATED statistical link; "
                "Clopper-Pearson [%.3g, %.3g]\n", "delta", gfl_verdict_name(c->delta_verdict),
                (double)c->stat_fail / c->seeds, c->delta, "-", c->stat_fail, c->seeds, c->fail_lo, c->fail_hi);
-    printf("theorem: min_t L_D(f_t) = %.5g (t = %d, 0-1 error %.4f) vs the chain bound in population form %.5g "
-           "(tight chain on the batches %.5g; loosest term: %s) vs the a-priori bound %.5g (dominant: %s)%s\n\n",
-           ch->pop_best.loss, ch->pop_best_t, ch->pop_best.err, ch->pop_bound, ch->tight_bound, ch->loosest,
-           ch->apriori_bound, ch->apriori_dominant ? ch->apriori_dominant : "N/A",
+    printf("theorem: min_t L_D(f_t) = %s (t = %d, 0-1 error %.4f) vs the chain bound in population form %s "
+           "(tight chain on the batches %s; loosest term: %s) vs the a-priori bound %s (dominant: %s)%s\n\n",
+           num(ch->pop_best.loss), ch->pop_best_t, ch->pop_best.err, num(ch->pop_bound), num(ch->tight_bound),
+           ch->loosest, num(ch->apriori_bound), ch->apriori_dominant ? ch->apriori_dominant : "N/A",
            ch->chain_bound > 1 ? "; the theorem-form chain is vacuous (above 1) on this instance" : "");
 }
 
@@ -258,11 +274,10 @@ static gfl_status md_writer(FILE *f, void *p)
         fprintf(f, "| %s | %s |", gfl_case_name(c->cfg.case_id), c->path);
         for (int k = 0; k < GFL_NLINKS; k++)
             fprintf(f, " %s |", gfl_verdict_name(c->chain.link[k].verdict));
-        fprintf(f, " %.4g | %.4g | %.4g |", c->chain.pop_best.loss, c->chain.tight_bound, c->chain.chain_bound);
-        if (isnan(c->chain.apriori_bound)) /* N/A: OPT_hat is not available */
-            fprintf(f, " N/A |\n");
-        else
-            fprintf(f, " %.4g |\n", c->chain.apriori_bound);
+        fprintf(f, " %s | %s | %s |", num(c->chain.pop_best.loss), num(c->chain.tight_bound),
+                num(c->chain.chain_bound));
+        /* N/A: OPT_hat is not available */
+        fprintf(f, " %s |\n", isnan(c->chain.apriori_bound) ? "N/A" : num(c->chain.apriori_bound));
     }
     for (int i = 0; i < m->n; i++) {
         const gfl_check_case *c = &m->cases[i];
@@ -288,10 +303,10 @@ static gfl_status md_writer(FILE *f, void *p)
             fmt_num(a, sizeof a, l->lhs), fmt_num(b, sizeof b, l->rhs), fmt_num(sl, sizeof sl, l->slack);
             fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", l->id, gfl_verdict_name(l->verdict), a, b, sl, l->note);
         }
-        fprintf(f, "\nTheorem: min_t L_D(f_t) = %.5g (0-1 error %.4f) against the tight chain %.5g, the "
-                   "theorem-form chain %.5g (loosest term: %s) and the a-priori form %.5g (dominant: %s).%s%s\n\n",
-                ch->pop_best.loss, ch->pop_best.err, ch->tight_bound, ch->chain_bound, ch->loosest,
-                ch->apriori_bound, ch->apriori_dominant ? ch->apriori_dominant : "N/A",
+        fprintf(f, "\nTheorem: min_t L_D(f_t) = %s (0-1 error %.4f) against the tight chain %s, the "
+                   "theorem-form chain %s (loosest term: %s) and the a-priori form %s (dominant: %s).%s%s\n\n",
+                num(ch->pop_best.loss), ch->pop_best.err, num(ch->tight_bound), num(ch->chain_bound), ch->loosest,
+                num(ch->apriori_bound), ch->apriori_dominant ? ch->apriori_dominant : "N/A",
                 ch->chain_bound > 1 ? " The theorem-form chain is vacuous (above 1) here: its Lipschitz steps are "
                                       "loose on an instance this small; the tight chain is what the run certifies."
                                     : "",
@@ -336,13 +351,10 @@ static void print_summary(const gfl_check_case *cases, int n)
             const char *v = gfl_verdict_name(c->chain.link[k].verdict);
             printf(" %-8.8s", v);
         }
-        char apr[16];
-        if (isnan(c->chain.apriori_bound)) /* N/A: OPT_hat is not available */
-            snprintf(apr, sizeof apr, "N/A");
-        else
-            snprintf(apr, sizeof apr, "%.4g", c->chain.apriori_bound);
-        printf(" %9.4g %9.4g %9.4g %9s %7.1f\n", c->chain.pop_best.loss, c->chain.tight_bound,
-               c->chain.chain_bound, apr, c->seconds);
+        /* N/A: OPT_hat is not available; "unbounded": an infinite bound */
+        printf(" %9s %9s %9s %9s %7.1f\n", num(c->chain.pop_best.loss), num(c->chain.tight_bound),
+               num(c->chain.chain_bound), isnan(c->chain.apriori_bound) ? "N/A" : num(c->chain.apriori_bound),
+               c->seconds);
     }
 }
 

@@ -1,6 +1,7 @@
 #include "gfl_chain.h"
 
 #include <gsl/gsl_cdf.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -106,8 +107,39 @@ double gfl_chain_drift(gfl_loss loss, int m, int d, const double *atilde, const 
  * slack is infinite (or whose slack is NaN) is never PASS or CONSISTENT,
  * whatever comparison produced the verdict.  (A NaN lhs or rhs alone is how
  * some links say "not a single number", e.g. C4's per-batch verdicts.) */
+/* printf's "inf" and "nan" in a note are figures a reader cannot use: a
+ * non-finite term is "unbounded" (or "-" when it has no value). */
+static void note_words(char *note, size_t cap)
+{
+    char out[sizeof ((gfl_link *)0)->note];
+    size_t o = 0, n = strlen(note);
+    for (size_t i = 0; i < n && o + 1 < sizeof out;) {
+        int start = i == 0 || !(isalnum((unsigned char)note[i - 1]) || note[i - 1] == '_');
+        const char *rep = NULL;
+        size_t skip = 0;
+        if (start && (strncmp(note + i, "inf", 3) == 0 || strncmp(note + i, "nan", 3) == 0) &&
+            !(isalnum((unsigned char)note[i + 3]) || note[i + 3] == '_')) {
+            rep = note[i] == 'i' ? "unbounded" : "-";
+            skip = 3;
+        }
+        if (rep) {
+            size_t r = strlen(rep);
+            if (o + r + 1 >= sizeof out)
+                break;
+            memcpy(out + o, rep, r);
+            o += r;
+            i += skip;
+        } else {
+            out[o++] = note[i++];
+        }
+    }
+    out[o] = '\0';
+    snprintf(note, cap, "%s", out);
+}
+
 void gfl_chain_guard(gfl_link *l)
 {
+    note_words(l->note, sizeof l->note);
     if (!(isinf(l->lhs) || isinf(l->rhs) || isinf(l->slack) || isnan(l->slack)))
         return;
     if (l->verdict == GFL_V_PASS)

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <jansson.h>
 #include <math.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -563,6 +564,25 @@ static void test_check_strict(void)
     CU_ASSERT_EQUAL(run_gfl(args, err, sizeof err), 1);
 }
 
+/* An infinite bound is printed as a word (SPEC 6: never a number, never
+ * PASS): a Gaussian case at T = 2 has one batch loss, so the population
+ * step's stat term is unbounded (found by the CLI fuzz, seed 4242 #329). */
+static void test_check_no_inf_text(void)
+{
+    char err[4096], outp[600], text[65536];
+    snprintf(outp, sizeof outp, "%s/check_inf.txt", cli_dir());
+    const char *args[] = {"check", "--case", "linear", "--preset", "small", "--T", "2", "--path", "fast", "--d", "2",
+                          "--m", "12", "--n", "7", "--n-test", "37", "--n-pop", "300", "--seed", "299", NULL};
+    int rc = run_gfl_out(args, err, sizeof err, outp);
+    read_text(outp, text, sizeof text);
+    CHECK(rc == 0, "exit %d: %s", rc, err);
+    CHECK(strstr(text, "unbounded") != NULL, "no unbounded figure: the instance no longer exercises the rule");
+    for (const char *p = text; (p = strpbrk(p, "in")) != NULL; p++) {
+        int word = (p == text || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[3]);
+        CHECK(!(word && (strncmp(p, "inf", 3) == 0 || strncmp(p, "nan", 3) == 0)), "non-finite figure in: %.60s", p);
+    }
+}
+
 void t_cli_register(void)
 {
     CU_pSuite s = CU_add_suite("cli", NULL, NULL);
@@ -579,4 +599,5 @@ void t_cli_register(void)
     CU_add_test(s, "SIGTERM during --dump leaves no temporary", test_sigterm_dump);
     CU_add_test(s, "SIGTERM stops gnuplot and removes its files", test_sigterm_gnuplot);
     CU_add_test(s, "check --strict refuses UNCERTIFIED links", test_check_strict);
+    CU_add_test(s, "check prints an infinite bound as a word", test_check_no_inf_text);
 }

@@ -89,6 +89,11 @@ static void t_guard(void)
     l.verdict = GFL_V_PASS, l.lhs = NAN, l.rhs = NAN, l.slack = 0.5; /* C4's form: per-batch verdicts */
     gfl_chain_guard(&l);
     CHECK(l.verdict == GFL_V_PASS, "a finite slack with NaN sides stays PASS");
+    /* printf's inf and nan in a note become words; other words are kept */
+    snprintf(l.note, sizeof l.note, "stat inf + nan = -inf; infinity, info, nanos, x_inf, inf");
+    gfl_chain_guard(&l);
+    CHECK(strcmp(l.note, "stat unbounded + - = -unbounded; infinity, info, nanos, x_inf, unbounded") == 0,
+          "note after the guard: '%s'", l.note);
 }
 
 /* SPEC 1: L_l = 1/ln 2 for the logistic loss, rounded up (MPFR oracle). */
