@@ -96,6 +96,8 @@ int main(int argc, char **argv)
                 keep |= strstr(su->pName, tok) != NULL;
             CU_set_suite_active(su, keep ? CU_TRUE : CU_FALSE);
         }
+        /* CUnit counts a skipped suite as a failure unless told otherwise */
+        CU_set_fail_on_inactive(CU_FALSE);
         printf("gfl tests: only the suites matching GFL_TEST_SUITES=%s\n", only);
     }
     unsigned failures;
