@@ -114,6 +114,26 @@ static void test_cert_le_directions(void)
     CHECK(gfl_cert_le(1.0, -0.5, 1.5, -0.25, &s) == GFL_V_UNCERTIFIED, "negative radii overlap");
 }
 
+/* dir = 0 rounds to nearest: 1 + 2^-60 goes down, 1 + 2^-53 + 2^-60 goes up
+ * (exact sums decided by hand); sums, sums of two and products alike. */
+static void test_cert_nearest(void)
+{
+    double lo[2] = {1.0, 0x1p-60}, hi[2] = {1.0, 0x1p-53 + 0x1p-60}, one_up = 1.0 + 0x1p-52;
+    CHECK(gfl_cert_sum(lo, 2, 0) == 1.0, "nearest of 1 + 2^-60: %a", gfl_cert_sum(lo, 2, 0));
+    CHECK(gfl_cert_sum(hi, 2, 0) == one_up, "nearest of 1 + 2^-53 + 2^-60: %a", gfl_cert_sum(hi, 2, 0));
+    CHECK(gfl_cert_add(1.0, 0x1p-60, 0) == 1.0 && gfl_cert_add(1.0, 0x1p-60, +1) == one_up &&
+              gfl_cert_add(1.0, -0x1p-60, -1) == 1.0 - 0x1p-53 && gfl_cert_add(1.0, -0x1p-60, 0) == 1.0,
+          "gfl_cert_add directions");
+    /* (1 + 2^-52)^2 = 1 + 2^-51 + 2^-104: nearest is 1 + 2^-51 */
+    CHECK(gfl_cert_mul(one_up, one_up, 0) == 1.0 + 0x1p-51, "nearest product %a", gfl_cert_mul(one_up, one_up, 0));
+    /* (1 + 2^-52)(1 + 3 2^-52) = 1 + 4 2^-52 + 3 2^-104: nearest 1 + 2^-50, up one ulp more */
+    double b = 1.0 + 0x1p-52 * 3;
+    CHECK(gfl_cert_mul(one_up, b, 0) == 1.0 + 0x1p-50 && gfl_cert_mul(one_up, b, +1) == 1.0 + 0x1p-50 + 0x1p-52,
+          "products of (1 + 2^-52)(1 + 3 2^-52)");
+    /* an empty sum is +0, in every direction */
+    CHECK(gfl_cert_sum(lo, 0, -1) == 0.0 && !signbit(gfl_cert_sum(lo, 0, -1)), "empty sum");
+}
+
 /* Verdict helpers: which verdicts are bad, and their names. */
 static void test_verdicts(void)
 {
@@ -272,6 +292,7 @@ void t_mutants_register(void)
     CU_pSuite s = CU_add_suite("mutants", NULL, NULL);
     CU_add_test(s, "cert_le agrees with exact arithmetic", test_cert_le_exact);
     CU_add_test(s, "cert_le rounds each end the safe way", test_cert_le_directions);
+    CU_add_test(s, "directed rounding with dir = 0 is to nearest", test_cert_nearest);
     CU_add_test(s, "verdict names and bad verdicts", test_verdicts);
     CU_add_test(s, "gamma_k against 300 bits", test_gamma_exact);
     CU_add_test(s, "loss radius covers its documented model", test_loss_err_model);
