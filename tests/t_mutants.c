@@ -134,6 +134,38 @@ static void test_cert_nearest(void)
     CHECK(gfl_cert_sum(lo, 0, -1) == 0.0 && !signbit(gfl_cert_sum(lo, 0, -1)), "empty sum");
 }
 
+/* Non-finite inputs: a NaN anywhere is UNCERTIFIED whatever the other values
+ * (never PASS by an infinite side, never FAIL), and the slack is NaN whenever
+ * an input is not finite (there is no number to report). */
+static void test_cert_le_nonfinite(void)
+{
+    static const double vals[] = {0.5, -2.0, INFINITY, -INFINITY, NAN};
+    int n = (int)(sizeof vals / sizeof vals[0]), bad = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            for (int k = 0; k < n; k++)
+                for (int l = 0; l < n; l++) {
+                    double lhs = vals[i], le = vals[j], rhs = vals[k], re = vals[l], slack = 0;
+                    if (isfinite(lhs) && isfinite(le) && isfinite(rhs) && isfinite(re))
+                        continue;
+                    gfl_verdict v = gfl_cert_le(lhs, le, rhs, re, &slack), want;
+                    /* a NaN is unknown; -inf <= x and x <= +inf hold; an infinite
+                     * radius overlaps everything; +inf <= finite or finite <= -inf fails */
+                    if (isnan(lhs) || isnan(le) || isnan(rhs) || isnan(re))
+                        want = GFL_V_UNCERTIFIED;
+                    else if (lhs == -INFINITY || rhs == INFINITY)
+                        want = GFL_V_PASS;
+                    else if (isinf(le) || isinf(re))
+                        want = GFL_V_UNCERTIFIED;
+                    else
+                        want = GFL_V_FAIL;
+                    if ((v != want || !isnan(slack)) && bad++ < 5)
+                        CHECK(0, "cert_le(%g, %g, %g, %g) = %s slack %g, want %s slack nan", lhs, le, rhs, re,
+                              gfl_verdict_name(v), slack, gfl_verdict_name(want));
+                }
+    CHECK(bad == 0, "%d non-finite comparisons wrong", bad);
+}
+
 /* Verdict helpers: which verdicts are bad, and their names. */
 static void test_verdicts(void)
 {
@@ -292,6 +324,7 @@ void t_mutants_register(void)
     CU_pSuite s = CU_add_suite("mutants", NULL, NULL);
     CU_add_test(s, "cert_le agrees with exact arithmetic", test_cert_le_exact);
     CU_add_test(s, "cert_le rounds each end the safe way", test_cert_le_directions);
+    CU_add_test(s, "cert_le with non-finite inputs", test_cert_le_nonfinite);
     CU_add_test(s, "directed rounding with dir = 0 is to nearest", test_cert_nearest);
     CU_add_test(s, "verdict names and bad verdicts", test_verdicts);
     CU_add_test(s, "gamma_k against 300 bits", test_gamma_exact);
