@@ -5,6 +5,7 @@
  * gamma and of the documented loss-radius model, and direct binomial
  * summation for the Clopper-Pearson interval and the lower quantile. */
 #include <math.h>
+#include <gsl/gsl_cdf.h>
 #include <mpfr.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,6 +320,11 @@ static void test_binom_lower_grid(void)
                 checked_interior += want > 0 && want < n;
             }
     CHECK(checked_interior > 10, "only %d interior quantiles", checked_interior);
+    /* ties count (P(X <= q - 1) <= alpha): alpha set to the very value of
+     * P(Bin(2, 1/2) <= 0) that the quantile walk computes gives q = 1 */
+    double p0 = gsl_cdf_binomial_P(0, 0.5, 2);
+    CHECK(gfl_stats_binom_lower(2, 0.5, p0) == 1, "tie at alpha = %a: q = %ld", p0, gfl_stats_binom_lower(2, 0.5, p0));
+    CHECK(gfl_stats_binom_lower(2, 0.5, nextafter(p0, 0)) == 0, "just below the tie");
 }
 
 void t_mutants_register(void)
