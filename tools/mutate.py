@@ -488,7 +488,7 @@ def evaluate(ws, m, stages, limits, orig_text):
         rc, out, _ = ws.make(limits["build"])
         if rc != 0:
             res["status"] = "compile-error"
-            err = [l for l in out.splitlines() if "error" in l]
+            err = [l for l in out.splitlines() if "error:" in l]
             res["detail"] = (err[0] if err else out.strip().splitlines()[-1:] or ["build timeout"])[0][:200] \
                 if rc is not None else "build timeout"
             return res
@@ -703,6 +703,9 @@ def main():
     print("mutate: baseline %s; timeouts %g x that + 30 s" %
           (", ".join("%s %.1f s" % kv for kv in base.items()), a.timeout_factor), flush=True)
 
+    # the sources under test, as copied (the working tree may move on meanwhile)
+    commit = git("rev-parse", "--short", "HEAD")
+    dirty = bool(git("status", "--porcelain", "--", *files, "tests"))
     results = []
     lock = threading.Lock()
     pool = list(spaces)
@@ -733,8 +736,7 @@ def main():
                   [dict(r, rerun=True) for r in results]
         results.sort(key=lambda r: (r["file"], int(r["id"].rsplit(".", 1)[1])))
     meta = {"command": " ".join(["python3", "tools/mutate.py"] + sys.argv[1:]),
-            "commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(git("status", "--porcelain", "--",
-                                                                             *files, "tests")),
+            "commit": commit, "dirty": dirty,
             "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
             "seed": a.seed, "generated": len(allm), "all_of": sorted(full), "max": a.max, "files": files, "operators": sorted(ops),
             "stages": stages, "baseline_seconds": base, "timeouts": limit,
