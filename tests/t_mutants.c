@@ -13,6 +13,8 @@
 
 #include "gfl_cert.h"
 #include "gfl_fast.h"
+#include "gfl_fast_oracle.h"
+#include "gfl_features.h"
 #include "gfl_population.h"
 #include "gfl_rng.h"
 #include "gfl_stats.h"
@@ -377,6 +379,56 @@ static void test_population_se(void)
     gfl_problem_clear(&pb);
 }
 
+/* C2's statistic |G_Z - G| per neuron against G_Z from its definition
+ * (SPEC 4): (1/n) sum_k y_k x_k 1[<w_p, x_k> > b_p] on the first batch, for the
+ * pair p = i mod m/2, minus the reported population G of that pair. */
+static void test_features_dist(void)
+{
+    gfl_config cfg;
+    gfl_config_defaults(&cfg, GFL_CASE_MOG, GFL_PRESET_SMALL);
+    cfg.seed = gfl_test_seed();
+    gfl_problem pb;
+    gfl_witness wit;
+    gfl_features_params fp;
+    gfl_features_result res;
+    CU_ASSERT_FATAL(gfl_problem_init(&pb, &cfg) == GFL_OK);
+    CU_ASSERT_FATAL(gfl_witness_init(&wit, &pb) == GFL_OK);
+    gfl_features_defaults(&fp, &cfg, "fast");
+    fp.n_init = 100;
+    fp.n_mc = 4096;
+    CU_ASSERT_FATAL(gfl_features_run(&pb, &wit, &gfl_fast_engine, &gfl_fast_oracle, &fp, &res) == GFL_OK);
+    int n = cfg.n, d = cfg.d, m = cfg.m, h = m / 2, bad = 0;
+    double *X = malloc((size_t)n * d * sizeof(double)), *Y = malloc((size_t)n * sizeof(double));
+    double *gz = malloc((size_t)d * sizeof(double));
+    CU_ASSERT_FATAL(X && Y && gz);
+    gfl_problem_batch(&pb, 1, X, Y);
+    for (int i = 0; i < m; i++) {
+        int p = i % h;
+        const double *w = pb.W0 + (size_t)p * d;
+        for (int j = 0; j < d; j++)
+            gz[j] = 0;
+        for (int k = 0; k < n; k++) {
+            double z = 0;
+            for (int j = 0; j < d; j++)
+                z += w[j] * X[(size_t)k * d + j];
+            if (z > pb.b[p])
+                for (int j = 0; j < d; j++)
+                    gz[j] += Y[k] * X[(size_t)k * d + j] / n;
+        }
+        double dd = 0;
+        for (int j = 0; j < d; j++)
+            dd += (gz[j] - res.G_pairs[(size_t)p * d + j]) * (gz[j] - res.G_pairs[(size_t)p * d + j]);
+        double want = sqrt(dd), got = res.neuron[i].dist_GZ_G;
+        if (!(fabs(got - want) <= 1e-9 * want + 1e-12) && bad++ < 3)
+            CHECK(0, "neuron %d: |G_Z - G| = %.17g, recomputed %.17g", i, got, want);
+    }
+    CHECK(bad == 0, "%d of %d neurons with a wrong |G_Z - G|", bad, m);
+    free(X), free(Y), free(gz);
+    gfl_features_clear(&res);
+    gfl_witness_clear(&wit);
+    gfl_problem_clear(&pb);
+}
+
 void t_mutants_register(void)
 {
     CU_pSuite s = CU_add_suite("mutants", NULL, NULL);
@@ -390,4 +442,5 @@ void t_mutants_register(void)
     CU_add_test(s, "Clopper-Pearson interior against binomial sums", test_clopper_pearson_interior);
     CU_add_test(s, "binomial lower quantile against summation", test_binom_lower_grid);
     CU_add_test(s, "population loss and its standard error against per-sample losses", test_population_se);
+    CU_add_test(s, "per-neuron |G_Z - G| against G_Z from its definition", test_features_dist);
 }
