@@ -2,8 +2,10 @@
  * (tools/mutate.py, docs/mutation.md).  Each compares the checker's certified
  * primitives and statistics with an independent oracle: exact integer
  * arithmetic for the certified comparison, a 300-bit recomputation of Higham's
- * gamma and of the documented loss-radius model, and direct binomial
- * summation for the Clopper-Pearson interval and the lower quantile. */
+ * gamma and of the documented loss-radius model, direct binomial summation
+ * for the Clopper-Pearson interval and the lower quantile, per-point losses
+ * for the Monte Carlo population loss, and G_Z from its definition for the
+ * per-neuron |G_Z - G|. */
 #include <math.h>
 #include <gsl/gsl_cdf.h>
 #include <mpfr.h>
