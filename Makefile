@@ -4,6 +4,7 @@
 #   make bench    speed and memory benchmarks
 #   make golden   regenerate the fast path's golden files from the ref path
 # Variants: make test-asan, make valgrind, make coverage; make artifact packs dist/.
+#   make mutation  mutation testing of proofs_check/ (a sample; make mutation-full: all)
 # Build outputs live in build/ and bin/.
 
 CC      ?= gcc
@@ -29,7 +30,7 @@ GFL      = $(BIN)/gfl
 TESTS    = $(BUILD)/gfl_tests
 
 .PHONY: all deps build test test-run proofs proofs-run bench clean test-asan coverage coverage-run \
-        valgrind golden artifact fuzz-long fuzz-cli-asan
+        valgrind golden artifact fuzz-long fuzz-cli-asan mutation mutation-full
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -149,6 +150,16 @@ fuzz-$(1)-long: deps
 	sh tools/fuzz.sh $(1) $$(FUZZ_LONG_TIME) fuzz-$(1)-long
 endef
 $(eval $(call fuzz_target,npy,core/gfl_npy.c core/gfl_io.c core/gfl_status.c))
+
+# Mutation testing of the checker (tools/mutate.py, docs/mutation.md): every
+# mutant of the certified comparisons and statistics, a deterministic sample of
+# the rest; reports in build/mutation/.  Not part of make test.
+MUTATE = nice -n 19 python3 tools/mutate.py --build $(BUILD)
+mutation: build
+	$(MUTATE) --all-of proofs_check/gfl_cert.c,proofs_check/gfl_stats.c --max 40 --jobs 2
+
+mutation-full: build
+	$(MUTATE) --jobs 2 --out build/mutation-full
 
 clean:
 	rm -rf build bin proofs dist coverage/html coverage/*.info

@@ -88,6 +88,7 @@ int main(int argc, char **argv)
     t_cov_io_register();
     t_cov_errors_register();
     t_cov_check_register();
+    t_mutants_register();
     /* GFL_TEST_SUITES="check,paths": run only the suites whose names contain
      * one of the comma-separated words (a developer's loop; CI runs all). */
     const char *only = getenv("GFL_TEST_SUITES");
@@ -100,6 +101,8 @@ int main(int argc, char **argv)
                 keep |= strstr(su->pName, tok) != NULL;
             CU_set_suite_active(su, keep ? CU_TRUE : CU_FALSE);
         }
+        /* CUnit counts a skipped suite as a failure unless told otherwise */
+        CU_set_fail_on_inactive(CU_FALSE);
         printf("gfl tests: only the suites matching GFL_TEST_SUITES=%s\n", only);
     }
     unsigned failures;
