@@ -298,6 +298,46 @@ static void test_clopper_pearson_interior(void)
         }
 }
 
+/* The binomial tails at the edges of their domain, in closed form: k outside
+ * [0, n], p = 0 and p = 1, and the single-term tails p^n and (1 - p)^n; and
+ * each tail against the term-by-term sum at k on both sides of n p, where
+ * the two summation routes (from the far end, or one minus the other) meet. */
+static void test_binom_tail_edges(void)
+{
+    static const long ns[] = {1, 7, 40};
+    static const double ps[] = {0.0, 0.2, 0.5, 0.9, 1.0};
+    int bad = 0;
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
+        for (size_t j = 0; j < sizeof ps / sizeof ps[0]; j++) {
+            long n = ns[i];
+            double p = ps[j];
+            for (long k = -2; k <= n + 2; k++) {
+                /* closed forms where the tail is 0 or 1 or a single term */
+                double ge_want = k <= 0 ? 1.0 : k > n ? 0.0 : p == 0 ? 0.0 : p == 1 ? 1.0 : NAN;
+                double le_want = k < 0 ? 0.0 : k >= n ? 1.0 : p == 0 ? 1.0 : p == 1 ? 0.0 : NAN;
+                if (k == n && p > 0 && p < 1)
+                    ge_want = pow(p, (double)n);
+                if (k == 0 && n > 0 && p > 0 && p < 1)
+                    le_want = pow(1 - p, (double)n);
+                double ge = gfl_stats_binom_ge(k, n, p), le = gfl_stats_binom_le(k, n, p);
+                if (isnan(ge_want) && k >= 0 && k <= n) { /* interior: the sum oracle, upper terms summed */
+                    long double u = 0;
+                    for (long q = n; q >= k; q--)
+                        u += expl(lgammal(n + 1.0L) - lgammal(q + 1.0L) - lgammal(n - q + 1.0L) + q * logl(p) +
+                                  (n - q) * log1pl(-(long double)p));
+                    ge_want = (double)u;
+                }
+                if (isnan(le_want) && k >= 0 && k <= n)
+                    le_want = (double)binom_cdf(k, n, p);
+                if (!(fabs(ge - ge_want) <= 1e-13 * ge_want + 1e-300) && bad++ < 5)
+                    CHECK(0, "P(Bin(%ld, %g) >= %ld) = %.17g, want %.17g", n, p, k, ge, ge_want);
+                if (!(fabs(le - le_want) <= 1e-13 * le_want + 1e-300) && bad++ < 5)
+                    CHECK(0, "P(Bin(%ld, %g) <= %ld) = %.17g, want %.17g", n, p, k, le, le_want);
+            }
+        }
+    CHECK(bad == 0, "%d binomial tails wrong at the edges", bad);
+}
+
 /* The lower quantile is the largest q <= n with P(X <= q - 1) <= alpha. */
 static void test_binom_lower_grid(void)
 {
@@ -436,6 +476,7 @@ void t_mutants_register(void)
     CU_add_test(s, "loss radius covers its documented model", test_loss_err_model);
     CU_add_test(s, "Clopper-Pearson interior against binomial sums", test_clopper_pearson_interior);
     CU_add_test(s, "binomial lower quantile against summation", test_binom_lower_grid);
+    CU_add_test(s, "binomial tails at the edges, in closed form", test_binom_tail_edges);
     CU_add_test(s, "population loss and its standard error against per-sample losses", test_population_se);
     CU_add_test(s, "per-neuron |G_Z - G| against G_Z from its definition", test_features_dist);
 }
