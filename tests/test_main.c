@@ -78,6 +78,7 @@ int main(int argc, char **argv)
     t_cli_register();
     t_oracle_register();
     t_check_register();
+    t_ref_threads_register();
     t_cov_oom_register();
     t_cov_boundary_register();
     t_cov_engine_register();
