@@ -68,8 +68,8 @@ proofs-run: build
 	sh tools/proofs.sh $(GFL)
 
 # Regenerates tests/golden/ (ref-path results the fast path is held to; docs/compare.md).
-golden: $(GFL)
-	sh tools/golden.sh $(GFL) tests/golden
+golden: $(GFL) $(TESTS)
+	sh tools/golden.sh $(GFL) tests/golden $(TESTS)
 
 bench: deps
 	@$(MAKE) --no-print-directory build

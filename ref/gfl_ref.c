@@ -6,6 +6,7 @@
 #include <mpfr.h>
 #include <stdlib.h>
 
+#include "gfl_ref_dot.h"
 #include "gfl_ref_pool.h"
 
 #define RND MPFR_RNDN
@@ -15,6 +16,7 @@
 typedef struct {
     mpfr_t t1, t2, acc, z;
     int *act; /* n_max: the samples a neuron's W-gradient sums over */
+    gfl_ref_dot dot;
 } ref_tmp;
 
 /* What the forward job computes beyond H and f (SPEC 1). */
@@ -22,6 +24,7 @@ typedef enum { FW_PLAIN = 0, FW_LOSS, FW_GRAD } fw_mode;
 
 typedef struct {
     int m, d, n_max, nth;
+    int ntmp;            /* per-thread temporaries initialized so far */
     mpfr_prec_t prec;
     gfl_loss loss;
     mpfr_t *a, *W, *b;   /* parameters: m, m x d, m */
@@ -83,11 +86,11 @@ static void eng_free(ref_eng *e)
     vec_free(e->sqW, m * d);
     free(e->gk);
     free(e->wrong);
-    if (e->tmp)
-        for (int t = 0; t < e->nth; t++) {
-            mpfr_clears(e->tmp[t].t1, e->tmp[t].t2, e->tmp[t].acc, e->tmp[t].z, (mpfr_ptr)0);
-            free(e->tmp[t].act);
-        }
+    for (int t = 0; t < e->ntmp; t++) {
+        mpfr_clears(e->tmp[t].t1, e->tmp[t].t2, e->tmp[t].acc, e->tmp[t].z, (mpfr_ptr)0);
+        free(e->tmp[t].act);
+        gfl_ref_dot_clear(&e->tmp[t].dot);
+    }
     free(e->tmp);
     mpfr_clears(e->eta, e->lam, e->ln2, e->L, (mpfr_ptr)0);
     free(e);
@@ -126,15 +129,16 @@ static gfl_status ref_create(void **out, const gfl_config *cfg, int n_max)
     e->tmp = calloc((size_t)e->nth, sizeof *e->tmp);
     if (!e->a || !e->W || !e->b || !e->X || !e->H || !e->f || !e->g || !e->lk || !e->ga || !e->gW ||
         !e->sqg || !e->sqa || !e->sqW || !e->gk || !e->wrong || !e->tmp) {
-        if (e->tmp)
-            e->nth = 0; /* no temporaries initialized yet */
         eng_free(e);
         GFL_ERROR(GFL_ENOMEM, "out of memory for the ref path workspaces");
     }
     for (int t = 0; t < e->nth; t++) {
-        mpfr_inits2(p, e->tmp[t].t1, e->tmp[t].t2, e->tmp[t].acc, e->tmp[t].z, (mpfr_ptr)0);
-        e->tmp[t].act = malloc((n ? n : 1) * sizeof(int));
-        if (!e->tmp[t].act) {
+        ref_tmp *w = &e->tmp[t];
+        mpfr_inits2(p, w->t1, w->t2, w->acc, w->z, (mpfr_ptr)0);
+        e->ntmp = t + 1;
+        w->act = malloc((n ? n : 1) * sizeof(int));
+        gfl_status st = w->act ? gfl_ref_dot_init(&w->dot, p, e->d) : GFL_ENOMEM;
+        if (st != GFL_OK) {
             eng_free(e);
             GFL_ERROR(GFL_ENOMEM, "out of memory for the ref path workspaces");
         }
@@ -206,7 +210,7 @@ static void loss_deriv(ref_eng *e, mpfr_t r, const mpfr_t z)
     }
 }
 
-/* h_ik = <w_i, x_k> - b_i for every i, then f_k = sum_i a_i sigma(h_ik),
+/* h_ik = RN(<w_i, x_k> - b_i) for every i, then f_k = sum_i a_i sigma(h_ik),
  * mirror pairs first (SPEC 1, 2), for sample k of the job's batch. */
 static void forward_one(ref_eng *e, ref_tmp *w, int k)
 {
@@ -214,15 +218,9 @@ static void forward_one(ref_eng *e, ref_tmp *w, int k)
     mpfr_t *x = e->X + (size_t)k * d;
     for (int j = 0; j < d; j++)
         mpfr_set_d(x[j], e->jX[(size_t)k * d + j], RND);
-    for (int i = 0; i < m; i++) {
-        const mpfr_t *wi = e->W + (size_t)i * d;
-        mpfr_set_zero(w->acc, 1);
-        for (int j = 0; j < d; j++) {
-            mpfr_mul(w->t1, wi[j], x[j], RND);
-            mpfr_add(w->acc, w->acc, w->t1, RND);
-        }
-        mpfr_sub(e->H[(size_t)k * m + i], w->acc, e->b[i], RND);
-    }
+    gfl_ref_dot_set_x(&w->dot, (const mpfr_t *)x);
+    for (int i = 0; i < m; i++) /* rounded once (ref/gfl_ref_dot.h) */
+        gfl_ref_dot_apply(&w->dot, e->H[(size_t)k * m + i], e->W + (size_t)i * d, e->b[i]);
     mpfr_set_zero(e->f[k], 1);
     for (int i = 0; i < h; i++) {
         relu(w->t1, e->H[(size_t)k * m + i]);

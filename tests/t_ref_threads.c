@@ -22,7 +22,14 @@
 #include "gfl_ref.h"
 #include "gfl_train.h"
 #ifndef GFL_REF_STATE_GENERATOR
+#include <math.h>
+
+#include <gmp.h>
+#include <mpfr.h>
+
+#include "gfl_ref_dot.h"
 #include "gfl_ref_pool.h"
+#include "gfl_rng.h"
 #endif
 
 #define REF_STATE_FILE "tests/golden/ref_state.txt"
@@ -281,6 +288,222 @@ static void t_ref_threads_golden(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* the rounded-once affine form of the forward pass                         */
+
+/* Oracle: the exact sum in MPFR at a precision that holds it (every product
+ * exact at 2 prec bits, then plain additions at span + 2 prec + 64 bits, none
+ * of which rounds), rounded once to prec bits; an exact zero is +0.  Shares
+ * nothing with gfl_ref_dot but mpfr_mul. */
+static void dot_oracle(mpfr_t r, const mpfr_t *w, const mpfr_t *x, const mpfr_t b, int d, mpfr_prec_t prec)
+{
+    mpfr_t *pr = malloc(((size_t)d + 1) * sizeof(mpfr_t));
+    mpfr_exp_t lo = 0, hi = 0;
+    int any = 0, special = 0;
+    for (int j = 0; j <= d; j++) {
+        mpfr_init2(pr[j], 2 * prec);
+        if (j < d)
+            mpfr_mul(pr[j], w[j], x[j], MPFR_RNDN);
+        else
+            mpfr_neg(pr[j], b, MPFR_RNDN);
+        special |= !mpfr_number_p(pr[j]);
+        if (mpfr_regular_p(pr[j])) {
+            mpfr_exp_t e = mpfr_get_exp(pr[j]);
+            lo = any && lo < e ? lo : e;
+            hi = any && hi > e ? hi : e;
+            any = 1;
+        }
+    }
+    mpfr_t acc;
+    mpfr_init2(acc, (hi - lo) + 2 * prec + 64);
+    mpfr_set_zero(acc, 1);
+    for (int j = 0; j <= d; j++)
+        mpfr_add(acc, acc, pr[j], MPFR_RNDN); /* exact, or NaN / inf for specials */
+    (void)special;
+    mpfr_set(r, acc, MPFR_RNDN);
+    if (mpfr_zero_p(r))
+        mpfr_set_zero(r, 1);
+    mpfr_clear(acc);
+    for (int j = 0; j <= d; j++)
+        mpfr_clear(pr[j]);
+    free(pr);
+}
+
+/* A random prec-bit number (or a double when as_double) with exponent in
+ * [-espan, espan], a random sign, and a zero with probability 1/16. */
+static void rand_num(mpfr_t v, gfl_rng *r, gmp_randstate_t gs, int espan, int as_double)
+{
+    uint64_t u = gfl_rng_u64(r);
+    if ((u & 15) == 0) {
+        mpfr_set_zero(v, (u >> 4) & 1 ? 1 : -1);
+        return;
+    }
+    long e = (long)((u >> 8) % (uint64_t)(2 * espan + 1)) - espan;
+    if (as_double) {
+        double x = ldexp((double)(gfl_rng_u64(r) >> 11) * 0x1p-53 + 0.5, (int)e);
+        mpfr_set_d(v, (u >> 4) & 1 ? -x : x, MPFR_RNDN); /* rounds when v has < 53 bits */
+    } else {
+        mpfr_urandomb(v, gs);
+        if (mpfr_zero_p(v))
+            mpfr_set_ui(v, 1, MPFR_RNDN);
+        mpfr_mul_2si(v, v, e, MPFR_RNDN);
+        if ((u >> 4) & 1)
+            mpfr_neg(v, v, MPFR_RNDN);
+    }
+}
+
+static int same_bits(const mpfr_t a, const mpfr_t b)
+{
+    if (mpfr_nan_p(a) || mpfr_nan_p(b))
+        return mpfr_nan_p(a) && mpfr_nan_p(b);
+    return mpfr_equal_p(a, b) && mpfr_signbit(a) == mpfr_signbit(b);
+}
+
+/* Random affine forms at many precisions and lengths, narrow and wide
+ * exponent ranges (both paths of the routine), against the oracle. */
+static void t_ref_dot_random(void)
+{
+    static const long precs[] = {16, 24, 53, 64, 65, 100, 128, 192, 256};
+    static const int dims[] = {1, 2, 3, 16, 41};
+    gfl_rng r;
+    gfl_rng_init(&r, gfl_test_seed(), GFL_STREAM_MC, 7001, 0);
+    gmp_randstate_t gs;
+    gmp_randinit_default(gs);
+    gmp_randseed_ui(gs, (unsigned long)gfl_test_seed());
+    long bad = 0, total = 0, fixed = 0, summed = 0;
+    int reps = 40 * (gfl_test_effort() > 0 ? gfl_test_effort() : 1);
+    for (size_t pi = 0; pi < sizeof precs / sizeof precs[0]; pi++)
+        for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+            mpfr_prec_t p = precs[pi];
+            int d = dims[di];
+            gfl_ref_dot dot;
+            if (gfl_ref_dot_init(&dot, p, d) != GFL_OK) {
+                CHECK(0, "dot init: %s", gfl_error_message());
+                continue;
+            }
+            mpfr_t *w = malloc((size_t)d * sizeof(mpfr_t)), *x = malloc((size_t)d * sizeof(mpfr_t));
+            mpfr_t b, got, want;
+            mpfr_inits2(p, b, got, want, (mpfr_ptr)0);
+            for (int j = 0; j < d; j++) {
+                mpfr_init2(w[j], p);
+                mpfr_init2(x[j], p);
+            }
+            for (int rep = 0; rep < reps; rep++) {
+                int espan = rep % 4 == 3 ? 400 : 8; /* 400: beyond the fixed-point window */
+                for (int j = 0; j < d; j++) {
+                    rand_num(w[j], &r, gs, espan, 0);
+                    rand_num(x[j], &r, gs, espan, 1);
+                }
+                rand_num(b, &r, gs, espan, 0);
+                if (rep % 5 == 1 && d >= 2) { /* cancellation: term 1 = -term 0, or b = the sum */
+                    mpfr_neg(w[1], w[0], MPFR_RNDN);
+                    mpfr_set(x[1], x[0], MPFR_RNDN);
+                }
+                gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+                dot_oracle(want, (const mpfr_t *)w, (const mpfr_t *)x, b, d, p);
+                total++;
+                if (!same_bits(got, want)) {
+                    if (bad++ < 3)
+                        CHECK(0, "prec %ld, d %d, rep %d: got %a, want %a (rounded to double)", (long)p, d, rep,
+                              mpfr_get_d(got, MPFR_RNDN), mpfr_get_d(want, MPFR_RNDN));
+                }
+            }
+            fixed += dot.n_fixed;
+            summed += dot.n_sum;
+            for (int j = 0; j < d; j++) {
+                mpfr_clear(w[j]);
+                mpfr_clear(x[j]);
+            }
+            free(w), free(x);
+            mpfr_clears(b, got, want, (mpfr_ptr)0);
+            gfl_ref_dot_clear(&dot);
+        }
+    gmp_randclear(gs);
+    mpfr_free_cache();
+    CHECK(bad == 0, "%ld of %ld affine forms not correctly rounded", bad, total);
+    CHECK(fixed > total / 2 && summed > total / 20, "paths taken: fixed point %ld, mpfr_sum %ld of %ld",
+          fixed, summed, total);
+}
+
+/* Hand-made cases: ties to even, exact cancellation to +0, an exact result
+ * in the last place, specials (NaN, 0 times infinity, inf - inf). */
+static void t_ref_dot_cases(void)
+{
+    mpfr_prec_t p = 128;
+    gfl_ref_dot dot;
+    CHECK(gfl_ref_dot_init(&dot, p, 2) == GFL_OK, "dot init");
+    mpfr_t w[2], x[2], b, got, want;
+    for (int j = 0; j < 2; j++)
+        mpfr_inits2(p, w[j], x[j], (mpfr_ptr)0);
+    mpfr_inits2(p, b, got, want, (mpfr_ptr)0);
+    struct { double w0, x0, w1e, x1, b; const char *what; } cases[] = {
+        {1, 1, -128, 1, 0, "1 + 2^-128: a tie, to even (1)"},
+        {1, 1, -128, 3, 0, "1 + 3 2^-128: a tie, to even (1 + 2^-126)"},
+        {1, 1, -130, 1, 0, "1 + 2^-130: below half an ulp"},
+        {1, 3, 0, -3, 0, "3 - 3 = +0"},
+        {0.5, 1, 0, 0, 0.5, "0.5 + 0 - 0.5 = +0"},
+        {-1, 1, -127, 1, 0, "-1 + 2^-127: exact"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        mpfr_set_d(w[0], cases[c].w0, MPFR_RNDN);
+        mpfr_set_d(x[0], cases[c].x0, MPFR_RNDN);
+        mpfr_set_ui_2exp(w[1], 1, (mpfr_exp_t)cases[c].w1e, MPFR_RNDN);
+        if (cases[c].w1e == 0)
+            mpfr_set_d(w[1], 1, MPFR_RNDN);
+        mpfr_set_d(x[1], cases[c].x1, MPFR_RNDN);
+        mpfr_set_d(b, cases[c].b, MPFR_RNDN);
+        gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+        dot_oracle(want, (const mpfr_t *)w, (const mpfr_t *)x, b, 2, p);
+        CHECK(same_bits(got, want), "%s", cases[c].what);
+    }
+    /* the ties, spelled out */
+    mpfr_set_d(w[0], 1, MPFR_RNDN), mpfr_set_d(x[0], 1, MPFR_RNDN);
+    mpfr_set_ui_2exp(w[1], 3, -128, MPFR_RNDN), mpfr_set_d(x[1], 1, MPFR_RNDN), mpfr_set_zero(b, 1);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    mpfr_set_ui(want, 1, MPFR_RNDN);
+    mpfr_nextabove(want);
+    mpfr_nextabove(want); /* 1 + 1.5 ulp: the even neighbour is 1 + 2 ulp */
+    CHECK(mpfr_equal_p(got, want), "1 + 3 2^-128 does not round to 1 + 2^-126");
+    mpfr_set_d(x[1], 3, MPFR_RNDN), mpfr_set_ui_2exp(w[1], 1, -128, MPFR_RNDN);
+    mpfr_set_d(x[0], -3, MPFR_RNDN), mpfr_set_d(w[0], 1, MPFR_RNDN), mpfr_set_d(b, -3, MPFR_RNDN);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_cmp_ui_2exp(got, 3, -128) == 0, "-3 + 3 2^-128 + 3 is not exactly 3 2^-128");
+    /* specials go through mpfr_sum */
+    long before = dot.n_sum;
+    mpfr_set_inf(w[0], 1), mpfr_set_zero(x[0], 1);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_nan_p(got), "inf * 0 is not NaN");
+    mpfr_set_inf(w[0], 1), mpfr_set_d(x[0], 1, MPFR_RNDN), mpfr_set_inf(w[1], -1), mpfr_set_d(x[1], 1, MPFR_RNDN);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_nan_p(got), "inf - inf is not NaN");
+    mpfr_set_d(w[1], 1, MPFR_RNDN);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_inf_p(got) && mpfr_sgn(got) > 0, "inf + 1 is not +inf");
+    mpfr_set_nan(x[1]);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_nan_p(got), "a NaN input does not give NaN");
+    CHECK(dot.n_sum == before + 4, "specials took the fixed-point path (%ld)", dot.n_sum - before);
+    /* an operand of another precision, and an x with more than 64 bits */
+    mpfr_t w2[2];
+    mpfr_inits2(100, w2[0], w2[1], (mpfr_ptr)0);
+    mpfr_set_d(w2[0], 0.75, MPFR_RNDN), mpfr_set_d(w2[1], -0.5, MPFR_RNDN);
+    mpfr_set_d(x[0], 2, MPFR_RNDN), mpfr_set_ui(x[1], 1, MPFR_RNDN);
+    mpfr_set_ui_2exp(want, 1, -100, MPFR_RNDN), mpfr_add(x[1], x[1], want, MPFR_RNDN); /* 1 + 2^-100 */
+    mpfr_set_d(b, 0.25, MPFR_RNDN);
+    before = dot.n_sum;
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w2, (const mpfr_t *)x, b);
+    dot_oracle(want, (const mpfr_t *)w2, (const mpfr_t *)x, b, 2, p);
+    CHECK(same_bits(got, want) && dot.n_sum == before + 1, "mixed precisions: wrong or not through mpfr_sum");
+    mpfr_clears(w2[0], w2[1], (mpfr_ptr)0);
+    for (int j = 0; j < 2; j++)
+        mpfr_clears(w[j], x[j], (mpfr_ptr)0);
+    mpfr_clears(b, got, want, (mpfr_ptr)0);
+    gfl_ref_dot_clear(&dot);
+    gfl_ref_dot zero;
+    memset(&zero, 0, sizeof zero);
+    gfl_ref_dot_clear(&zero); /* a zeroed workspace may be cleared */
+}
+
+/* ------------------------------------------------------------------------ */
 /* the worker pool                                                          */
 
 #define POOL_MAX 8
@@ -361,6 +584,9 @@ void t_ref_threads_register(void)
     CU_add_test(s, "ref results bit-identical to the recorded arithmetic", t_ref_threads_golden);
     CU_add_test(s, "worker pool: every index once per job", t_ref_pool_jobs);
     CU_add_test(s, "--threads parses, defaults and validates", t_ref_threads_option);
+    s = CU_add_suite("ref_dot", NULL, NULL);
+    CU_add_test(s, "affine forms rounded once: random, every precision", t_ref_dot_random);
+    CU_add_test(s, "affine forms rounded once: ties, zeros, specials", t_ref_dot_cases);
 }
 
 #endif
