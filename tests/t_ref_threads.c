@@ -467,6 +467,12 @@ static void t_ref_dot_cases(void)
     mpfr_set_d(x[0], -3, MPFR_RNDN), mpfr_set_d(w[0], 1, MPFR_RNDN), mpfr_set_d(b, -3, MPFR_RNDN);
     gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
     CHECK(mpfr_cmp_ui_2exp(got, 3, -128) == 0, "-3 + 3 2^-128 + 3 is not exactly 3 2^-128");
+    /* every term zero: +0 without the accumulator */
+    mpfr_set_zero(w[0], -1), mpfr_set_d(x[0], 5, MPFR_RNDN), mpfr_set_d(w[1], 2, MPFR_RNDN);
+    mpfr_set_zero(x[1], 1), mpfr_set_zero(b, -1);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_zero_p(got) && !mpfr_signbit(got), "-0 x 5 + 2 x 0 - (-0) is not +0");
+    mpfr_set_zero(b, 1);
     /* specials go through mpfr_sum */
     long before = dot.n_sum;
     mpfr_set_inf(w[0], 1), mpfr_set_zero(x[0], 1);
