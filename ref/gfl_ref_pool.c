@@ -4,8 +4,15 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+typedef struct {
+    struct gfl_ref_pool *pool;
+    int tid;
+} worker_arg;
+
 struct gfl_ref_pool {
     int nthreads;
+    worker_arg *args;     /* the workers' arguments (freed with the pool, so a
+                           * worker allocates and frees nothing itself) */
     int started;          /* worker threads created (indices 1..started) */
     pthread_t *tids;
     pthread_mutex_t mu;
@@ -18,17 +25,11 @@ struct gfl_ref_pool {
     void *ctx;
 };
 
-typedef struct {
-    gfl_ref_pool *pool;
-    int tid;
-} worker_arg;
-
 static void *worker(void *p)
 {
-    worker_arg *w = p;
+    const worker_arg *w = p;
     gfl_ref_pool *pool = w->pool;
     int tid = w->tid;
-    free(w);
     pthread_mutex_lock(&pool->mu);
     unsigned long seen = 0; /* gen starts at 0: a job posted before this line is not missed */
     for (;;) {
@@ -64,6 +65,7 @@ void gfl_ref_pool_destroy(gfl_ref_pool *pool)
     pthread_cond_destroy(&pool->done);
     pthread_mutex_destroy(&pool->mu);
     free(pool->tids);
+    free(pool->args);
     free(pool);
 }
 
@@ -77,7 +79,10 @@ gfl_status gfl_ref_pool_create(gfl_ref_pool **out, int nthreads)
         GFL_ERROR(GFL_ENOMEM, "out of memory for the worker pool");
     pool->nthreads = nthreads;
     pool->tids = malloc((size_t)nthreads * sizeof *pool->tids);
-    if (!pool->tids) {
+    pool->args = malloc((size_t)nthreads * sizeof *pool->args);
+    if (!pool->tids || !pool->args) {
+        free(pool->tids);
+        free(pool->args);
         free(pool);
         GFL_ERROR(GFL_ENOMEM, "out of memory for the worker pool");
     }
@@ -85,15 +90,10 @@ gfl_status gfl_ref_pool_create(gfl_ref_pool **out, int nthreads)
     pthread_cond_init(&pool->go, NULL);
     pthread_cond_init(&pool->done, NULL);
     for (int t = 1; t < nthreads; t++) {
-        worker_arg *w = malloc(sizeof *w);
-        if (!w) {
-            gfl_ref_pool_destroy(pool);
-            GFL_ERROR(GFL_ENOMEM, "out of memory for the worker pool");
-        }
+        worker_arg *w = &pool->args[t];
         w->pool = pool;
         w->tid = t;
         if (pthread_create(&pool->tids[t - 1], NULL, worker, w) != 0) { /* LCOV_EXCL_START: needs exhausted threads */
-            free(w);
             gfl_ref_pool_destroy(pool);
             GFL_ERROR(GFL_ENOMEM, "cannot start worker thread %d of %d", t, nthreads);
         } /* LCOV_EXCL_STOP */
