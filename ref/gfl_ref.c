@@ -32,7 +32,7 @@ typedef struct {
     mpfr_t *H;           /* n_max x m: h_ik = <w_i, x_k> - b_i */
     mpfr_t *f, *g;       /* n_max: outputs, g_k = l'(y_k f_k) y_k */
     mpfr_t *lk;          /* n_max: l(y_k f_k), summed in the order of k by one thread */
-    signed char *gk;     /* n_max: g_k is 0 (0), +1 (1), -1 (-1) or anything else (2) */
+    signed char *gk;     /* n_max: g_k is 0 (0), +1 (1), -1 (-1), anything else or g_k x_k not finite (2) */
     unsigned char *wrong;/* n_max: 1[y_k f_k <= 0] */
     mpfr_t *ga, *gW;     /* gradients: m, m x d */
     mpfr_t *sqg, *sqa;   /* m: (grad_a + lam a)_i^2 and a_i^2 after a step */
