@@ -4,8 +4,10 @@
  * Oracles: the ref path itself on 1 thread (every result of a run on 2 and 3
  * threads must be bit-identical: the exact MPFR state through store_exact(),
  * the step records, decisions, forward outputs, test loss and gradients), and
- * tests/golden/ref_state.txt, the same records written by the single-threaded
- * implementation this suite was introduced with (hexadecimal doubles, exact).
+ * tests/golden/ref_state.txt, the same records as written by make golden
+ * (hexadecimal doubles, exact): first by the single-threaded implementation,
+ * since regenerated only where the arithmetic changed on purpose
+ * (docs/performance.md).
  * The worker pool is tested on its own: every thread index runs exactly once
  * per job, and a job's writes are visible to the caller when run() returns.
  *
