@@ -3,7 +3,7 @@
 #   make proofs   the main job on the built-in case studies
 #   make bench    speed and memory benchmarks
 #   make golden   regenerate the fast path's golden files from the ref path
-# Variants: make test-asan, make valgrind, make coverage; make artifact packs dist/.
+# Variants: make test-asan, make test-tsan, make valgrind, make coverage; make artifact packs dist/.
 #   make mutation  mutation testing of proofs_check/ (a sample; make mutation-full: all)
 # Build outputs live in build/ and bin/.
 
@@ -29,7 +29,7 @@ LIB      = $(BUILD)/libgfl.a
 GFL      = $(BIN)/gfl
 TESTS    = $(BUILD)/gfl_tests
 
-.PHONY: all deps build test test-run proofs proofs-run bench clean test-asan coverage coverage-run \
+.PHONY: all deps build test test-run proofs proofs-run bench clean test-asan test-tsan coverage coverage-run \
         valgrind golden artifact fuzz-long fuzz-cli-asan mutation mutation-full
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -73,8 +73,8 @@ proofs-run: build
 	sh tools/proofs.sh $(GFL)
 
 # Regenerates tests/golden/ (ref-path results the fast path is held to; docs/compare.md).
-golden: $(GFL)
-	sh tools/golden.sh $(GFL) tests/golden
+golden: $(GFL) $(TESTS)
+	sh tools/golden.sh $(GFL) tests/golden $(TESTS)
 
 bench: deps
 	@$(MAKE) --no-print-directory build
@@ -85,6 +85,18 @@ test-asan: deps
 	    XCFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    XLDFLAGS="-fsanitize=address,undefined" build
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/gfl_tests
+
+# ThreadSanitizer: the ref path's worker pool (suites ref_threads, ref_dot,
+# paths, train and compare run ref engines on 2 and 3 threads).
+test-tsan: deps
+	@$(MAKE) --no-print-directory BUILD=build/tsan BIN=build/tsan/bin OPT=-O1 \
+	    XCFLAGS="-fsanitize=thread" XLDFLAGS="-fsanitize=thread" build
+	@# (a run of selected suites exits 1 as CUnit counts the inactive ones: the
+	@# summary's Failed columns and the sanitizer's report decide instead)
+	GFL_TEST_SUITES=ref_,paths,train,compare TSAN_OPTIONS="halt_on_error=1" \
+	    build/tsan/gfl_tests > build/tsan/tests.log 2>&1 || true; cat build/tsan/tests.log; \
+	    ! grep -q "ThreadSanitizer" build/tsan/tests.log && grep -q "^ *asserts" build/tsan/tests.log && \
+	    awk '/^ +(tests|asserts) / { if ($$5 != 0) bad = 1 } END { exit bad }' build/tsan/tests.log
 
 # Coverage: an -O0 --coverage build of its own (GFL_COVERAGE turns the
 # GFL_TESTCASE boundary markers of core/gfl_testcase.h into branches), the

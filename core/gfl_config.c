@@ -22,6 +22,7 @@ static const char *const bias_names[] = {"const", "sign", "gauss", NULL};
 const gfl_option gfl_config_options[] = {
     {"seed", GFL_OPT_U64, OFF(seed), ALL, NULL, "master seed of every random stream"},
     {"prec", GFL_OPT_LONG, OFF(prec), ALL, NULL, "ref path precision in bits"},
+    {"threads", GFL_OPT_INT, OFF(threads), ALL, NULL, "ref path threads (default: all cores; no result depends on it)"},
     {"d", GFL_OPT_INT, OFF(d), ALL, NULL, "input dimension"},
     {"m", GFL_OPT_INT, OFF(m), ALL, NULL, "network width (even)"},
     {"n", GFL_OPT_INT, OFF(n), ALL, NULL, "batch size"},
@@ -76,6 +77,8 @@ void gfl_config_defaults(gfl_config *cfg, gfl_case_id c, gfl_preset p)
     cfg->preset = p;
     cfg->seed = 1;
     cfg->prec = 128;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->threads = cores < 1 ? 1 : cores > GFL_THREADS_MAX ? GFL_THREADS_MAX : (int)cores; /* LCOV_EXCL_BR_LINE: 1 to 256 cores */
     /* SPEC 7 reference settings that learn in float64 at d = 16. */
     cfg->d = 16;
     cfg->m = 256;
@@ -286,6 +289,8 @@ gfl_status gfl_config_validate(const gfl_config *c)
     REQUIRE(c->T > 0, "--T must be positive (got %d)", c->T);
     REQUIRE(c->n_test > 0, "--n-test must be positive (got %d)", c->n_test);
     REQUIRE(c->eval_every > 0, "--eval-every must be positive (got %d)", c->eval_every);
+    REQUIRE(c->threads >= 1 && c->threads <= GFL_THREADS_MAX, "--threads must be in [1, %d] (got %d)",
+            GFL_THREADS_MAX, c->threads);
     REQUIRE(c->prec >= 16 && c->prec <= 65536, "--prec must be in [16, 65536] (got %ld)", c->prec);
     REQUIRE(c->eta1 > 0, "--eta1 must be positive");
     REQUIRE(c->eta > 0, "--eta must be positive");

@@ -32,6 +32,7 @@ typedef struct {
     gfl_preset preset;
     uint64_t seed;
     long prec;          /* ref path precision in bits */
+    int threads;        /* ref path worker threads (results do not depend on it) */
     int d, m, n, T;
     int n_test;         /* size of the held-out test set */
     int eval_every;
@@ -58,6 +59,7 @@ typedef enum {
 } gfl_opt_type;
 
 #define GFL_ALL_CASES 0x3fu
+#define GFL_THREADS_MAX 256
 #define GFL_CASE_BIT(c) (1u << (c))
 
 typedef struct {

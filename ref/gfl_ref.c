@@ -2,21 +2,48 @@
 #include "gfl_testcase.h"
 
 #include <gmp.h>
+#include <math.h>
 #include <mpfr.h>
 #include <stdlib.h>
 
+#include "gfl_ref_dot.h"
+#include "gfl_ref_pool.h"
+
 #define RND MPFR_RNDN
 
+/* Per-thread temporaries: a job writes only these and the outputs its
+ * thread owns, so the threads never share a variable they write. */
 typedef struct {
-    int m, d, n_max;
+    mpfr_t t1, t2, acc, z;
+    int *act; /* n_max: the samples a neuron's W-gradient sums over */
+    gfl_ref_dot dot;
+} ref_tmp;
+
+/* What the forward job computes beyond H and f (SPEC 1). */
+typedef enum { FW_PLAIN = 0, FW_LOSS, FW_GRAD } fw_mode;
+
+typedef struct {
+    int m, d, n_max, nth;
+    int ntmp;            /* per-thread temporaries initialized so far */
     mpfr_prec_t prec;
     gfl_loss loss;
     mpfr_t *a, *W, *b;   /* parameters: m, m x d, m */
     mpfr_t *X;           /* n_max x d: the batch, read exactly from doubles */
     mpfr_t *H;           /* n_max x m: h_ik = <w_i, x_k> - b_i */
     mpfr_t *f, *g;       /* n_max: outputs, g_k = l'(y_k f_k) y_k */
+    mpfr_t *lk;          /* n_max: l(y_k f_k), summed in the order of k by one thread */
+    signed char *gk;     /* n_max: g_k is 0 (0), +1 (1), -1 (-1), anything else or g_k x_k not finite (2) */
+    unsigned char *wrong;/* n_max: 1[y_k f_k <= 0] */
     mpfr_t *ga, *gW;     /* gradients: m, m x d */
-    mpfr_t t1, t2, acc, eta, lam, ln2, L, z;
+    mpfr_t *sqg, *sqa;   /* m: (grad_a + lam a)_i^2 and a_i^2 after a step */
+    mpfr_t *sqW;         /* m x d: W_ij^2 after a step */
+    mpfr_t eta, lam, ln2, L;
+    ref_tmp *tmp;        /* nth */
+    gfl_ref_pool *pool;
+    /* the arguments of the job being run */
+    const double *jX, *jY;
+    int jn, jwant_w, jstep, jupdate_w;
+    fw_mode jmode;
 } ref_eng;
 
 static mpfr_t *vec_new(size_t len, mpfr_prec_t prec)
@@ -43,6 +70,7 @@ static void vec_free(mpfr_t *v, size_t len)
 static void eng_free(ref_eng *e)
 {
     size_t m = (size_t)e->m, d = (size_t)e->d, n = (size_t)e->n_max;
+    gfl_ref_pool_destroy(e->pool); /* first: no job runs while the rest goes */
     vec_free(e->a, m);
     vec_free(e->W, m * d);
     vec_free(e->b, m);
@@ -50,9 +78,21 @@ static void eng_free(ref_eng *e)
     vec_free(e->H, n * m);
     vec_free(e->f, n);
     vec_free(e->g, n);
+    vec_free(e->lk, n);
     vec_free(e->ga, m);
     vec_free(e->gW, m * d);
-    mpfr_clears(e->t1, e->t2, e->acc, e->eta, e->lam, e->ln2, e->L, e->z, (mpfr_ptr)0);
+    vec_free(e->sqg, m);
+    vec_free(e->sqa, m);
+    vec_free(e->sqW, m * d);
+    free(e->gk);
+    free(e->wrong);
+    for (int t = 0; t < e->ntmp; t++) {
+        mpfr_clears(e->tmp[t].t1, e->tmp[t].t2, e->tmp[t].acc, e->tmp[t].z, (mpfr_ptr)0);
+        free(e->tmp[t].act);
+        gfl_ref_dot_clear(&e->tmp[t].dot);
+    }
+    free(e->tmp);
+    mpfr_clears(e->eta, e->lam, e->ln2, e->L, (mpfr_ptr)0);
     free(e);
 }
 
@@ -68,7 +108,8 @@ static gfl_status ref_create(void **out, const gfl_config *cfg, int n_max)
     e->n_max = n_max;
     e->prec = p;
     e->loss = cfg->loss;
-    mpfr_inits2(p, e->t1, e->t2, e->acc, e->eta, e->lam, e->ln2, e->L, e->z, (mpfr_ptr)0);
+    e->nth = cfg->threads < 1 ? 1 : cfg->threads; /* a configuration that was never validated */
+    mpfr_inits2(p, e->eta, e->lam, e->ln2, e->L, (mpfr_ptr)0);
     mpfr_const_log2(e->ln2, RND);
     e->a = vec_new(m, p);
     e->W = vec_new(m * d, p);
@@ -77,16 +118,39 @@ static gfl_status ref_create(void **out, const gfl_config *cfg, int n_max)
     e->H = vec_new(n * m, p);
     e->f = vec_new(n, p);
     e->g = vec_new(n, p);
+    e->lk = vec_new(n, p);
     e->ga = vec_new(m, p);
     e->gW = vec_new(m * d, p);
-    if (!e->a || !e->W || !e->b || !e->X || !e->H || !e->f || !e->g || !e->ga || !e->gW) {
+    e->sqg = vec_new(m, p);
+    e->sqa = vec_new(m, p);
+    e->sqW = vec_new(m * d, p);
+    e->gk = calloc(n ? n : 1, 1);
+    e->wrong = calloc(n ? n : 1, 1);
+    e->tmp = calloc((size_t)e->nth, sizeof *e->tmp);
+    if (!e->a || !e->W || !e->b || !e->X || !e->H || !e->f || !e->g || !e->lk || !e->ga || !e->gW ||
+        !e->sqg || !e->sqa || !e->sqW || !e->gk || !e->wrong || !e->tmp) {
         eng_free(e);
         GFL_ERROR(GFL_ENOMEM, "out of memory for the ref path workspaces");
+    }
+    for (int t = 0; t < e->nth; t++) {
+        ref_tmp *w = &e->tmp[t];
+        mpfr_inits2(p, w->t1, w->t2, w->acc, w->z, (mpfr_ptr)0);
+        e->ntmp = t + 1;
+        w->act = malloc((n ? n : 1) * sizeof(int));
+        gfl_status st = w->act ? gfl_ref_dot_init(&w->dot, p, e->d) : GFL_ENOMEM;
+        if (st != GFL_OK) {
+            eng_free(e);
+            GFL_ERROR(GFL_ENOMEM, "out of memory for the ref path workspaces");
+        }
+    }
+    gfl_status st = gfl_ref_pool_create(&e->pool, e->nth);
+    if (st != GFL_OK) {
+        eng_free(e);
+        return st;
     }
     *out = e;
     return GFL_OK;
 }
-
 static void ref_destroy(void *p) { eng_free(p); }
 
 static gfl_status ref_load(void *p, const double *a, const double *W, const double *b)
@@ -110,35 +174,6 @@ static void relu(mpfr_t r, const mpfr_t h)
         mpfr_set(r, h, RND);
     else
         mpfr_set_zero(r, 1);
-}
-
-/* H = <w_i, x_k> - b_i and f_k = sum_i a_i sigma(h_ik), mirror pairs first (SPEC 1, 2). */
-static void forward(ref_eng *e, const double *X, int n)
-{
-    int m = e->m, d = e->d, h = m / 2;
-    for (size_t q = 0; q < (size_t)n * d; q++)
-        mpfr_set_d(e->X[q], X[q], RND);
-    for (int k = 0; k < n; k++) {
-        const mpfr_t *x = e->X + (size_t)k * d;
-        for (int i = 0; i < m; i++) {
-            const mpfr_t *w = e->W + (size_t)i * d;
-            mpfr_set_zero(e->acc, 1);
-            for (int j = 0; j < d; j++) {
-                mpfr_mul(e->t1, w[j], x[j], RND);
-                mpfr_add(e->acc, e->acc, e->t1, RND);
-            }
-            mpfr_sub(e->H[(size_t)k * m + i], e->acc, e->b[i], RND);
-        }
-        mpfr_set_zero(e->f[k], 1);
-        for (int i = 0; i < h; i++) {
-            relu(e->t1, e->H[(size_t)k * m + i]);
-            mpfr_mul(e->t1, e->t1, e->a[i], RND);
-            relu(e->t2, e->H[(size_t)k * m + i + h]);
-            mpfr_mul(e->t2, e->t2, e->a[i + h], RND);
-            mpfr_add(e->t1, e->t1, e->t2, RND);
-            mpfr_add(e->f[k], e->f[k], e->t1, RND);
-        }
-    }
 }
 
 /* l(z) into r (SPEC 1). */
@@ -175,12 +210,84 @@ static void loss_deriv(ref_eng *e, mpfr_t r, const mpfr_t z)
     }
 }
 
+/* h_ik = RN(<w_i, x_k> - b_i) for every i, then f_k = sum_i a_i sigma(h_ik),
+ * mirror pairs first (SPEC 1, 2), for sample k of the job's batch. */
+static void forward_one(ref_eng *e, ref_tmp *w, int k)
+{
+    int m = e->m, d = e->d, h = m / 2;
+    mpfr_t *x = e->X + (size_t)k * d;
+    for (int j = 0; j < d; j++)
+        mpfr_set_d(x[j], e->jX[(size_t)k * d + j], RND);
+    gfl_ref_dot_set_x(&w->dot, (const mpfr_t *)x);
+    for (int i = 0; i < m; i++) /* rounded once (ref/gfl_ref_dot.h) */
+        gfl_ref_dot_apply(&w->dot, e->H[(size_t)k * m + i], e->W + (size_t)i * d, e->b[i]);
+    mpfr_set_zero(e->f[k], 1);
+    for (int i = 0; i < h; i++) {
+        relu(w->t1, e->H[(size_t)k * m + i]);
+        mpfr_mul(w->t1, w->t1, e->a[i], RND);
+        relu(w->t2, e->H[(size_t)k * m + i + h]);
+        mpfr_mul(w->t2, w->t2, e->a[i + h], RND);
+        mpfr_add(w->t1, w->t1, w->t2, RND);
+        mpfr_add(e->f[k], e->f[k], w->t1, RND);
+    }
+}
+
+/* The forward job: the samples are split into contiguous blocks, one per
+ * thread; everything of sample k (H row, f_k, l_k, g_k) is computed by one
+ * thread in the single-threaded order. */
+static void job_forward(void *ctx, int tid, int nth)
+{
+    ref_eng *e = ctx;
+    ref_tmp *w = &e->tmp[tid];
+    int lo, hi;
+    gfl_ref_pool_part(e->jn, tid, nth, &lo, &hi);
+    for (int k = lo; k < hi; k++) {
+        forward_one(e, w, k);
+        if (e->jmode == FW_PLAIN)
+            continue;
+        /* z = y_k f_k; l_k = l(z); g_k = l'(z) y_k */
+        mpfr_mul_d(w->z, e->f[k], e->jY[k], RND);
+        loss_value(e, e->lk[k], w->z);
+        if (e->jmode == FW_LOSS) {
+            GFL_TESTCASE(mpfr_zero_p(w->z)); /* f = 0 */
+            e->wrong[k] = mpfr_sgn(w->z) <= 0; /* f = 0 counts as an error */
+            continue;
+        }
+        loss_deriv(e, e->g[k], w->z);
+        mpfr_mul_d(e->g[k], e->g[k], e->jY[k], RND);
+        /* the kind of g_k for job_grad's exact shortcuts, which need g_k and
+         * x_k finite (0 times an infinity is NaN, not 0) */
+        int finite = mpfr_number_p(e->g[k]);
+        for (int j = 0; j < e->d; j++)
+            finite &= isfinite(e->jX[(size_t)k * e->d + j]) != 0;
+        e->gk[k] = !finite ? 2 : mpfr_zero_p(e->g[k]) ? 0 : mpfr_cmp_si(e->g[k], 1) == 0 ? 1
+                 : mpfr_cmp_si(e->g[k], -1) == 0 ? -1 : 2;
+    }
+}
+
+/* Runs the forward job on n samples of X (and Y unless FW_PLAIN). */
+static void forward(ref_eng *e, const double *X, const double *Y, int n, fw_mode mode)
+{
+    e->jX = X;
+    e->jY = Y;
+    e->jn = n;
+    e->jmode = mode;
+    gfl_ref_pool_run(e->pool, job_forward, e);
+}
+
+/* L = sum_k l_k in the order of k (the single-threaded order), unscaled. */
+static void sum_losses(ref_eng *e, mpfr_t L, int n)
+{
+    for (int k = 0; k < n; k++)
+        mpfr_add(L, L, e->lk[k], RND);
+}
+
 static gfl_status ref_forward(void *p, const double *X, int n, double *f)
 {
     ref_eng *e = p;
     for (int k0 = 0; k0 < n; k0 += e->n_max) {
         int nc = n - k0 < e->n_max ? n - k0 : e->n_max;
-        forward(e, X + (size_t)k0 * e->d, nc);
+        forward(e, X + (size_t)k0 * e->d, NULL, nc, FW_PLAIN);
         for (int k = 0; k < nc; k++)
             f[k0 + k] = mpfr_get_d(e->f[k], RND);
     }
@@ -191,80 +298,124 @@ static gfl_status ref_evaluate(void *p, const double *X, const double *Y, int n,
                                double *err)
 {
     ref_eng *e = p;
-    mpfr_ptr L = e->L, z = e->z;
     long errors = 0;
-    mpfr_set_zero(L, 1);
+    mpfr_set_zero(e->L, 1);
     for (int k0 = 0; k0 < n; k0 += e->n_max) {
         int nc = n - k0 < e->n_max ? n - k0 : e->n_max;
-        forward(e, X + (size_t)k0 * e->d, nc);
-        for (int k = 0; k < nc; k++) {
-            mpfr_mul_d(z, e->f[k], Y[k0 + k], RND);
-            loss_value(e, e->t1, z);
-            mpfr_add(L, L, e->t1, RND);
-            GFL_TESTCASE(mpfr_zero_p(z)); /* f = 0 */
-            if (mpfr_sgn(z) <= 0) /* f = 0 counts as an error */
-                errors++;
-        }
+        forward(e, X + (size_t)k0 * e->d, Y + k0, nc, FW_LOSS);
+        sum_losses(e, e->L, nc);
+        for (int k = 0; k < nc; k++)
+            errors += e->wrong[k];
     }
-    mpfr_div_ui(L, L, (unsigned long)n, RND);
-    *loss = mpfr_get_d(L, RND);
+    mpfr_div_ui(e->L, e->L, (unsigned long)n, RND);
+    *loss = mpfr_get_d(e->L, RND);
     *err = (double)errors / n;
     return GFL_OK;
 }
 
-static double norm2(ref_eng *e, mpfr_t *v, size_t len)
+/* sqrt(sum_i v_i) in the order of i, rounded to double. */
+static double sqrt_sum(ref_eng *e, mpfr_t *v, size_t len)
 {
-    mpfr_set_zero(e->acc, 1);
-    for (size_t i = 0; i < len; i++) {
-        mpfr_sqr(e->t1, v[i], RND);
-        mpfr_add(e->acc, e->acc, e->t1, RND);
+    mpfr_set_zero(e->L, 1);
+    for (size_t i = 0; i < len; i++)
+        mpfr_add(e->L, e->L, v[i], RND);
+    mpfr_sqrt(e->L, e->L, RND);
+    return mpfr_get_d(e->L, RND);
+}
+
+/* The gradient job: the neurons are split into contiguous blocks, one per
+ * thread; every sum over k is the single-threaded one, in the order of k
+ * (SPEC 1, written out term by term).  A term that is exactly zero (g_k = 0,
+ * or sigma(h_ik) = 0) is skipped and a factor g_k = +-1 is applied by adding
+ * or subtracting: an exact zero added to a sum that is never -0 (it starts at
+ * +0, and RN(x + (-x)) = +0) and an exact product leave every bit as the
+ * multiply-and-add gave it.  In a step, the job then updates its neurons
+ * (SPEC 3) and leaves the squares of the norms for the caller to sum. */
+static void job_grad(void *ctx, int tid, int nth)
+{
+    ref_eng *e = ctx;
+    ref_tmp *w = &e->tmp[tid];
+    int m = e->m, d = e->d, n = e->jn, lo, hi;
+    gfl_ref_pool_part(m, tid, nth, &lo, &hi);
+    for (int i = lo; i < hi; i++) {
+        /* dL/da_i = (1/n) sum_k g_k sigma(h_ik); act = the k with h_ik > 0 and
+         * g_k x_k not exactly zero */
+        int na = 0;
+        mpfr_set_zero(w->acc, 1);
+        for (int k = 0; k < n; k++) {
+            const mpfr_t *hk = e->H + (size_t)k * m + i;
+            int c = e->gk[k], pos = mpfr_sgn(*hk) > 0;
+            GFL_TESTCASE(mpfr_zero_p(*hk)); /* the exact ReLU tie: sigma'(0) = 0 */
+            if (c != 2 && (!pos || (c == 0 && !mpfr_inf_p(*hk))))
+                continue; /* sigma(h) = 0 or g_k = 0, times a finite number: +-0 */
+            if (pos && c != 0)
+                w->act[na++] = k;
+            if (c == 1)
+                mpfr_add(w->acc, w->acc, *hk, RND);
+            else if (c == -1)
+                mpfr_sub(w->acc, w->acc, *hk, RND);
+            else {
+                relu(w->t1, *hk);
+                mpfr_mul(w->t1, w->t1, e->g[k], RND);
+                mpfr_add(w->acc, w->acc, w->t1, RND);
+            }
+        }
+        mpfr_div_ui(e->ga[i], w->acc, (unsigned long)n, RND);
+        /* dL/dw_ij = (1/n) sum_k g_k a_i 1[h_ik > 0] x_kj */
+        if (e->jwant_w)
+            for (int j = 0; j < d; j++) {
+                mpfr_set_zero(w->acc, 1);
+                for (int q = 0; q < na; q++) {
+                    int k = w->act[q];
+                    const mpfr_t *x = e->X + (size_t)k * d + j;
+                    if (e->gk[k] == 1)
+                        mpfr_add(w->acc, w->acc, *x, RND);
+                    else if (e->gk[k] == -1)
+                        mpfr_sub(w->acc, w->acc, *x, RND);
+                    else {
+                        mpfr_mul(w->t1, e->g[k], *x, RND);
+                        mpfr_add(w->acc, w->acc, w->t1, RND);
+                    }
+                }
+                mpfr_mul(w->acc, w->acc, e->a[i], RND);
+                mpfr_div_ui(e->gW[(size_t)i * d + j], w->acc, (unsigned long)n, RND);
+            }
+        if (!e->jstep)
+            continue;
+        /* SPEC 3: W <- W - eta (grad_W + lam W), with grad_W taken at the old a. */
+        mpfr_t *Wi = e->W + (size_t)i * d, *gWi = e->gW + (size_t)i * d;
+        if (e->jupdate_w)
+            for (int j = 0; j < d; j++) {
+                mpfr_mul(w->t1, e->lam, Wi[j], RND);
+                mpfr_add(w->t1, gWi[j], w->t1, RND);
+                mpfr_mul(w->t1, e->eta, w->t1, RND);
+                mpfr_sub(Wi[j], Wi[j], w->t1, RND);
+            }
+        for (int j = 0; j < d; j++)
+            mpfr_sqr(e->sqW[(size_t)i * d + j], Wi[j], RND);
+        /* a <- a - eta (grad_a + lam a); |g_t| = |grad_a + lam a| (SPEC 6 C5). */
+        mpfr_mul(w->t1, e->lam, e->a[i], RND);
+        mpfr_add(w->t1, e->ga[i], w->t1, RND);
+        mpfr_sqr(e->sqg[i], w->t1, RND);
+        mpfr_mul(w->t1, e->eta, w->t1, RND);
+        mpfr_sub(e->a[i], e->a[i], w->t1, RND);
+        mpfr_sqr(e->sqa[i], e->a[i], RND);
     }
-    mpfr_sqrt(e->acc, e->acc, RND);
-    return mpfr_get_d(e->acc, RND);
 }
 
 /* Batch loss into e->L, e->ga = dL/da and (when want_w) e->gW = dL/dW at the
- * current parameters (SPEC 1, written out term by term). */
-static void grad(ref_eng *e, const double *X, const double *Y, int n, int want_w)
+ * current parameters (SPEC 1); with step, the update of SPEC 3 too. */
+static void grad(ref_eng *e, const double *X, const double *Y, int n, int want_w, int step, int update_w)
 {
-    int m = e->m, d = e->d;
-    forward(e, X, n);
-    /* L_Z = (1/n) sum_k l(y_k f_k);  g_k = l'(y_k f_k) y_k */
+    forward(e, X, Y, n, FW_GRAD);
+    /* L_Z = (1/n) sum_k l(y_k f_k) */
     mpfr_set_zero(e->L, 1);
-    for (int k = 0; k < n; k++) {
-        mpfr_mul_d(e->z, e->f[k], Y[k], RND);
-        loss_value(e, e->t1, e->z);
-        mpfr_add(e->L, e->L, e->t1, RND);
-        loss_deriv(e, e->g[k], e->z);
-        mpfr_mul_d(e->g[k], e->g[k], Y[k], RND);
-    }
+    sum_losses(e, e->L, n);
     mpfr_div_ui(e->L, e->L, (unsigned long)n, RND);
-    /* dL/da_i = (1/n) sum_k g_k sigma(h_ik) */
-    for (int i = 0; i < m; i++) {
-        mpfr_set_zero(e->acc, 1);
-        for (int k = 0; k < n; k++) {
-            relu(e->t1, e->H[(size_t)k * m + i]);
-            mpfr_mul(e->t1, e->t1, e->g[k], RND);
-            mpfr_add(e->acc, e->acc, e->t1, RND);
-        }
-        mpfr_div_ui(e->ga[i], e->acc, (unsigned long)n, RND);
-    }
-    if (!want_w)
-        return;
-    /* dL/dw_ij = (1/n) sum_k g_k a_i 1[h_ik > 0] x_kj */
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < d; j++) {
-            mpfr_set_zero(e->acc, 1);
-            for (int k = 0; k < n; k++) {
-                GFL_TESTCASE(mpfr_zero_p(e->H[(size_t)k * m + i])); /* the exact ReLU tie */
-                if (mpfr_sgn(e->H[(size_t)k * m + i]) > 0) { /* sigma'(0) = 0 */
-                    mpfr_mul(e->t1, e->g[k], e->X[(size_t)k * d + j], RND);
-                    mpfr_add(e->acc, e->acc, e->t1, RND);
-                }
-            }
-            mpfr_mul(e->acc, e->acc, e->a[i], RND);
-            mpfr_div_ui(e->gW[(size_t)i * d + j], e->acc, (unsigned long)n, RND);
-        }
+    e->jwant_w = want_w;
+    e->jstep = step;
+    e->jupdate_w = update_w;
+    gfl_ref_pool_run(e->pool, job_grad, e);
 }
 
 static gfl_status ref_gradient(void *p, const double *X, const double *Y, int n, double *loss,
@@ -273,7 +424,7 @@ static gfl_status ref_gradient(void *p, const double *X, const double *Y, int n,
     ref_eng *e = p;
     if (n > e->n_max)
         GFL_ERROR(GFL_EINTERNAL, "batch of %d exceeds the workspace (%d)", n, e->n_max);
-    grad(e, X, Y, n, 1);
+    grad(e, X, Y, n, 1, 0, 0);
     *loss = mpfr_get_d(e->L, RND);
     for (int i = 0; i < e->m; i++)
         ga[i] = mpfr_get_d(e->ga[i], RND);
@@ -286,8 +437,6 @@ static gfl_status ref_step(void *p, const double *X, const double *Y, int n, dou
                            int lam_inv_eta, int update_w, gfl_step_info *info)
 {
     ref_eng *e = p;
-    int m = e->m;
-    size_t md = (size_t)m * (size_t)e->d;
     if (n > e->n_max)
         GFL_ERROR(GFL_EINTERNAL, "batch of %d exceeds the workspace (%d)", n, e->n_max);
     mpfr_set_d(e->eta, eta, RND);
@@ -295,30 +444,12 @@ static gfl_status ref_step(void *p, const double *X, const double *Y, int n, dou
         mpfr_ui_div(e->lam, 1, e->eta, RND); /* lam1 = 1/eta1 at full precision */
     else
         mpfr_set_d(e->lam, lam, RND);
-    grad(e, X, Y, n, update_w);
+    grad(e, X, Y, n, update_w, 1, update_w);
     info->batch_loss = mpfr_get_d(e->L, RND);
-    /* SPEC 3: W <- W - eta (grad_W + lam W), with grad_W taken at the old a. */
-    if (update_w)
-        for (size_t q = 0; q < md; q++) {
-            mpfr_mul(e->t1, e->lam, e->W[q], RND);
-            mpfr_add(e->t1, e->gW[q], e->t1, RND);
-            mpfr_mul(e->t1, e->eta, e->t1, RND);
-            mpfr_sub(e->W[q], e->W[q], e->t1, RND);
-        }
-    /* a <- a - eta (grad_a + lam a); |g_t| = |grad_a + lam a| (SPEC 6 C5). */
-    mpfr_set_zero(e->L, 1);
-    for (int i = 0; i < m; i++) {
-        mpfr_mul(e->t1, e->lam, e->a[i], RND);
-        mpfr_add(e->t1, e->ga[i], e->t1, RND);
-        mpfr_sqr(e->z, e->t1, RND);
-        mpfr_add(e->L, e->L, e->z, RND);
-        mpfr_mul(e->t1, e->eta, e->t1, RND);
-        mpfr_sub(e->a[i], e->a[i], e->t1, RND);
-    }
-    mpfr_sqrt(e->L, e->L, RND);
-    info->grad_norm_a = mpfr_get_d(e->L, RND);
-    info->norm_a = norm2(e, e->a, (size_t)m);
-    info->norm_W = norm2(e, e->W, md);
+    /* the norms: squares from the job, summed here in the order of the index */
+    info->grad_norm_a = sqrt_sum(e, e->sqg, (size_t)e->m);
+    info->norm_a = sqrt_sum(e, e->sqa, (size_t)e->m);
+    info->norm_W = sqrt_sum(e, e->sqW, (size_t)e->m * (size_t)e->d);
     return GFL_OK;
 }
 
@@ -343,10 +474,11 @@ static int ref_exact_parts(void *p)
  * ceil(prec / 53) + 1 parts reach for normal doubles. */
 static void split_exact(ref_eng *e, const mpfr_t x, int parts, double *out)
 {
-    mpfr_set(e->t1, x, RND);
+    mpfr_ptr r = e->tmp[0].t1; /* the caller's temporaries (no job runs) */
+    mpfr_set(r, x, RND);
     for (int k = 0; k < parts; k++) {
-        out[k] = mpfr_get_d(e->t1, RND);
-        mpfr_sub_d(e->t1, e->t1, out[k], RND);
+        out[k] = mpfr_get_d(r, RND);
+        mpfr_sub_d(r, r, out[k], RND);
     }
 }
 

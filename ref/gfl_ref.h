@@ -1,8 +1,15 @@
 /* gfl_ref: the MPFR reference path (SPEC 9 "ref").
  * A direct transcription of SPEC 1-3: every sum, product and update in MPFR at
  * cfg->prec bits, round to nearest, in the plain order the formulas are written
- * (with the mirror-pair order of SPEC 2 for the output layer).  Speed is not a
- * goal; being obviously right is. */
+ * (with the mirror-pair order of SPEC 2 for the output layer), except the
+ * pre-activations h_ik = <w_i, x_k> - b_i, which are computed exactly and
+ * rounded once (ref/gfl_ref_dot.h: at least as accurate as the term-by-term
+ * sum, and most of the speed).  Being obviously right comes first.
+ *
+ * Each step runs on cfg->threads threads (a pool created with the engine):
+ * the forward pass split by samples, the gradients and updates by neurons,
+ * every output computed by one thread in the single-threaded order, so no
+ * result depends on the number of threads (tests/t_ref_threads.c). */
 #ifndef GFL_REF_H
 #define GFL_REF_H
 

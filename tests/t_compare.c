@@ -602,22 +602,25 @@ static void test_selfcheck_bits(void)
     gfl_problem_clear(&pb);
 }
 
-/* A reference that cannot see the tie is not trusted: at prec 53 the ref path
- * rounds 1 + 2^-60 like the double path does, at 117 bits it does not, so the
- * two reference runs take different branches and disagree grossly. */
+/* A reference that cannot see the tie is not trusted: at prec 24 the ref path
+ * reads w_1 = 1 + 2^-40 as 1 (parameters are rounded to prec bits when
+ * loaded), so h = w_1 x_1 - 1 is 0 where the 88-bit run sees 2^-40 (h itself
+ * is rounded once, so its sign is always right: the tie must be in the
+ * operands), and the two reference runs take different branches and disagree
+ * grossly. */
 static void test_selfcheck_untrusted(void)
 {
     gfl_config cfg;
     gfl_problem pb;
     gfl_compare_result res;
     small_parity(&cfg, 3, 19);
-    cfg.prec = 53;
+    cfg.prec = 24;
     CU_ASSERT_FATAL(gfl_problem_init(&pb, &cfg) == GFL_OK);
-    double w[6] = {1, 0x1p-60, 0, 0, 0, 0};
+    double w[6] = {1 + 0x1p-40, 0, 0, 0, 0, 0};
     set_pair(&pb, 0, w, 1.0);
     CU_ASSERT_FATAL(run_compare(&pb, &res) == GFL_OK);
-    CHECK(res.selfcheck_run && !res.trusted && res.selfcheck_bits < 33,
-          "prec 53 on a 2^-60 tie: %.1f bits, trusted %d", res.selfcheck_bits, res.trusted);
+    CHECK(res.selfcheck_run && !res.trusted && res.selfcheck_bits < 12,
+          "prec 24 on a 2^-40 tie: %.1f bits, trusted %d", res.selfcheck_bits, res.trusted);
     CHECK(res.verdict == GFL_COMPARE_FAIL && strstr(res.reason, "not trusted"), "verdict %s (%s)",
           gfl_compare_verdict_name(res.verdict), res.reason);
     gfl_compare_clear(&res);

@@ -5,10 +5,15 @@
 #   tests/golden/<case>/a.npy        final a (m)
 #   tests/golden/<case>/W.npy        final W (m, d)
 #   tests/golden/<case>/golden.json  configuration, per-step batch losses, final test loss
-# Usage: sh tools/golden.sh [GFL [OUTDIR]]
+#   tests/golden/ref_state.txt  every result of a few small ref runs, exactly
+#                               (suite ref_threads: the ref path's own bits)
+# Regenerate only when the ref path's arithmetic changes on purpose, and say
+# so in docs/performance.md.
+# Usage: sh tools/golden.sh [GFL [OUTDIR [TESTS]]]
 set -eu
 GFL=${1:-bin/gfl}
 OUT=${2:-tests/golden}
+TESTS=${3:-build/release/gfl_tests}
 SEED=1
 CASES="mog xor parity parity_uniform linear multiindex"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gfl_golden.XXXXXX")
@@ -48,4 +53,10 @@ for c in $CASES; do
     rm -rf "$OUT/$c"
     mv "$tmp/out/$c" "$OUT/$c"
 done
+# (the status of a run of selected suites is not 0: CUnit counts the inactive
+# ones; the file is checked instead)
+GFL_REF_STATE_WRITE="$tmp/ref_state.txt" GFL_TEST_SUITES=ref_threads "$TESTS" >/dev/null || true
+grep -q "^multiindex_hinge_lam1 " "$tmp/ref_state.txt" || { echo "golden: ref_state.txt not written" >&2; exit 1; }
+mv "$tmp/ref_state.txt" "$OUT/ref_state.txt"
+echo "golden: ref_state.txt"
 du -sh "$OUT"

@@ -1,0 +1,183 @@
+#include "gfl_ref_dot.h"
+
+#include <stdlib.h>
+
+/* Terms whose units lie more than SPAN_LIMBS limbs apart go to mpfr_sum. */
+#define SPAN_LIMBS 4
+#define LIMB_BITS GMP_NUMB_BITS
+
+void gfl_ref_dot_clear(gfl_ref_dot *dot)
+{
+    if (dot->prod)
+        for (int j = 0; j <= dot->d; j++)
+            mpfr_clear(dot->prod[j]);
+    free(dot->prod);
+    free(dot->tab);
+    free(dot->acc);
+    free(dot->tmp);
+    free(dot->sx);
+    free(dot->ex);
+    free(dot->xneg);
+    free(dot->u);
+    dot->prod = NULL;
+    dot->tab = NULL;
+    dot->acc = dot->tmp = dot->sx = NULL;
+    dot->ex = dot->u = NULL;
+    dot->xneg = NULL;
+}
+
+gfl_status gfl_ref_dot_init(gfl_ref_dot *dot, mpfr_prec_t prec, int d)
+{
+    size_t terms = (size_t)d + 1;
+    dot->prec = prec;
+    dot->d = d;
+    dot->nl = (mp_size_t)((prec + LIMB_BITS - 1) / LIMB_BITS);
+    /* a product (nl + 1 limbs) shifted by < 64 bits (nl + 2) at a limb offset
+     * <= SPAN_LIMBS, plus one limb for the carries of d + 1 < 2^64 terms */
+    dot->L = dot->nl + 2 + SPAN_LIMBS + 1;
+    dot->n_fixed = dot->n_sum = 0;
+    dot->acc = malloc(2 * (size_t)dot->L * sizeof(mp_limb_t)); /* positive and negative terms */
+    dot->tmp = malloc((size_t)(dot->nl + 2) * sizeof(mp_limb_t));
+    dot->sx = malloc(terms * sizeof(mp_limb_t));
+    dot->ex = malloc(terms * sizeof(mpfr_exp_t));
+    dot->xneg = malloc(terms * sizeof(int));
+    dot->u = malloc(terms * sizeof(mpfr_exp_t));
+    dot->tab = malloc(terms * sizeof(mpfr_ptr));
+    dot->prod = malloc(terms * sizeof(mpfr_t));
+    if (!dot->acc || !dot->tmp || !dot->sx || !dot->ex || !dot->xneg || !dot->u || !dot->tab || !dot->prod) {
+        free(dot->prod);
+        dot->prod = NULL; /* no product initialized */
+        gfl_ref_dot_clear(dot);
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the ref path's dot products");
+    }
+    for (size_t j = 0; j < terms; j++) {
+        mpfr_init2(dot->prod[j], 2 * prec); /* w x exactly: both have <= prec bits */
+        dot->tab[j] = dot->prod[j];
+    }
+    dot->sx[d] = (mp_limb_t)1 << (LIMB_BITS - 1); /* the input of b: -1 = -0.1b x 2^1 */
+    dot->ex[d] = 1;
+    dot->xneg[d] = 1;
+    dot->x = NULL;
+    dot->x_fixed = 0;
+    return GFL_OK;
+}
+
+/* The significand of x when it fits in its top limb (x regular). */
+static int top_limb(mpfr_srcptr x, mp_limb_t *top)
+{
+    mp_size_t n = (mp_size_t)((mpfr_get_prec(x) + LIMB_BITS - 1) / LIMB_BITS);
+    const mp_limb_t *p = mpfr_custom_get_significand(x);
+    for (mp_size_t i = 0; i + 1 < n; i++)
+        if (p[i] != 0)
+            return 0;
+    *top = p[n - 1];
+    return 1;
+}
+
+/* Every term exactly at 2 prec bits, then one correctly rounded sum. */
+static void affine_sum(gfl_ref_dot *dot, mpfr_ptr r, const mpfr_t *w, mpfr_srcptr b)
+{
+    for (int j = 0; j < dot->d; j++)
+        mpfr_mul(dot->prod[j], w[j], dot->x[j], MPFR_RNDN);
+    mpfr_neg(dot->prod[dot->d], b, MPFR_RNDN);
+    mpfr_sum(r, dot->tab, (unsigned long)dot->d + 1, MPFR_RNDN);
+    if (mpfr_zero_p(r))
+        mpfr_set_zero(r, 1);
+    dot->n_sum++;
+}
+
+void gfl_ref_dot_set_x(gfl_ref_dot *dot, const mpfr_t *x)
+{
+    dot->x = x;
+    dot->x_fixed = 1;
+    for (int j = 0; j < dot->d; j++) {
+        dot->sx[j] = 0;
+        dot->ex[j] = 0;
+        dot->xneg[j] = mpfr_signbit(x[j]) != 0;
+        if (mpfr_zero_p(x[j]))
+            continue;
+        if (!mpfr_regular_p(x[j]) || !top_limb(x[j], &dot->sx[j]))
+            dot->x_fixed = 0; /* NaN, an infinity, or more than 64 bits */
+        dot->ex[j] = mpfr_get_exp(x[j]);
+    }
+}
+
+void gfl_ref_dot_apply(gfl_ref_dot *dot, mpfr_ptr r, const mpfr_t *w, mpfr_srcptr b)
+{
+    int d = dot->d, any = 0;
+    mp_size_t nl = dot->nl;
+    mpfr_exp_t umin = 0, umax = 0, shift = (mpfr_exp_t)(LIMB_BITS * (nl + 1));
+    if (!dot->x_fixed)
+        goto general;
+    /* Term j < d is w_j x_j, term d is b (-1): the input's significand sx_j
+     * (one limb) times w_j's nl limbs, an integer of nl + 1 limbs whose unit
+     * is 2^u_j (MPFR significands are fractions in [1/2, 1)). */
+    for (int j = 0; j <= d; j++) {
+        mpfr_srcptr wj = j < d ? w[j] : b;
+        if (mpfr_zero_p(wj) || dot->sx[j] == 0) {
+            dot->u[j] = 0;
+            if (mpfr_nan_p(wj) || mpfr_inf_p(wj))
+                goto general; /* 0 times an infinity */
+            continue;
+        }
+        if (!mpfr_regular_p(wj) || mpfr_get_prec(wj) != dot->prec)
+            goto general;
+        mpfr_exp_t u = mpfr_get_exp(wj) + dot->ex[j] - shift;
+        dot->u[j] = u;
+        if (!any || u < umin)
+            umin = u;
+        if (!any || u > umax)
+            umax = u;
+        any = 1;
+    }
+    if (!any) {
+        mpfr_set_zero(r, 1);
+        dot->n_fixed++;
+        return;
+    }
+    if (umax - umin > (mpfr_exp_t)(LIMB_BITS * SPAN_LIMBS))
+        goto general;
+    /* the exact sums of the positive and of the negative terms, in units of
+     * 2^umin, over the limbs the terms can reach (L: one more for carries) */
+    mp_size_t L = nl + 2 + (mp_size_t)((umax - umin + LIMB_BITS - 1) / LIMB_BITS) + 1;
+    mp_limb_t *pos = dot->acc, *negs = dot->acc + dot->L, *tmp = dot->tmp;
+    mpn_zero(pos, L);
+    mpn_zero(negs, L);
+    for (int j = 0; j <= d; j++) {
+        mpfr_srcptr wj = j < d ? w[j] : b;
+        if (mpfr_zero_p(wj) || dot->sx[j] == 0)
+            continue;
+        mpfr_exp_t sh = dot->u[j] - umin;
+        mp_size_t q = (mp_size_t)(sh / LIMB_BITS);
+        unsigned bits = (unsigned)(sh % LIMB_BITS);
+        tmp[nl] = mpn_mul_1(tmp, mpfr_custom_get_significand(wj), nl, dot->sx[j]);
+        tmp[nl + 1] = bits ? mpn_lshift(tmp, tmp, nl + 1, bits) : 0;
+        mp_limb_t *acc = (mpfr_signbit(wj) != 0) != dot->xneg[j] ? negs : pos;
+        mpn_add(acc + q, acc + q, L - q, tmp, nl + 2);
+    }
+    int neg = mpn_cmp(pos, negs, L) < 0;
+    mp_limb_t *acc = pos;
+    if (neg)
+        mpn_sub_n(acc, negs, pos, L);
+    else
+        mpn_sub_n(acc, pos, negs, L);
+    mp_size_t n = L;
+    while (n > 0 && acc[n - 1] == 0)
+        n--;
+    if (n == 0) {
+        mpfr_set_zero(r, 1);
+    } else {
+        mpz_t z;
+        mpfr_set_z_2exp(r, mpz_roinit_n(z, acc, neg ? -n : n), umin, MPFR_RNDN);
+    }
+    dot->n_fixed++;
+    return;
+general:
+    affine_sum(dot, r, w, b);
+}
+
+void gfl_ref_dot_affine(gfl_ref_dot *dot, mpfr_ptr r, const mpfr_t *w, const mpfr_t *x, mpfr_srcptr b)
+{
+    gfl_ref_dot_set_x(dot, x);
+    gfl_ref_dot_apply(dot, r, w, b);
+}

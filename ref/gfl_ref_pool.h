@@ -1,0 +1,31 @@
+/* gfl_ref_pool: a fixed set of threads that run one job at a time (SPEC 9 "ref").
+ *
+ * The ref path splits every step into jobs (the forward pass over samples,
+ * the gradients and updates over neurons).  A job is a function called once
+ * on every thread of the pool with its index tid in [0, nthreads); index 0 is
+ * the caller's own thread.  The pool decides nothing about the arithmetic: a
+ * job that gives every output to exactly one index, computed in the order of
+ * the single-threaded code, gives the same bits on any number of threads.
+ * The threads are created once (with the engine) and wait on a condition
+ * variable between jobs; run() returns when every index has finished, and
+ * everything the job wrote is then visible to the caller. */
+#ifndef GFL_REF_POOL_H
+#define GFL_REF_POOL_H
+
+#include "gfl_status.h"
+
+typedef struct gfl_ref_pool gfl_ref_pool;
+typedef void (*gfl_ref_pool_job)(void *ctx, int tid, int nthreads);
+
+/* nthreads >= 1 (1: no thread is created, jobs run in the caller).
+ * GFL_EINVAL for nthreads < 1, GFL_ENOMEM when memory or threads run out. */
+gfl_status gfl_ref_pool_create(gfl_ref_pool **pool, int nthreads);
+/* Stops and joins the threads; NULL is a no-op. */
+void gfl_ref_pool_destroy(gfl_ref_pool *pool);
+int gfl_ref_pool_size(const gfl_ref_pool *pool);
+/* job(ctx, tid, nthreads) on every index, the caller's thread as index 0. */
+void gfl_ref_pool_run(gfl_ref_pool *pool, gfl_ref_pool_job job, void *ctx);
+/* [lo, hi): the tid-th of nthreads contiguous, nearly equal parts of [0, len). */
+void gfl_ref_pool_part(int len, int tid, int nthreads, int *lo, int *hi);
+
+#endif

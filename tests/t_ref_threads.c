@@ -1,0 +1,600 @@
+/* CUnit suite "ref_threads": the ref path gives the same bits on any number
+ * of threads, and the same bits as the recorded single-threaded arithmetic.
+ *
+ * Oracles: the ref path itself on 1 thread (every result of a run on 2 and 3
+ * threads must be bit-identical: the exact MPFR state through store_exact(),
+ * the step records, decisions, forward outputs, test loss and gradients), and
+ * tests/golden/ref_state.txt, the same records as written by make golden
+ * (hexadecimal doubles, exact): first by the single-threaded implementation,
+ * since regenerated only where the arithmetic changed on purpose
+ * (docs/performance.md).
+ * The worker pool is tested on its own: every thread index runs exactly once
+ * per job, and a job's writes are visible to the caller when run() returns.
+ *
+ * GFL_REF_STATE_WRITE=FILE writes the records of the current build to FILE
+ * instead of comparing (tools/golden.sh; only when the arithmetic changes). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gfl_test.h"
+#include "gfl_config.h"
+#include "gfl_engine.h"
+#include "gfl_problem.h"
+#include "gfl_ref.h"
+#include "gfl_train.h"
+#ifndef GFL_REF_STATE_GENERATOR
+#include <math.h>
+
+#include <gmp.h>
+#include <mpfr.h>
+
+#include "gfl_ref_dot.h"
+#include "gfl_ref_pool.h"
+#include "gfl_rng.h"
+#endif
+
+#define REF_STATE_FILE "tests/golden/ref_state.txt"
+
+typedef struct {
+    double *v;
+    size_t len, cap;
+} dvec;
+
+static int dvec_put(dvec *o, double x)
+{
+    if (o->len == o->cap) {
+        size_t cap = o->cap ? 2 * o->cap : 1024;
+        double *v = realloc(o->v, cap * sizeof *v);
+        if (!v)
+            return 0;
+        o->v = v;
+        o->cap = cap;
+    }
+    o->v[o->len++] = x;
+    return 1;
+}
+
+/* The instances: uneven sizes (n, m, n_test not multiples of 2 or 3, an odd
+ * number of mirror pairs), both losses, every training option, precisions on
+ * and off a limb boundary, test sets larger than the engine's workspace (the
+ * chunked forward pass). */
+typedef struct {
+    const char *name;
+    gfl_case_id c;
+    gfl_loss loss;
+    int d, m, n, n_test, T;
+    long prec;
+    int fixed_batch, freeze_w, random_features;
+    double lam1; /* 0: the default 1/eta1 */
+} ref_case;
+
+static const ref_case ref_cases[] = {
+    {"xor_hinge", GFL_CASE_XOR, GFL_LOSS_HINGE, 8, 16, 32, 101, 8, 128, 0, 0, 0, 0},
+    {"parity_logistic", GFL_CASE_PARITY, GFL_LOSS_LOGISTIC, 7, 18, 29, 70, 6, 128, 0, 0, 0, 0},
+    {"mog_hinge_fixed_freeze", GFL_CASE_MOG, GFL_LOSS_HINGE, 6, 14, 23, 50, 6, 100, 1, 1, 0, 0},
+    {"linear_logistic_rf", GFL_CASE_LINEAR, GFL_LOSS_LOGISTIC, 5, 10, 17, 40, 5, 256, 0, 0, 1, 0},
+    {"multiindex_hinge_lam1", GFL_CASE_MULTIINDEX, GFL_LOSS_HINGE, 9, 12, 40, 45, 6, 192, 0, 0, 0, 0.5},
+};
+#define NREF_CASES (sizeof ref_cases / sizeof ref_cases[0])
+
+static void ref_case_config(const ref_case *rc, gfl_config *cfg)
+{
+    gfl_config_defaults(cfg, rc->c, GFL_PRESET_SMALL);
+    cfg->seed = 4242;
+    cfg->loss = rc->loss;
+    cfg->d = rc->d;
+    cfg->m = rc->m;
+    cfg->n = rc->n;
+    cfg->n_test = rc->n_test;
+    cfg->T = rc->T;
+    cfg->prec = rc->prec;
+    cfg->fixed_batch = rc->fixed_batch;
+    cfg->freeze_w = rc->freeze_w;
+    cfg->random_features = rc->random_features;
+    if (rc->lam1 > 0)
+        cfg->lam1 = rc->lam1;
+    if (rc->c == GFL_CASE_PARITY)
+        cfg->k = 3;
+    if (rc->c == GFL_CASE_MOG)
+        cfg->r = 3;
+}
+
+/* Every result the ref path exports for one run of instance rc, appended to
+ * out: per step the step record and the decisions; at the end the exact
+ * state, forward outputs, test loss and error, and the gradient on the batch
+ * of step T + 1.  Returns 0 on an engine error. */
+static int ref_record(const ref_case *rc, int threads, dvec *out)
+{
+    gfl_config cfg;
+    ref_case_config(rc, &cfg);
+#ifndef GFL_REF_STATE_GENERATOR
+    cfg.threads = threads;
+#else
+    (void)threads;
+#endif
+    const gfl_engine_vt *vt = &gfl_ref_engine;
+    gfl_problem pb;
+    if (gfl_problem_init(&pb, &cfg) != GFL_OK)
+        return 0;
+    int ok = 0, m = cfg.m, d = cfg.d, n = cfg.n;
+    size_t md = (size_t)m * (size_t)d;
+    void *eng = NULL;
+    double *X = malloc((size_t)n * (size_t)d * sizeof(double)), *Y = malloc((size_t)n * sizeof(double));
+    double *f = malloc((size_t)cfg.n_test * sizeof(double)), *ga = malloc((size_t)m * sizeof(double));
+    double *gW = malloc(md * sizeof(double));
+    unsigned char *relu = malloc((size_t)n * (size_t)m), *hinge = malloc((size_t)n);
+    double *Pa = NULL, *PW = NULL;
+    if (!X || !Y || !f || !ga || !gW || !relu || !hinge)
+        goto cleanup;
+    /* the workspace holds one batch: the test set goes through in chunks */
+    if (vt->create(&eng, &cfg, n) != GFL_OK || vt->load(eng, pb.a0, pb.W0, pb.b) != GFL_OK)
+        goto cleanup;
+    for (int t = 1; t <= cfg.T; t++) {
+        double eta, lam;
+        int lie, uw;
+        gfl_step_info info;
+        gfl_train_step_params(&cfg, t, &eta, &lam, &lie, &uw);
+        gfl_problem_batch(&pb, t, X, Y);
+        if (vt->step(eng, X, Y, n, eta, lam, lie, uw, &info) != GFL_OK)
+            goto cleanup;
+        dvec_put(out, info.batch_loss);
+        dvec_put(out, info.grad_norm_a);
+        dvec_put(out, info.norm_a);
+        dvec_put(out, info.norm_W);
+        vt->decisions(eng, n, relu, hinge);
+        long on = 0, hon = 0, key = 0;
+        for (size_t q = 0; q < (size_t)n * m; q++) {
+            on += relu[q];
+            key = (key * 31 + relu[q] * (long)(q + 1)) % 1000000007L;
+        }
+        for (int k = 0; k < n; k++)
+            hon += hinge[k];
+        dvec_put(out, (double)on);
+        dvec_put(out, (double)key);
+        dvec_put(out, (double)hon);
+    }
+    int parts = vt->exact_parts(eng);
+    Pa = malloc((size_t)m * (size_t)parts * sizeof(double));
+    PW = malloc(md * (size_t)parts * sizeof(double));
+    if (!Pa || !PW)
+        goto cleanup;
+    vt->store_exact(eng, parts, Pa, PW);
+    for (size_t q = 0; q < (size_t)m * (size_t)parts; q++)
+        dvec_put(out, Pa[q]);
+    for (size_t q = 0; q < md * (size_t)parts; q++)
+        dvec_put(out, PW[q]);
+    double loss, err;
+    if (vt->forward(eng, pb.Xtest, cfg.n_test, f) != GFL_OK ||
+        vt->evaluate(eng, pb.Xtest, pb.Ytest, cfg.n_test, &loss, &err) != GFL_OK)
+        goto cleanup;
+    for (int k = 0; k < cfg.n_test; k++)
+        dvec_put(out, f[k]);
+    dvec_put(out, loss);
+    dvec_put(out, err);
+    gfl_problem_batch(&pb, cfg.T + 1, X, Y);
+    if (vt->gradient(eng, X, Y, n, &loss, ga, gW) != GFL_OK)
+        goto cleanup;
+    dvec_put(out, loss);
+    for (int i = 0; i < m; i++)
+        dvec_put(out, ga[i]);
+    for (size_t q = 0; q < md; q++)
+        dvec_put(out, gW[q]);
+    ok = 1;
+cleanup:
+    if (eng)
+        vt->destroy(eng);
+    gfl_problem_clear(&pb);
+    free(X), free(Y), free(f), free(ga), free(gW), free(relu), free(hinge), free(Pa), free(PW);
+    return ok;
+}
+
+/* The file: per instance a line "name count", then count hexadecimal doubles
+ * (%a, read back exactly by strtod), one per line. */
+static int ref_state_write(const char *path)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp)
+        return 0;
+    int ok = 1;
+    for (size_t c = 0; c < NREF_CASES && ok; c++) {
+        dvec v = {0};
+        ok = ref_record(&ref_cases[c], 1, &v);
+        fprintf(fp, "%s %zu\n", ref_cases[c].name, v.len);
+        for (size_t q = 0; q < v.len; q++)
+            fprintf(fp, "%a\n", v.v[q]);
+        free(v.v);
+    }
+    return fclose(fp) == 0 && ok;
+}
+
+#ifdef GFL_REF_STATE_GENERATOR
+/* Built alone against a library (see the header comment): writes the file. */
+int main(int argc, char **argv)
+{
+    return argc == 2 && ref_state_write(argv[1]) ? 0 : 1;
+}
+#else
+
+/* Reads the records of instance `name` from the golden file into v. */
+static int ref_state_read(const char *name, dvec *v)
+{
+    FILE *fp = fopen(REF_STATE_FILE, "r");
+    if (!fp)
+        return 0;
+    char line[256], want[128];
+    int found = 0;
+    size_t count = 0;
+    while (!found && fgets(line, sizeof line, fp)) {
+        if (sscanf(line, "%127s %zu", want, &count) == 2 && strcmp(want, name) == 0) {
+            found = 1;
+            for (size_t q = 0; q < count && found; q++)
+                found = fgets(line, sizeof line, fp) != NULL && dvec_put(v, strtod(line, NULL));
+        }
+    }
+    fclose(fp);
+    return found;
+}
+
+/* Index of the first entry where a and b differ bitwise (-1 when identical). */
+static long first_diff(const dvec *a, const dvec *b)
+{
+    if (a->len != b->len)
+        return (long)(a->len < b->len ? a->len : b->len);
+    for (size_t q = 0; q < a->len; q++)
+        if (memcmp(&a->v[q], &b->v[q], sizeof(double)) != 0)
+            return (long)q;
+    return -1;
+}
+
+/* 1, 2 and 3 threads: the same bits. */
+static void t_ref_threads_bitwise(void)
+{
+    for (size_t c = 0; c < NREF_CASES; c++) {
+        dvec v[3] = {{0}, {0}, {0}};
+        for (int t = 0; t < 3; t++)
+            CHECK(ref_record(&ref_cases[c], t + 1, &v[t]), "%s, %d threads: %s", ref_cases[c].name, t + 1,
+                  gfl_error_message());
+        CHECK(v[0].len > 100, "%s: only %zu records", ref_cases[c].name, v[0].len);
+        for (int t = 1; t < 3; t++) {
+            long q = first_diff(&v[0], &v[t]);
+            CHECK(q < 0, "%s: %d threads differ from 1 thread at record %ld (%a vs %a)", ref_cases[c].name, t + 1,
+                  q, q >= 0 && (size_t)q < v[0].len ? v[0].v[q] : 0.0,
+                  q >= 0 && (size_t)q < v[t].len ? v[t].v[q] : 0.0);
+        }
+        for (int t = 0; t < 3; t++)
+            free(v[t].v);
+    }
+}
+
+/* The single-threaded arithmetic the golden file recorded. */
+static void t_ref_threads_golden(void)
+{
+    const char *w = getenv("GFL_REF_STATE_WRITE");
+    if (w && *w) {
+        CHECK(ref_state_write(w), "could not write %s", w);
+        return;
+    }
+    for (size_t c = 0; c < NREF_CASES; c++) {
+        dvec g = {0}, v = {0};
+        CHECK(ref_state_read(ref_cases[c].name, &g), "%s: no records for %s (run from the top directory)",
+              REF_STATE_FILE, ref_cases[c].name);
+        CHECK(ref_record(&ref_cases[c], 2, &v), "%s: %s", ref_cases[c].name, gfl_error_message());
+        long q = first_diff(&g, &v);
+        CHECK(q < 0, "%s: record %ld differs from %s (%a now, %a recorded; %zu vs %zu records)",
+              ref_cases[c].name, q, REF_STATE_FILE, q >= 0 && (size_t)q < v.len ? v.v[q] : 0.0,
+              q >= 0 && (size_t)q < g.len ? g.v[q] : 0.0, v.len, g.len);
+        free(g.v);
+        free(v.v);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* the rounded-once affine form of the forward pass                         */
+
+/* Oracle: the exact sum in MPFR at a precision that holds it (every product
+ * exact at 2 prec bits, then plain additions at span + 2 prec + 64 bits, none
+ * of which rounds), rounded once to prec bits; an exact zero is +0.  Shares
+ * nothing with gfl_ref_dot but mpfr_mul. */
+static void dot_oracle(mpfr_t r, const mpfr_t *w, const mpfr_t *x, const mpfr_t b, int d, mpfr_prec_t prec)
+{
+    mpfr_t *pr = malloc(((size_t)d + 1) * sizeof(mpfr_t));
+    mpfr_exp_t lo = 0, hi = 0;
+    int any = 0, special = 0;
+    for (int j = 0; j <= d; j++) {
+        mpfr_init2(pr[j], 2 * prec);
+        if (j < d)
+            mpfr_mul(pr[j], w[j], x[j], MPFR_RNDN);
+        else
+            mpfr_neg(pr[j], b, MPFR_RNDN);
+        special |= !mpfr_number_p(pr[j]);
+        if (mpfr_regular_p(pr[j])) {
+            mpfr_exp_t e = mpfr_get_exp(pr[j]);
+            lo = any && lo < e ? lo : e;
+            hi = any && hi > e ? hi : e;
+            any = 1;
+        }
+    }
+    mpfr_t acc;
+    mpfr_init2(acc, (hi - lo) + 2 * prec + 64);
+    mpfr_set_zero(acc, 1);
+    for (int j = 0; j <= d; j++)
+        mpfr_add(acc, acc, pr[j], MPFR_RNDN); /* exact, or NaN / inf for specials */
+    (void)special;
+    mpfr_set(r, acc, MPFR_RNDN);
+    if (mpfr_zero_p(r))
+        mpfr_set_zero(r, 1);
+    mpfr_clear(acc);
+    for (int j = 0; j <= d; j++)
+        mpfr_clear(pr[j]);
+    free(pr);
+}
+
+/* A random prec-bit number (or a double when as_double) with exponent in
+ * [-espan, espan], a random sign, and a zero with probability 1/16. */
+static void rand_num(mpfr_t v, gfl_rng *r, gmp_randstate_t gs, int espan, int as_double)
+{
+    uint64_t u = gfl_rng_u64(r);
+    if ((u & 15) == 0) {
+        mpfr_set_zero(v, (u >> 4) & 1 ? 1 : -1);
+        return;
+    }
+    long e = (long)((u >> 8) % (uint64_t)(2 * espan + 1)) - espan;
+    if (as_double) {
+        double x = ldexp((double)(gfl_rng_u64(r) >> 11) * 0x1p-53 + 0.5, (int)e);
+        mpfr_set_d(v, (u >> 4) & 1 ? -x : x, MPFR_RNDN); /* rounds when v has < 53 bits */
+    } else {
+        mpfr_urandomb(v, gs);
+        if (mpfr_zero_p(v))
+            mpfr_set_ui(v, 1, MPFR_RNDN);
+        mpfr_mul_2si(v, v, e, MPFR_RNDN);
+        if ((u >> 4) & 1)
+            mpfr_neg(v, v, MPFR_RNDN);
+    }
+}
+
+static int same_bits(const mpfr_t a, const mpfr_t b)
+{
+    if (mpfr_nan_p(a) || mpfr_nan_p(b))
+        return mpfr_nan_p(a) && mpfr_nan_p(b);
+    return mpfr_equal_p(a, b) && mpfr_signbit(a) == mpfr_signbit(b);
+}
+
+/* Random affine forms at many precisions and lengths, narrow and wide
+ * exponent ranges (both paths of the routine), against the oracle. */
+static void t_ref_dot_random(void)
+{
+    static const long precs[] = {16, 24, 53, 64, 65, 100, 128, 192, 256};
+    static const int dims[] = {1, 2, 3, 16, 41};
+    gfl_rng r;
+    gfl_rng_init(&r, gfl_test_seed(), GFL_STREAM_MC, 7001, 0);
+    gmp_randstate_t gs;
+    gmp_randinit_default(gs);
+    gmp_randseed_ui(gs, (unsigned long)gfl_test_seed());
+    long bad = 0, total = 0, fixed = 0, summed = 0;
+    int reps = 40 * (gfl_test_effort() > 0 ? gfl_test_effort() : 1);
+    for (size_t pi = 0; pi < sizeof precs / sizeof precs[0]; pi++)
+        for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+            mpfr_prec_t p = precs[pi];
+            int d = dims[di];
+            gfl_ref_dot dot;
+            if (gfl_ref_dot_init(&dot, p, d) != GFL_OK) {
+                CHECK(0, "dot init: %s", gfl_error_message());
+                continue;
+            }
+            mpfr_t *w = malloc((size_t)d * sizeof(mpfr_t)), *x = malloc((size_t)d * sizeof(mpfr_t));
+            mpfr_t b, got, want;
+            mpfr_inits2(p, b, got, want, (mpfr_ptr)0);
+            for (int j = 0; j < d; j++) {
+                mpfr_init2(w[j], p);
+                mpfr_init2(x[j], p);
+            }
+            for (int rep = 0; rep < reps; rep++) {
+                int espan = rep % 4 == 3 ? 400 : 8; /* 400: beyond the fixed-point window */
+                for (int j = 0; j < d; j++) {
+                    rand_num(w[j], &r, gs, espan, 0);
+                    rand_num(x[j], &r, gs, espan, 1);
+                }
+                rand_num(b, &r, gs, espan, 0);
+                if (rep % 5 == 1 && d >= 2) { /* cancellation: term 1 = -term 0, or b = the sum */
+                    mpfr_neg(w[1], w[0], MPFR_RNDN);
+                    mpfr_set(x[1], x[0], MPFR_RNDN);
+                }
+                gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+                dot_oracle(want, (const mpfr_t *)w, (const mpfr_t *)x, b, d, p);
+                total++;
+                if (!same_bits(got, want)) {
+                    if (bad++ < 3)
+                        CHECK(0, "prec %ld, d %d, rep %d: got %a, want %a (rounded to double)", (long)p, d, rep,
+                              mpfr_get_d(got, MPFR_RNDN), mpfr_get_d(want, MPFR_RNDN));
+                }
+            }
+            fixed += dot.n_fixed;
+            summed += dot.n_sum;
+            for (int j = 0; j < d; j++) {
+                mpfr_clear(w[j]);
+                mpfr_clear(x[j]);
+            }
+            free(w), free(x);
+            mpfr_clears(b, got, want, (mpfr_ptr)0);
+            gfl_ref_dot_clear(&dot);
+        }
+    gmp_randclear(gs);
+    mpfr_free_cache();
+    CHECK(bad == 0, "%ld of %ld affine forms not correctly rounded", bad, total);
+    CHECK(fixed > total / 2 && summed > total / 20, "paths taken: fixed point %ld, mpfr_sum %ld of %ld",
+          fixed, summed, total);
+}
+
+/* Hand-made cases: ties to even, exact cancellation to +0, an exact result
+ * in the last place, specials (NaN, 0 times infinity, inf - inf). */
+static void t_ref_dot_cases(void)
+{
+    mpfr_prec_t p = 128;
+    gfl_ref_dot dot;
+    CHECK(gfl_ref_dot_init(&dot, p, 2) == GFL_OK, "dot init");
+    mpfr_t w[2], x[2], b, got, want;
+    for (int j = 0; j < 2; j++)
+        mpfr_inits2(p, w[j], x[j], (mpfr_ptr)0);
+    mpfr_inits2(p, b, got, want, (mpfr_ptr)0);
+    struct { double w0, x0, w1e, x1, b; const char *what; } cases[] = {
+        {1, 1, -128, 1, 0, "1 + 2^-128: a tie, to even (1)"},
+        {1, 1, -128, 3, 0, "1 + 3 2^-128: a tie, to even (1 + 2^-126)"},
+        {1, 1, -130, 1, 0, "1 + 2^-130: below half an ulp"},
+        {1, 3, 0, -3, 0, "3 - 3 = +0"},
+        {0.5, 1, 0, 0, 0.5, "0.5 + 0 - 0.5 = +0"},
+        {-1, 1, -127, 1, 0, "-1 + 2^-127: exact"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        mpfr_set_d(w[0], cases[c].w0, MPFR_RNDN);
+        mpfr_set_d(x[0], cases[c].x0, MPFR_RNDN);
+        mpfr_set_ui_2exp(w[1], 1, (mpfr_exp_t)cases[c].w1e, MPFR_RNDN);
+        if (cases[c].w1e == 0)
+            mpfr_set_d(w[1], 1, MPFR_RNDN);
+        mpfr_set_d(x[1], cases[c].x1, MPFR_RNDN);
+        mpfr_set_d(b, cases[c].b, MPFR_RNDN);
+        gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+        dot_oracle(want, (const mpfr_t *)w, (const mpfr_t *)x, b, 2, p);
+        CHECK(same_bits(got, want), "%s", cases[c].what);
+    }
+    /* the ties, spelled out */
+    mpfr_set_d(w[0], 1, MPFR_RNDN), mpfr_set_d(x[0], 1, MPFR_RNDN);
+    mpfr_set_ui_2exp(w[1], 3, -128, MPFR_RNDN), mpfr_set_d(x[1], 1, MPFR_RNDN), mpfr_set_zero(b, 1);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    mpfr_set_ui(want, 1, MPFR_RNDN);
+    mpfr_nextabove(want);
+    mpfr_nextabove(want); /* 1 + 1.5 ulp: the even neighbour is 1 + 2 ulp */
+    CHECK(mpfr_equal_p(got, want), "1 + 3 2^-128 does not round to 1 + 2^-126");
+    mpfr_set_d(x[1], 3, MPFR_RNDN), mpfr_set_ui_2exp(w[1], 1, -128, MPFR_RNDN);
+    mpfr_set_d(x[0], -3, MPFR_RNDN), mpfr_set_d(w[0], 1, MPFR_RNDN), mpfr_set_d(b, -3, MPFR_RNDN);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_cmp_ui_2exp(got, 3, -128) == 0, "-3 + 3 2^-128 + 3 is not exactly 3 2^-128");
+    /* every term zero: +0 without the accumulator */
+    mpfr_set_zero(w[0], -1), mpfr_set_d(x[0], 5, MPFR_RNDN), mpfr_set_d(w[1], 2, MPFR_RNDN);
+    mpfr_set_zero(x[1], 1), mpfr_set_zero(b, -1);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_zero_p(got) && !mpfr_signbit(got), "-0 x 5 + 2 x 0 - (-0) is not +0");
+    mpfr_set_zero(b, 1);
+    /* specials go through mpfr_sum */
+    long before = dot.n_sum;
+    mpfr_set_inf(w[0], 1), mpfr_set_zero(x[0], 1);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_nan_p(got), "inf * 0 is not NaN");
+    mpfr_set_inf(w[0], 1), mpfr_set_d(x[0], 1, MPFR_RNDN), mpfr_set_inf(w[1], -1), mpfr_set_d(x[1], 1, MPFR_RNDN);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_nan_p(got), "inf - inf is not NaN");
+    mpfr_set_d(w[1], 1, MPFR_RNDN);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_inf_p(got) && mpfr_sgn(got) > 0, "inf + 1 is not +inf");
+    mpfr_set_nan(x[1]);
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+    CHECK(mpfr_nan_p(got), "a NaN input does not give NaN");
+    CHECK(dot.n_sum == before + 4, "specials took the fixed-point path (%ld)", dot.n_sum - before);
+    /* an operand of another precision, and an x with more than 64 bits */
+    mpfr_t w2[2];
+    mpfr_inits2(100, w2[0], w2[1], (mpfr_ptr)0);
+    mpfr_set_d(w2[0], 0.75, MPFR_RNDN), mpfr_set_d(w2[1], -0.5, MPFR_RNDN);
+    mpfr_set_d(x[0], 2, MPFR_RNDN), mpfr_set_ui(x[1], 1, MPFR_RNDN);
+    mpfr_set_ui_2exp(want, 1, -100, MPFR_RNDN), mpfr_add(x[1], x[1], want, MPFR_RNDN); /* 1 + 2^-100 */
+    mpfr_set_d(b, 0.25, MPFR_RNDN);
+    before = dot.n_sum;
+    gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w2, (const mpfr_t *)x, b);
+    dot_oracle(want, (const mpfr_t *)w2, (const mpfr_t *)x, b, 2, p);
+    CHECK(same_bits(got, want) && dot.n_sum == before + 1, "mixed precisions: wrong or not through mpfr_sum");
+    mpfr_clears(w2[0], w2[1], (mpfr_ptr)0);
+    for (int j = 0; j < 2; j++)
+        mpfr_clears(w[j], x[j], (mpfr_ptr)0);
+    mpfr_clears(b, got, want, (mpfr_ptr)0);
+    gfl_ref_dot_clear(&dot);
+    gfl_ref_dot zero;
+    memset(&zero, 0, sizeof zero);
+    gfl_ref_dot_clear(&zero); /* a zeroed workspace may be cleared */
+}
+
+/* ------------------------------------------------------------------------ */
+/* the worker pool                                                          */
+
+#define POOL_MAX 8
+
+typedef struct {
+    int calls[POOL_MAX];
+    int nthreads_seen[POOL_MAX];
+    long sum[POOL_MAX];
+    int job;
+} pool_probe;
+
+static void probe_job(void *ctx, int tid, int nthreads)
+{
+    pool_probe *p = ctx;
+    p->calls[tid]++;
+    p->nthreads_seen[tid] = nthreads;
+    long s = 0;
+    for (long q = tid; q < 100000; q += nthreads)
+        s += q % 7 + p->job;
+    p->sum[tid] = s;
+}
+
+static void t_ref_pool_jobs(void)
+{
+    for (int nt = 1; nt <= 4; nt++) {
+        gfl_ref_pool *pool = NULL;
+        CHECK(gfl_ref_pool_create(&pool, nt) == GFL_OK, "pool of %d: %s", nt, gfl_error_message());
+        if (!pool)
+            continue;
+        CHECK(gfl_ref_pool_size(pool) == nt, "pool of %d reports %d threads", nt, gfl_ref_pool_size(pool));
+        pool_probe p;
+        memset(&p, 0, sizeof p);
+        int jobs = 50;
+        for (int j = 0; j < jobs; j++) {
+            p.job = j;
+            gfl_ref_pool_run(pool, probe_job, &p);
+            long total = 0, want = 0;
+            for (int t = 0; t < nt; t++)
+                total += p.sum[t];
+            for (long q = 0; q < 100000; q++)
+                want += q % 7 + j;
+            CHECK(total == want, "pool of %d, job %d: partial sums %ld, want %ld", nt, j, total, want);
+        }
+        for (int t = 0; t < nt; t++)
+            CHECK(p.calls[t] == jobs && p.nthreads_seen[t] == nt, "pool of %d: thread %d ran %d of %d jobs (saw %d)",
+                  nt, t, p.calls[t], jobs, p.nthreads_seen[t]);
+        for (int t = nt; t < POOL_MAX; t++)
+            CHECK(p.calls[t] == 0, "pool of %d: index %d ran", nt, t);
+        gfl_ref_pool_destroy(pool);
+    }
+    gfl_ref_pool_destroy(NULL); /* a no-op, as free(NULL) */
+    gfl_ref_pool *bad = NULL;
+    CHECK(gfl_ref_pool_create(&bad, 0) == GFL_EINVAL && bad == NULL, "a pool of 0 threads was created");
+    gfl_error_clear();
+}
+
+/* --threads: the option parses, defaults to the online processors, and is
+ * validated. */
+static void t_ref_threads_option(void)
+{
+    gfl_config cfg;
+    gfl_config_defaults(&cfg, GFL_CASE_XOR, GFL_PRESET_DEFAULT);
+    CHECK(cfg.threads >= 1, "default threads %d", cfg.threads);
+    CHECK(gfl_config_set(&cfg, "threads", "3") == GFL_OK && cfg.threads == 3, "--threads 3 gives %d", cfg.threads);
+    CHECK(gfl_config_validate(&cfg) == GFL_OK, "--threads 3 rejected: %s", gfl_error_message());
+    cfg.threads = 0;
+    CHECK(gfl_config_validate(&cfg) == GFL_EINVAL, "--threads 0 accepted");
+    gfl_error_clear();
+    cfg.threads = GFL_THREADS_MAX + 1;
+    CHECK(gfl_config_validate(&cfg) == GFL_EINVAL, "--threads %d accepted", GFL_THREADS_MAX + 1);
+    gfl_error_clear();
+}
+
+void t_ref_threads_register(void)
+{
+    CU_pSuite s = CU_add_suite("ref_threads", NULL, NULL);
+    CU_add_test(s, "ref results bit-identical on 1, 2 and 3 threads", t_ref_threads_bitwise);
+    CU_add_test(s, "ref results bit-identical to the recorded arithmetic", t_ref_threads_golden);
+    CU_add_test(s, "worker pool: every index once per job", t_ref_pool_jobs);
+    CU_add_test(s, "--threads parses, defaults and validates", t_ref_threads_option);
+    s = CU_add_suite("ref_dot", NULL, NULL);
+    CU_add_test(s, "affine forms rounded once: random, every precision", t_ref_dot_random);
+    CU_add_test(s, "affine forms rounded once: ties, zeros, specials", t_ref_dot_cases);
+}
+
+#endif
