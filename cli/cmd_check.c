@@ -99,16 +99,23 @@ static void fmt_num(char *buf, size_t len, double v)
         snprintf(buf, len, "%.5g", v);
 }
 
-/* fmt_num into one of a few rotating buffers, for several figures in one printf. */
-static const char *num(double v)
+/* fmt_num into one of a few rotating buffers, for several figures in one
+ * printf; num4 with 4 significant digits, for the summary's columns. */
+static const char *num_prec(double v, int digits)
 {
     static char ring[8][32];
     static int next;
     char *b = ring[next];
     next = (next + 1) % 8;
-    fmt_num(b, sizeof ring[0], v);
+    if (isfinite(v))
+        snprintf(b, sizeof ring[0], "%.*g", digits, v);
+    else
+        fmt_num(b, sizeof ring[0], v);
     return b;
 }
+
+static const char *num(double v) { return num_prec(v, 5); }
+static const char *num4(double v) { return num_prec(v, 4); }
 
 static void print_case(const gfl_check_case *c)
 {
@@ -274,10 +281,10 @@ static gfl_status md_writer(FILE *f, void *p)
         fprintf(f, "| %s | %s |", gfl_case_name(c->cfg.case_id), c->path);
         for (int k = 0; k < GFL_NLINKS; k++)
             fprintf(f, " %s |", gfl_verdict_name(c->chain.link[k].verdict));
-        fprintf(f, " %s | %s | %s |", num(c->chain.pop_best.loss), num(c->chain.tight_bound),
-                num(c->chain.chain_bound));
+        fprintf(f, " %s | %s | %s |", num4(c->chain.pop_best.loss), num4(c->chain.tight_bound),
+                num4(c->chain.chain_bound));
         /* N/A: OPT_hat is not available */
-        fprintf(f, " %s |\n", isnan(c->chain.apriori_bound) ? "N/A" : num(c->chain.apriori_bound));
+        fprintf(f, " %s |\n", isnan(c->chain.apriori_bound) ? "N/A" : num4(c->chain.apriori_bound));
     }
     for (int i = 0; i < m->n; i++) {
         const gfl_check_case *c = &m->cases[i];
@@ -352,8 +359,8 @@ static void print_summary(const gfl_check_case *cases, int n)
             printf(" %-8.8s", v);
         }
         /* N/A: OPT_hat is not available; "unbounded": an infinite bound */
-        printf(" %9s %9s %9s %9s %7.1f\n", num(c->chain.pop_best.loss), num(c->chain.tight_bound),
-               num(c->chain.chain_bound), isnan(c->chain.apriori_bound) ? "N/A" : num(c->chain.apriori_bound),
+        printf(" %9s %9s %9s %9s %7.1f\n", num4(c->chain.pop_best.loss), num4(c->chain.tight_bound),
+               num4(c->chain.chain_bound), isnan(c->chain.apriori_bound) ? "N/A" : num4(c->chain.apriori_bound),
                c->seconds);
     }
 }
