@@ -21,6 +21,15 @@ void gfl_test_check_at(int ok, const char *file, int line, const char *fmt, ...)
 /* A fresh scratch directory under /tmp, removed at exit (returned path is static storage). */
 const char *gfl_test_scratch(void);
 
+/* The CLI under test: $GFL_BIN, else bin/gfl (the suites run from the top directory). */
+const char *gfl_test_bin(void);
+/* In a forked child: exec the CLI with args (NULL-terminated, at most 62); never returns. */
+void gfl_test_exec_gfl(const char *const *args) __attribute__((noreturn));
+/* Newlines in s (an error message is one line). */
+int gfl_test_count_lines(const char *s);
+/* Entries of dir other than . and .. (-1 when it cannot be read). */
+int gfl_test_dir_entries(const char *dir);
+
 /* Suite registration, one per module. */
 void t_npy_register(void);
 void t_core_register(void);

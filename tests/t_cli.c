@@ -19,11 +19,6 @@
 #include "gfl_config.h"
 #include "gfl_test.h"
 
-static const char *gfl_bin(void)
-{
-    const char *b = getenv("GFL_BIN");
-    return b ? b : "bin/gfl";
-}
 
 /* This suite's own scratch directory (others may share the top one). */
 static const char *cli_dir(void)
@@ -51,14 +46,7 @@ static int run_gfl_out(const char *const *args, char *err, size_t errlen, const 
             _exit(99);
         dup2(fd, 2);
         dup2(nul, 1);
-        const char *argv[64];
-        int k = 0;
-        argv[k++] = gfl_bin();
-        for (int i = 0; args[i] && k < 63; i++)
-            argv[k++] = args[i];
-        argv[k] = NULL;
-        execv(gfl_bin(), (char *const *)argv);
-        _exit(98);
+        gfl_test_exec_gfl(args);
     }
     int status = 0;
     waitpid(pid, &status, 0);
@@ -73,27 +61,6 @@ static int run_gfl_out(const char *const *args, char *err, size_t errlen, const 
 static int run_gfl(const char *const *args, char *err, size_t errlen)
 {
     return run_gfl_out(args, err, errlen, NULL);
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
-static int dir_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *de;
-    if (!d)
-        return -1;
-    while ((de = readdir(d)) != NULL)
-        n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
-    closedir(d);
-    return n;
 }
 
 /* Each of these must exit 2 with exactly one line on stderr starting "gfl: ". */
@@ -151,7 +118,7 @@ static void test_bad_input(void)
     char err[4096];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc = run_gfl(cases[i], err, sizeof err);
-        int ok = rc == 2 && count_lines(err) == 1 && strncmp(err, "gfl: ", 5) == 0;
+        int ok = rc == 2 && gfl_test_count_lines(err) == 1 && strncmp(err, "gfl: ", 5) == 0;
         if (!ok)
             printf("\n  bad-input case %zu (%s %s %s %s): exit %d, stderr '%s'\n", i, cases[i][0] ? cases[i][0] : "",
                    cases[i][1] ? cases[i][1] : "", cases[i][1] && cases[i][2] ? cases[i][2] : "",
@@ -173,7 +140,7 @@ static void test_dump_refuses_nonempty(void)
     fclose(f);
     const char *args[] = {"train", "--case", "xor", "--preset", "small", "--T", "3", "--dump", dir, NULL};
     CU_ASSERT_EQUAL(run_gfl(args, err, sizeof err), 2);
-    CU_ASSERT_EQUAL(dir_entries(dir), 1);
+    CU_ASSERT_EQUAL(gfl_test_dir_entries(dir), 1);
 }
 
 /* --json and --dump write complete outputs with the documented keys and nothing else. */
@@ -221,9 +188,9 @@ static void test_outputs(void)
         snprintf(p, sizeof p, "%s/%s", dump, files[i]);
         CU_ASSERT(stat(p, &sb) == 0 && sb.st_size > 0);
     }
-    CU_ASSERT_EQUAL(dir_entries(dump), 8);
+    CU_ASSERT_EQUAL(gfl_test_dir_entries(dump), 8);
     /* nothing temporary left beside the outputs */
-    CU_ASSERT_EQUAL(dir_entries(cli_dir()), 3 + 1); /* run.json, dump, stderr.txt, full */
+    CU_ASSERT_EQUAL(gfl_test_dir_entries(cli_dir()), 3 + 1); /* run.json, dump, stderr.txt, full */
 }
 
 /* A diverging run stops with exit code 1 and names the step. */
@@ -285,11 +252,11 @@ static void test_output_paths_first(void)
                           "--dump", dump, NULL};
     CU_ASSERT_EQUAL(run_gfl(args, err, sizeof err), 2);
     CU_ASSERT(strstr(err, "out.json/") != NULL);
-    CHECK(dir_entries(dir) == 0, "%d entries left in %s", dir_entries(dir), dir);
+    CHECK(gfl_test_dir_entries(dir) == 0, "%d entries left in %s", gfl_test_dir_entries(dir), dir);
     /* the JSON named as a directory */
     snprintf(json, sizeof json, "%s", dir);
     CU_ASSERT_EQUAL(run_gfl(args, err, sizeof err), 2);
-    CU_ASSERT_EQUAL(dir_entries(dir), 0);
+    CU_ASSERT_EQUAL(gfl_test_dir_entries(dir), 0);
 }
 
 /* --plot and --report directories appear only once every option is valid. */
@@ -327,12 +294,12 @@ static void test_report_atomic(void)
                           "--report", rep, NULL};
     CU_ASSERT_EQUAL(run_gfl(args, err, sizeof err), 2);
     CU_ASSERT(strstr(err, "non-empty") != NULL);
-    CU_ASSERT_EQUAL(dir_entries(rep), 1);
+    CU_ASSERT_EQUAL(gfl_test_dir_entries(rep), 1);
     unlink(keep);
     rmdir(rep);
     int rc = run_gfl(args, err, sizeof err);
     CHECK(rc == 0 || rc == 1, "check exit %d: %s", rc, err);
-    CU_ASSERT_EQUAL(dir_entries(rep), 6); /* report.json, report.md, 2 figures, 2 scripts */
+    CU_ASSERT_EQUAL(gfl_test_dir_entries(rep), 6); /* report.json, report.md, 2 figures, 2 scripts */
     CU_ASSERT_EQUAL(count_containing(cli_dir(), ".tmp"), 0);
     /* C1 has no right side: printed "-", never "nan" */
     snprintf(md, sizeof md, "%s/report.md", rep);
@@ -374,7 +341,7 @@ static void test_non_finite_init(void)
     const char *args[] = {"train", "--case", "mog", "--preset", "small", "--T", "3", "--sigma-w", "1e307", NULL};
     CU_ASSERT_EQUAL(run_gfl(args, err, sizeof err), 1);
     CU_ASSERT(strstr(err, "step 0") != NULL);
-    CU_ASSERT_EQUAL(count_lines(err), 1);
+    CU_ASSERT_EQUAL(gfl_test_count_lines(err), 1);
     /* 1e308: some entries themselves overflow */
     const char *huge[] = {"train", "--case", "mog", "--preset", "small", "--T", "3", "--sigma-w", "1e308", NULL};
     CU_ASSERT_EQUAL(run_gfl(huge, err, sizeof err), 1);
@@ -448,14 +415,7 @@ static pid_t spawn_gfl(const char *const *args, const char *path_env)
         dup2(nul, 2);
         if (path_env)
             setenv("PATH", path_env, 1);
-        const char *argv[64];
-        int k = 0;
-        argv[k++] = gfl_bin();
-        for (int i = 0; args[i] && k < 63; i++)
-            argv[k++] = args[i];
-        argv[k] = NULL;
-        execv(gfl_bin(), (char *const *)argv);
-        _exit(98);
+        gfl_test_exec_gfl(args);
     }
     return pid;
 }

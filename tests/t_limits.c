@@ -22,11 +22,6 @@
 #include "gfl_ref.h"
 #include "gfl_test.h"
 
-static const char *gfl_bin(void)
-{
-    const char *b = getenv("GFL_BIN");
-    return b ? b : "bin/gfl";
-}
 
 static const char *lim_dir(void)
 {
@@ -68,14 +63,7 @@ static void run_limited_by(const char *const *args, int which, rlim_t bytes, chi
                 _exit(97);
         }
         alarm(60);
-        const char *argv[64];
-        int k = 0;
-        argv[k++] = gfl_bin();
-        for (int i = 0; args[i] && k < 63; i++)
-            argv[k++] = args[i];
-        argv[k] = NULL;
-        execv(gfl_bin(), (char *const *)argv);
-        _exit(98);
+        gfl_test_exec_gfl(args);
     }
     int status = 0;
     waitpid(pid, &status, 0);
@@ -96,27 +84,6 @@ static void run_limited(const char *const *args, rlim_t as_bytes, child_result *
     run_limited_by(args, RLIMIT_AS, as_bytes, r);
 }
 
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
-static int dir_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *de;
-    if (!d)
-        return -1;
-    while ((de = readdir(d)) != NULL)
-        n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
-    closedir(d);
-    return n;
-}
-
 /* Exit 3, one line "gfl: ..." naming the memory, within seconds, nothing written. */
 static void expect_refused(const char *const *args, rlim_t as_bytes, const char *outdir, const char *label)
 {
@@ -124,10 +91,10 @@ static void expect_refused(const char *const *args, rlim_t as_bytes, const char 
     run_limited(args, as_bytes, &r);
     CHECK(r.exited && r.code == 3, "%s: exit %d, signal %d (want exit 3); stderr: %s", label, r.code,
           r.signal, r.err);
-    CHECK(count_lines(r.err) == 1 && strncmp(r.err, "gfl: ", 5) == 0 && strstr(r.err, "MB"),
+    CHECK(gfl_test_count_lines(r.err) == 1 && strncmp(r.err, "gfl: ", 5) == 0 && strstr(r.err, "MB"),
           "%s: stderr is not one 'gfl: ... MB' line: '%s'", label, r.err);
     CHECK(r.seconds < 10, "%s: took %.1f s", label, r.seconds);
-    CHECK(dir_entries(outdir) == 0, "%s: %d files left in %s", label, dir_entries(outdir), outdir);
+    CHECK(gfl_test_dir_entries(outdir) == 0, "%s: %d files left in %s", label, gfl_test_dir_entries(outdir), outdir);
 }
 
 /* The ref-path run that aborted inside GMP under `ulimit -v 204800`, and the
@@ -185,7 +152,7 @@ static void t_cli_gmp_out_of_memory(void)
     for (rlim_t mb = 30; mb <= 45; mb += 5) {
         child_result r;
         run_limited_by(ref, RLIMIT_DATA, mb << 20, &r);
-        CHECK(r.exited && r.code == 3 && count_lines(r.err) == 1 && strncmp(r.err, "gfl: out of memory", 18) == 0,
+        CHECK(r.exited && r.code == 3 && gfl_test_count_lines(r.err) == 1 && strncmp(r.err, "gfl: out of memory", 18) == 0,
               "RLIMIT_DATA %lu MB: exit %d, signal %d; stderr: %s", (unsigned long)mb, r.code, r.signal, r.err);
         in_gmp += strstr(r.err, "GMP/MPFR") != NULL;
     }

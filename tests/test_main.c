@@ -1,4 +1,6 @@
 /* Runs every CUnit suite; exit status is non-zero on any failure. */
+#include <dirent.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +62,45 @@ int gfl_test_effort(void)
     const char *s = getenv("GFL_TEST_EFFORT");
     int e = s ? atoi(s) : 1;
     return e < 0 ? 0 : e;
+}
+
+const char *gfl_test_bin(void)
+{
+    const char *b = getenv("GFL_BIN");
+    return b ? b : "bin/gfl";
+}
+
+void gfl_test_exec_gfl(const char *const *args)
+{
+    const char *argv[64];
+    int k = 0;
+    argv[k++] = gfl_test_bin();
+    for (int i = 0; args[i] && k < 63; i++)
+        argv[k++] = args[i];
+    argv[k] = NULL;
+    execv(gfl_test_bin(), (char *const *)argv);
+    _exit(98);
+}
+
+int gfl_test_count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+int gfl_test_dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *de;
+    if (!d)
+        return -1;
+    while ((de = readdir(d)) != NULL)
+        n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    closedir(d);
+    return n;
 }
 
 int main(int argc, char **argv)
