@@ -267,14 +267,24 @@ gfl_status gfl_cli_check_output_file(const char *path)
     return GFL_OK;
 }
 
-gfl_status gfl_cli_check_output_dir(const char *dir)
+/* A directory gfl may write: its parent is writable, and it does not exist
+ * (*exists = 0) or is a directory (*exists = 1). */
+static gfl_status check_dir(const char *dir, int *exists)
 {
     struct stat sb;
     GFL_TRY(check_parent(dir, "directory"));
-    if (stat(dir, &sb) != 0)
-        return GFL_OK;
-    if (!S_ISDIR(sb.st_mode))
+    *exists = stat(dir, &sb) == 0;
+    if (*exists && !S_ISDIR(sb.st_mode))
         GFL_ERROR(GFL_EIO, "cannot write directory '%s': it exists and is not a directory", dir);
+    return GFL_OK;
+}
+
+gfl_status gfl_cli_check_output_dir(const char *dir)
+{
+    int exists;
+    GFL_TRY(check_dir(dir, &exists));
+    if (!exists)
+        return GFL_OK;
     DIR *d = opendir(dir);
     if (!d)
         GFL_ERROR(GFL_EIO, "cannot read directory '%s'", dir);
@@ -291,13 +301,9 @@ gfl_status gfl_cli_check_output_dir(const char *dir)
 
 gfl_status gfl_cli_check_figure_dir(const char *dir)
 {
-    struct stat sb;
-    GFL_TRY(check_parent(dir, "directory"));
-    if (stat(dir, &sb) != 0)
-        return GFL_OK;
-    if (!S_ISDIR(sb.st_mode))
-        GFL_ERROR(GFL_EIO, "cannot write directory '%s': it exists and is not a directory", dir);
-    if (access(dir, W_OK | X_OK) != 0)
+    int exists;
+    GFL_TRY(check_dir(dir, &exists));
+    if (exists && access(dir, W_OK | X_OK) != 0)
         GFL_ERROR(GFL_EIO, "cannot write directory '%s': it is not writable", dir);
     return GFL_OK;
 }
