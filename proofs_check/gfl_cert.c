@@ -75,13 +75,17 @@ double gfl_cert_lipschitz(gfl_loss loss)
 {
     if (loss == GFL_LOSS_HINGE)
         return 1.0;
-    /* SPEC 1: l(z) = log(1 + e^-z) / log 2 has |l'| <= 1 / log 2 */
-    mpfr_t x;
-    mpfr_init2(x, 128);
-    mpfr_const_log2(x, MPFR_RNDD);
-    mpfr_ui_div(x, 1, x, MPFR_RNDU);
-    double r = mpfr_get_d(x, MPFR_RNDU);
-    mpfr_clear(x);
+    /* SPEC 1: l(z) = log(1 + e^-z) / log 2 has |l'| <= 1 / log 2; computed
+     * once (the radii ask for it per batch and per neuron), rounded up */
+    static double r;
+    if (r == 0.0) {
+        mpfr_t x;
+        mpfr_init2(x, 128);
+        mpfr_const_log2(x, MPFR_RNDD);
+        mpfr_ui_div(x, 1, x, MPFR_RNDU);
+        r = mpfr_get_d(x, MPFR_RNDU);
+        mpfr_clear(x);
+    }
     return r;
 }
 

@@ -825,7 +825,8 @@ static gfl_status links_population(ctx_t *c, const gfl_features_result *feat, co
         /* population versions of the terms: E|x| <= B_x1 replaces xbar */
         double Bx1 = feat->mom.Bx1, drift_pop = 0;
         for (int i = 0; i < c->m; i++)
-            drift_pop += fabs(c->atilde[i]) * c->Esum[i] / Tp * Bx1 * gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
+            drift_pop += fabs(c->atilde[i]) * c->Esum[i] / Tp * Bx1;
+        drift_pop *= gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
         double approx_pop = approx_term(c, c->I, c->K, Bx1);
         res->stat = stat_term(c, run, opt, &res->stat_kind);
         res->pop_bound = opt->witness_upper + approx_pop + drift_pop + res->reg + res->regret + res->stat;
