@@ -871,13 +871,10 @@ static gfl_status links_population(ctx_t *c, const gfl_features_result *feat, co
 }
 
 gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_engine_vt *vt,
-                         const gfl_oracle_vt *orc, const gfl_witness *wit,
+                         const gfl_witness *wit,
                          const gfl_features_result *feat, const gfl_opt_result *opt,
                          const gfl_chain_params *cp, gfl_chain_result *res)
 {
-    /* C1 recomputes G_Z in MPFR from the exact state and L_D goes through
-     * gfl_population_loss: no link reads the path's oracle table any more */
-    (void)orc;
     double t0 = gfl_clock_seconds();
     gfl_problem pbv = *pb_in; /* shallow: only the config may differ (fault injection) */
     const gfl_config *cfg = &pbv.cfg;

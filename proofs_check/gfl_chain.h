@@ -70,8 +70,10 @@ typedef struct {
     double seconds;
 } gfl_chain_result;
 
+/* The population oracle is reached through gfl_population_loss and C1
+ * recomputes G_Z in MPFR, so the chain needs no oracle table of its own. */
 gfl_status gfl_chain_run(const gfl_problem *pb, const char *path, const gfl_engine_vt *vt,
-                         const gfl_oracle_vt *orc, const gfl_witness *wit,
+                         const gfl_witness *wit,
                          const gfl_features_result *feat, const gfl_opt_result *opt,
                          const gfl_chain_params *cp, gfl_chain_result *res);
 void gfl_chain_clear(gfl_chain_result *res);

@@ -73,7 +73,7 @@ static gfl_status run_one(const gfl_config *cfg, const char *path, const gfl_che
     if ((st = gfl_opt_run(vt, &pb, &out->wit, fit.N ? &fit : NULL, ev.N ? &ev : NULL, p->cp.level, &out->opt)) != GFL_OK)
         goto cleanup;
     gfl_opt_membership(&out->opt, &out->feat); /* SPEC 5: non-member features never feed OPT_hat */
-    st = gfl_chain_run(&pb, path, vt, orc, &out->wit, &out->feat, &out->opt, &p->cp, &out->chain);
+    st = gfl_chain_run(&pb, path, vt, &out->wit, &out->feat, &out->opt, &p->cp, &out->chain);
 cleanup:
     gfl_sample_clear(&fit);
     gfl_sample_clear(&ev);

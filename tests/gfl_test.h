@@ -10,6 +10,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include "gfl_check.h"
+
 uint64_t gfl_test_seed(void);
 int gfl_test_effort(void);
 /* One CUnit assertion (CU_assertImplementation, as CU_ASSERT) whose failure
@@ -29,6 +31,11 @@ void gfl_test_exec_gfl(const char *const *args) __attribute__((noreturn));
 int gfl_test_count_lines(const char *s);
 /* Entries of dir other than . and .. (-1 when it cannot be read). */
 int gfl_test_dir_entries(const char *dir);
+/* gfl check on the checker tests' instance: the case's small preset,
+ * sigma_a = 4, seed 1, n_pop 4096, n_fit 1024, with a planted chain fault
+ * (tests/t_check.c). */
+gfl_status gfl_test_check_instance(gfl_case_id cid, const char *path, int T, gfl_chain_fault fault,
+                                   gfl_check_case *out);
 
 /* Suite registration, one per module. */
 void t_npy_register(void);

@@ -14,7 +14,8 @@
 
 /* A small instance where each fault is known to break its link (seed fixed:
  * the fault tests are about the checker, not about the draw). */
-static void run_case(gfl_case_id cid, const char *path, int T, gfl_chain_fault fault, gfl_check_case *out)
+gfl_status gfl_test_check_instance(gfl_case_id cid, const char *path, int T, gfl_chain_fault fault,
+                                   gfl_check_case *out)
 {
     gfl_config cfg;
     gfl_config_defaults(&cfg, cid, GFL_PRESET_SMALL);
@@ -27,7 +28,12 @@ static void run_case(gfl_case_id cid, const char *path, int T, gfl_chain_fault f
     p.cp.n_pop = 4096;
     p.n_fit = 1024;
     gfl_error_clear();
-    gfl_status st = gfl_check_run(&cfg, path, &p, out);
+    return gfl_check_run(&cfg, path, &p, out);
+}
+
+static void run_case(gfl_case_id cid, const char *path, int T, gfl_chain_fault fault, gfl_check_case *out)
+{
+    gfl_status st = gfl_test_check_instance(cid, path, T, fault, out);
     if (st != GFL_OK)
         printf("\n  check failed: %s\n", gfl_error_message());
     CU_ASSERT_FATAL(st == GFL_OK);

@@ -299,7 +299,7 @@ static void chain(const chain_inputs *in, const gfl_features_result *feat, const
                   const gfl_chain_params *cp, gfl_chain_result *res)
 {
     gfl_error_clear();
-    gfl_status st = gfl_chain_run(&in->pb, "fast", &gfl_fast_engine, &gfl_fast_oracle, &in->wit, feat, opt, cp, res);
+    gfl_status st = gfl_chain_run(&in->pb, "fast", &gfl_fast_engine, &in->wit, feat, opt, cp, res);
     if (st != GFL_OK)
         printf("\n  chain: %s", gfl_error_message());
     CU_ASSERT_FATAL(st == GFL_OK);

@@ -287,7 +287,7 @@ static gfl_status op_chain(void *p)
     }
     gfl_chain_defaults(&cp);
     cp.n_pop = 256;
-    st = gfl_chain_run(&o->pb, o->path, &failing, o->orc, &o->wit, &feat, &opt, &cp, &res);
+    st = gfl_chain_run(&o->pb, o->path, &failing, &o->wit, &feat, &opt, &cp, &res);
     gfl_chain_clear(&res);
     gfl_opt_clear(&opt);
     gfl_features_clear(&feat);

@@ -299,7 +299,7 @@ static void t_checker_refusals(void)
     gfl_chain_result res;
     gfl_chain_defaults(&cp);
     gfl_error_clear();
-    CU_ASSERT_EQUAL(gfl_chain_run(&pb, "fast", &gfl_fast_engine, &gfl_fast_oracle, &wit, NULL, NULL, &cp, &res),
+    CU_ASSERT_EQUAL(gfl_chain_run(&pb, "fast", &gfl_fast_engine, &wit, NULL, NULL, &cp, &res),
                     GFL_EINVAL);
     CU_ASSERT(strstr(gfl_error_message(), "T >= 2") != NULL);
     gfl_chain_clear(&res);

@@ -165,19 +165,8 @@ static int cell_verdict(const char *cell, gfl_verdict *v)
  * is about the checker, not about the draw). */
 static gfl_status run_row(const ft_fault *f, gfl_case_id cid, int T, gfl_check_case *out)
 {
-    gfl_config cfg;
-    gfl_config_defaults(&cfg, cid, GFL_PRESET_SMALL);
-    cfg.sigma_a = 4;
-    cfg.T = T;
-    cfg.seed = 1;
-    gfl_check_params p;
-    gfl_check_defaults(&p);
-    p.cp.fault = f->chain;
-    p.cp.n_pop = 4096;
-    p.n_fit = 1024;
-    gfl_error_clear();
     gfl_fast_fault = f->fast;
-    gfl_status st = gfl_check_run(&cfg, "fast", &p, out);
+    gfl_status st = gfl_test_check_instance(cid, "fast", T, f->chain, out);
     fault_reset();
     return st;
 }
