@@ -3,7 +3,8 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 PKGS="gcc make pkg-config libmpfr-dev libgmp-dev libopenblas-dev libcunit1-dev libjansson-dev \
-libgsl-dev lcov gnuplot-nox xsltproc python3-numpy python3-mpmath valgrind time clang libclang-rt-dev"
+libgsl-dev lcov gnuplot-nox xsltproc python3-numpy python3-mpmath valgrind time clang libclang-rt-dev \
+slurm-wlm munge parallel python3-torch python3-sklearn liblapacke-dev libcsv-dev zlib1g-dev"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
