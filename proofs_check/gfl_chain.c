@@ -28,7 +28,8 @@ typedef struct {
     const gfl_engine_vt *vt;
     const gfl_witness *wit;
     const gfl_chain_params *cp;
-    int m, d, n, T, h, pass, ref;
+    int m, d, n, T, h, pass;
+    int at_prec;           /* the path computes at cfg->prec bits, values reach us rounded to double */
     double u;              /* unit roundoff of the path */
     /* step 1 */
     double *a1, *W1, *nw1, *U, *beta;
@@ -168,7 +169,7 @@ static double batch_xbar(const ctx_t *c, double *xmax)
 
 static double loss_err(const ctx_t *c, int m, const double *a, const double *W, const double *b, double L)
 {
-    return gfl_cert_loss_err(c->u, c->pb->cfg.loss, c->n, c->d, m, a, W, b, c->xmax, L, c->ref);
+    return gfl_cert_loss_err(c->u, c->pb->cfg.loss, c->n, c->d, m, a, W, b, c->xmax, L, c->at_prec);
 }
 
 /* C4's approximation term on a sample with mean norm xbar:
@@ -204,7 +205,7 @@ static gfl_status c5g_hook(ctx_t *c, int t, void *eng, const gfl_engine_vt *vt)
         vt->store_exact(eng, c->parts, c->g_anext, c->g_Wnext);
         gfl_train_step_params(cfg, t, &eta, &lam, &lie, &uw);
         gfl_problem_batch(c->pb, t, c->X, c->Y);
-        GFL_TRY(gfl_recompute_c5g(cfg, c->ref, t, c->n, c->X, c->Y, c->pb->b, c->parts, c->g_aprev, c->g_Wprev,
+        GFL_TRY(gfl_recompute_c5g(cfg, c->at_prec, t, c->n, c->X, c->Y, c->pb->b, c->parts, c->g_aprev, c->g_Wprev,
                                   c->g_anext, eta, lam, c->run->rec[t].grad_norm_a, &c->c5g));
     }
     if (t < c->T && c->c5g_at[t + 1])
@@ -271,7 +272,7 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
         double err = loss_err(c, m, aq, c->W_cur, c->pb->b, L);
         /* ref: W^(t) reached us rounded to double; the true comparator loss
          * differs by at most sum_i |atilde_i| |w_i - fl(w_i)| xmax */
-        if (c->ref)
+        if (c->at_prec)
             for (int i = 0; i < m; i++)
                 pert += fabs(aq[i]) * vnorm(c->W_cur + (size_t)i * d, d) * c->xmax * 0x1p-52;
         c->cand_sum[q] += L;
@@ -351,18 +352,18 @@ static void ctx_free(ctx_t *c)
     free(c->X), free(c->Y), free(c->a_cur), free(c->W_cur);
 }
 
-static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const char *path, const gfl_engine_vt *vt,
+static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const gfl_path *path,
                            const gfl_witness *wit, const gfl_chain_params *cp)
 {
     const gfl_config *cfg = &pb->cfg;
     memset(c, 0, sizeof *c);
     c->pb = pb;
-    c->vt = vt;
+    const gfl_engine_vt *vt = c->vt = path->engine;
     c->wit = wit;
     c->cp = cp;
     c->m = cfg->m, c->d = cfg->d, c->n = cfg->n, c->T = cfg->T, c->h = cfg->m / 2;
-    c->ref = strcmp(path, "ref") == 0;
-    c->u = gfl_cert_unit(path, cfg->prec);
+    c->at_prec = path->at_prec;
+    c->u = path->unit(cfg->prec);
     size_t m = (size_t)c->m, md = m * (size_t)c->d, T1 = (size_t)c->T + 1;
     c->a1 = calloc(m, sizeof(double)), c->W1 = calloc(md, sizeof(double));
     c->nw1 = calloc(m, sizeof(double)), c->U = calloc(md, sizeof(double)), c->beta = calloc(m, sizeof(double));
@@ -415,7 +416,7 @@ static gfl_status link_c1(ctx_t *c, gfl_link *l)
     gfl_problem_batch(c->pb, 1, c->X, c->Y);
     if ((st = c->vt->create(&eng, cfg, n)) != GFL_OK || (st = c->vt->load(eng, c->pb->a0, c->pb->W0, c->pb->b)) != GFL_OK ||
         (st = c->vt->forward(eng, c->X, n, f)) != GFL_OK ||
-        (st = gfl_recompute_c1(cfg, c->ref, n, c->X, c->Y, c->pb->a0, c->pb->W0, c->pb->b, c->parts, c->a1x, c->W1x,
+        (st = gfl_recompute_c1(cfg, c->at_prec, n, c->X, c->Y, c->pb->a0, c->pb->W0, c->pb->b, c->parts, c->a1x, c->W1x,
                                &chk)) != GFL_OK)
         goto cleanup;
     int nonzero = 0;
@@ -870,8 +871,7 @@ static gfl_status links_population(ctx_t *c, const gfl_features_result *feat, co
     return GFL_OK;
 }
 
-gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_engine_vt *vt,
-                         const gfl_witness *wit,
+gfl_status gfl_chain_run(const gfl_problem *pb_in, const gfl_path *path, const gfl_witness *wit,
                          const gfl_features_result *feat, const gfl_opt_result *opt,
                          const gfl_chain_params *cp, gfl_chain_result *res)
 {
@@ -889,7 +889,8 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
     gfl_run run;
     gfl_status st;
     memset(&run, 0, sizeof run);
-    if ((st = ctx_init(&c, &pbv, path, vt, wit, cp)) != GFL_OK || (st = gfl_run_init(&run, cfg)) != GFL_OK)
+    const gfl_engine_vt *vt = path->engine;
+    if ((st = ctx_init(&c, &pbv, path, wit, cp)) != GFL_OK || (st = gfl_run_init(&run, cfg)) != GFL_OK)
         goto cleanup;
     int T = cfg->T, m = c.m;
     double Tp = T - 1;
@@ -952,8 +953,8 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
     for (int t = 2; t <= T; t++) {
         const gfl_trace_rec *r = &run.rec[t], *rp = &run.rec[t - 1];
         double bl = r->batch_loss, na = rp->norm_a, g = r->grad_norm_a;
-        double blerr = c.batch_err[t] + gam_n * bl + (c.ref ? 0x1p-53 * bl : 0);
-        double naerr = (c.ref ? 0x1p-53 : gfl_cert_gamma(m + 2, 0x1p-53)) * na;
+        double blerr = c.batch_err[t] + gam_n * bl + (c.at_prec ? 0x1p-53 * bl : 0);
+        double naerr = (c.at_prec ? 0x1p-53 : gfl_cert_gamma(m + 2, 0x1p-53)) * na;
         sum_bl += bl + lam / 2 * na * na;
         sum_herr += blerr + lam * na * naerr;
         G2 += g * g;
@@ -973,11 +974,11 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
     for (int q = 0; q < nc; q++) {
         const double *aq = c.cand_a + (size_t)q * m;
         double d2 = sqdist(c.a1, aq, m);
-        double d2err = c.ref ? 4 * sqrt(d2) * 0x1p-53 * vnorm(c.a1, m) : gfl_cert_gamma(2 * m, 0x1p-53) * d2;
+        double d2err = c.at_prec ? 4 * sqrt(d2) * 0x1p-53 * vnorm(c.a1, m) : gfl_cert_gamma(2 * m, 0x1p-53) * d2;
         regret_q[q] = cr * d2 / (2 * eta) + eta / 2 * G2 + cand_extra[q];
         /* the allowance is itself a double sum of T' radii: gamma_{T+4} of it */
         regret_err_q[q] = cr * d2err / (2 * eta) + eta / 2 * G2 * gfl_cert_gamma(T + 4, 0x1p-53) +
-                          (c.ref ? 0x1p-52 * eta * G2 : 0) + gfl_cert_sum_err(T + 4, cand_extra[q]);
+                          (c.at_prec ? 0x1p-52 * eta * G2 : 0) + gfl_cert_sum_err(T + 4, cand_extra[q]);
     }
     int qc = c.cand_chain;
     double na2t = cand_n[qc] * cand_n[qc];

@@ -45,6 +45,7 @@ void t_compare_register(void);
 void t_cli_register(void);
 void t_oracle_register(void);
 void t_check_register(void);
+void t_check_lib_register(void);
 void t_faults_register(void);
 void t_stats_register(void);
 void t_limits_register(void);

@@ -119,6 +119,7 @@ int main(int argc, char **argv)
     t_cli_register();
     t_oracle_register();
     t_check_register();
+    t_check_lib_register();
     t_faults_register();
     t_stats_register();
     t_limits_register();

@@ -1,0 +1,177 @@
+/* gfl check as a library call (proofs_check/gfl_check.h): the same request
+ * through the library and through the CLI gives the same report, and the
+ * check's own defaults (sigma_a, mog's m, the presets of --path both) are
+ * applied by the library, with the values SPEC 6 and 7 and the presets of
+ * core/gfl_config.c fix as the oracle. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gfl_check_report.h"
+#include "gfl_paths.h"
+#include "gfl_report.h"
+#include "gfl_test.h"
+
+/* The file's bytes with every "seconds" value (wall-clock timings, the only
+ * figures two runs may differ in) replaced by 0. */
+static char *read_masked(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    static char buf[1 << 20];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    char *out = malloc(len + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const char *p = buf; *p;) {
+        static const char key[] = "\"seconds\": ";
+        if (strncmp(p, key, sizeof key - 1) == 0) {
+            memcpy(o, key, sizeof key - 1);
+            o += sizeof key - 1;
+            p += sizeof key - 1;
+            *o++ = '0';
+            while (*p && *p != ',' && *p != '\n')
+                p++;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static int run_cli(const char *const *args)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int nul = open("/dev/null", O_WRONLY);
+        dup2(nul, 1);
+        gfl_test_exec_gfl(args);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* `gfl check --case mog --T 12 --n-pop 1024 --json F` (both paths, each on its
+ * own preset) against the same request built in code. */
+static void test_library_equals_cli(void)
+{
+    char cli[512], lib[512];
+    snprintf(cli, sizeof cli, "%s/check_cli.json", gfl_test_scratch());
+    snprintf(lib, sizeof lib, "%s/check_lib.json", gfl_test_scratch());
+    const char *args[] = {"check", "--case", "mog", "--T", "12", "--n-pop", "1024", "--json", cli, NULL};
+    int rc = run_cli(args);
+    CHECK(rc == 0, "CLI check exit %d", rc);
+
+    gfl_settings set;
+    gfl_settings_init(&set);
+    CU_ASSERT_FATAL(gfl_settings_add(&set, "T", "12") == GFL_OK);
+    gfl_check_request rq;
+    gfl_check_report rep;
+    gfl_check_request_init(&rq, gfl_paths);
+    rq.case_id = GFL_CASE_MOG;
+    rq.settings = &set;
+    CU_ASSERT_FATAL(gfl_check_param_set(&rq.params, "n-pop", "1024") == GFL_OK);
+    CU_ASSERT_FATAL(gfl_check_plan(&rq, &rep) == GFL_OK);
+    CU_ASSERT_FATAL(gfl_check_execute(&rq, &rep, NULL, NULL) == GFL_OK);
+    CHECK(rep.ok == (rc == 0), "library ok %d, CLI exit %d", rep.ok, rc);
+    json_t *doc = gfl_check_report_json(&rq, &rep);
+    CU_ASSERT_FATAL(gfl_report_write_json(lib, doc) == GFL_OK);
+    json_decref(doc);
+    gfl_check_report_clear(&rep);
+
+    char *a = read_masked(cli), *b = read_masked(lib);
+    CU_ASSERT_FATAL(a && b);
+    CHECK(strlen(a) > 1000 && strcmp(a, b) == 0, "library and CLI reports differ (%s, %s)", cli, lib);
+    free(a);
+    free(b);
+}
+
+/* The plan's configurations: the options on each path's preset, then the
+ * check's defaults only where an option is absent. */
+static void test_plan_defaults(void)
+{
+    gfl_config small, dflt;
+    gfl_config_defaults(&small, GFL_CASE_MOG, GFL_PRESET_SMALL);
+    gfl_config_defaults(&dflt, GFL_CASE_MOG, GFL_PRESET_DEFAULT);
+    gfl_settings set;
+    gfl_settings_init(&set);
+    gfl_check_request rq;
+    gfl_check_report rep;
+    gfl_check_request_init(&rq, gfl_paths);
+    rq.case_id = GFL_CASE_MOG;
+    rq.settings = &set;
+    CU_ASSERT_FATAL(gfl_check_plan(&rq, &rep) == GFL_OK);
+    CU_ASSERT_EQUAL_FATAL(rep.n, 2);
+    /* SPEC 7: sigma_a = 4; SPEC 6 C3: mog needs m >= 128 on the small preset */
+    CHECK(rep.path[0] == gfl_path_find("ref") && rep.cfg[0].preset == GFL_PRESET_SMALL &&
+              rep.cfg[0].d == small.d && rep.cfg[0].T == small.T && rep.cfg[0].sigma_a == 4.0 && rep.cfg[0].m == 128,
+          "ref: preset %d d %d T %d sigma_a %g m %d", rep.cfg[0].preset, rep.cfg[0].d, rep.cfg[0].T,
+          rep.cfg[0].sigma_a, rep.cfg[0].m);
+    CHECK(rep.path[1] == gfl_path_find("fast") && rep.cfg[1].preset == GFL_PRESET_DEFAULT &&
+              rep.cfg[1].d == dflt.d && rep.cfg[1].sigma_a == 4.0 && rep.cfg[1].m == (dflt.m < 128 ? 128 : dflt.m),
+          "fast: preset %d d %d sigma_a %g m %d", rep.cfg[1].preset, rep.cfg[1].d, rep.cfg[1].sigma_a, rep.cfg[1].m);
+    gfl_check_report_clear(&rep);
+
+    /* given options win; a given preset holds for both paths; one path */
+    CU_ASSERT_FATAL(gfl_settings_add(&set, "sigma-a", "2") == GFL_OK);
+    CU_ASSERT_FATAL(gfl_settings_add(&set, "m", "64") == GFL_OK);
+    gfl_settings_set_preset(&set, GFL_PRESET_SMALL);
+    rq.path = gfl_path_find("fast");
+    CU_ASSERT_FATAL(gfl_check_plan(&rq, &rep) == GFL_OK);
+    CU_ASSERT_EQUAL_FATAL(rep.n, 1);
+    CHECK(rep.path[0] == gfl_path_find("fast") && rep.cfg[0].preset == GFL_PRESET_SMALL && rep.cfg[0].d == small.d &&
+              rep.cfg[0].sigma_a == 2.0 && rep.cfg[0].m == 64,
+          "given: preset %d d %d sigma_a %g m %d", rep.cfg[0].preset, rep.cfg[0].d, rep.cfg[0].sigma_a, rep.cfg[0].m);
+    gfl_check_report_clear(&rep);
+
+    /* a path without the default preset of --path both: the default preset */
+    gfl_settings_init(&set);
+    rq.path = gfl_path_find("ref");
+    CU_ASSERT_FATAL(gfl_check_plan(&rq, &rep) == GFL_OK);
+    CHECK(rep.n == 1 && rep.cfg[0].preset == GFL_PRESET_DEFAULT && rep.cfg[0].d == dflt.d, "ref alone: preset %d",
+          rep.cfg[0].preset);
+    gfl_check_report_clear(&rep);
+}
+
+/* The parameter ranges the CLI used to check alone. */
+static void test_param_ranges(void)
+{
+    static const char *const bad[][2] = {{"seeds", "0"},  {"seeds", "1.5"},   {"n-pop", "2e7"}, {"delta", "1"},
+                                         {"delta0", "0"}, {"level", "0.4"},   {"level", "1"},   {"c-n", "-1"},
+                                         {"eps", "-0.5"}, {"eps", "nan"},     {"nosuch", "1"}};
+    gfl_check_params p;
+    gfl_check_defaults(&p);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gfl_error_clear();
+        gfl_status st = gfl_check_param_set(&p, bad[i][0], bad[i][1]);
+        CHECK(st == GFL_EINVAL && gfl_test_count_lines(gfl_error_message()) == 0, "--%s %s: status %d '%s'",
+              bad[i][0], bad[i][1], st, gfl_error_message());
+    }
+    gfl_error_clear();
+    CU_ASSERT(gfl_check_param_set(&p, "seeds", "3") == GFL_OK && p.seeds == 3);
+    CU_ASSERT(gfl_check_param_set(&p, "level", "0.5") == GFL_OK && p.cp.level == 0.5);
+    CU_ASSERT(gfl_check_param_set(&p, "eps", "0") == GFL_OK && p.cp.eps == 0.0);
+    /* the same ranges hold for a request built in code */
+    gfl_check_request rq;
+    gfl_check_report rep;
+    gfl_check_request_init(&rq, gfl_paths);
+    rq.params.seeds = 0;
+    CU_ASSERT(gfl_check_plan(&rq, &rep) == GFL_EINVAL);
+    gfl_error_clear();
+}
+
+void t_check_lib_register(void)
+{
+    CU_pSuite s = CU_add_suite("check_lib", NULL, NULL);
+    CU_add_test(s, "the library and the CLI give the same report", test_library_equals_cli);
+    CU_add_test(s, "the check's defaults and presets live in the library", test_plan_defaults);
+    CU_add_test(s, "parameter ranges", test_param_ranges);
+}
