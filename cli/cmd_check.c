@@ -36,7 +36,7 @@ static gfl_status on_extra(void *ctx, const char *name, const char *value)
     check_opts *o = ctx;
     const gfl_path *p;
     if (strcmp(name, "path") == 0) {
-        if (strcmp(value, "both") != 0 && gfl_path_lookup(value, &p) != GFL_OK) {
+        if (strcmp(value, "both") != 0 && gfl_path_lookup_engine(value, &p) != GFL_OK) {
             gfl_error_clear();
             GFL_ERROR(GFL_EINVAL, "--path: unknown value '%s' (ref, fast or both)", value);
         }

@@ -44,7 +44,7 @@ static gfl_status compare_one(const gfl_config *cfg, const compare_opts *o, int 
     gfl_limits_job job = {GFL_WORK_COMPARE, 1, 0, 0};
     unsigned long buf;
     int nbuf = gfl_path_buffers(path[1], &buf);
-    GFL_TRY(gfl_limits_check(cfg, &job, nbuf, buf)); /* before any work */
+    GFL_TRY(gfl_limits_check_path(cfg, &job, path[1]->name, nbuf, buf)); /* before any work */
     GFL_TRY(gfl_problem_init(&pb, cfg));
     gfl_status st = gfl_compare_run(&pb, path[0], path[1], &res);
     if (st == GFL_OK) {

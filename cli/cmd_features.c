@@ -46,7 +46,7 @@ static gfl_status on_extra(void *ctx, const char *name, const char *value)
 static gfl_status parse_params(const feat_opts *o, const gfl_config *cfg, gfl_features_params *fp)
 {
     const gfl_path *path;
-    GFL_TRY(gfl_path_lookup(o->path, &path));
+    GFL_TRY(gfl_path_lookup_engine(o->path, &path));
     gfl_features_defaults(fp, cfg, path);
     const char *const names[] = {"gamma", "bg", "p", "level", "n-init", "n-mc"};
     const char *const vals[] = {o->gamma, o->bg, o->p, o->level, o->n_init, o->n_mc};
@@ -63,13 +63,13 @@ static gfl_status features_one(const gfl_config *cfg, const feat_opts *o, json_t
     gfl_problem pb;
     gfl_witness wit;
     gfl_features_result res;
-    GFL_TRY(gfl_path_lookup(o->path, &path));
+    GFL_TRY(gfl_path_lookup_engine(o->path, &path));
     const gfl_engine_vt *vt = path->engine;
     GFL_TRY(parse_params(o, cfg, &fp));
     gfl_limits_job job = {GFL_WORK_FEATURES, path->at_prec, fp.n_init, fp.n_mc};
     unsigned long buf;
     int nbuf = gfl_path_buffers(path, &buf);
-    GFL_TRY(gfl_limits_check(cfg, &job, nbuf, buf)); /* before any work */
+    GFL_TRY(gfl_limits_check_path(cfg, &job, path->name, nbuf, buf)); /* before any work */
     GFL_TRY(gfl_problem_init(&pb, cfg));
     gfl_status st = gfl_witness_init(&wit, &pb);
     if (st == GFL_OK) {
@@ -116,7 +116,7 @@ int gfl_cmd_features(int argc, char **argv)
         if (!cm.all && c > 0)
             break;
         if ((st = gfl_cli_parse(argc, argv, extras, on_extra, &o, cm.all ? c : (int)cm.cfg.case_id, &cc)) != GFL_OK ||
-            (st = gfl_config_validate(&cc.cfg)) != GFL_OK || (st = gfl_path_lookup(o.path, &path)) != GFL_OK ||
+            (st = gfl_config_validate(&cc.cfg)) != GFL_OK || (st = gfl_path_lookup_engine(o.path, &path)) != GFL_OK ||
             (st = parse_params(&o, &cc.cfg, &fp)) != GFL_OK)
             return gfl_cli_fail(st);
     }

@@ -64,7 +64,7 @@ static gfl_status train_one(const gfl_config *cfg, const gfl_path *path, int ver
     gfl_limits_job job = {GFL_WORK_TRAIN, path->at_prec, 0, 0};
     unsigned long buf;
     int nbuf = gfl_path_buffers(path, &buf);
-    GFL_TRY(gfl_limits_check(cfg, &job, nbuf, buf)); /* before any work */
+    GFL_TRY(gfl_limits_check_path(cfg, &job, path->name, nbuf, buf)); /* before any work */
     GFL_TRY(gfl_problem_init(&pb, cfg));
     if ((st = gfl_run_init(&run, cfg)) != GFL_OK) {
         gfl_problem_clear(&pb);
@@ -111,7 +111,7 @@ int gfl_cmd_train(int argc, char **argv)
         fprintf(stderr, "gfl: train: --dump takes one case, not --all\n");
         return 2;
     }
-    if ((st = gfl_path_lookup(o.path, &path)) != GFL_OK ||
+    if ((st = gfl_path_lookup_engine(o.path, &path)) != GFL_OK ||
         (o.json && (st = gfl_output_check_file(o.json)) != GFL_OK) ||
         (o.dump && (st = gfl_output_check_dir(o.dump)) != GFL_OK))
         return gfl_cli_fail(st);

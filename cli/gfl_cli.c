@@ -144,3 +144,11 @@ gfl_status gfl_cli_parse(int argc, char **argv, const gfl_cli_extra *extras, gfl
         GFL_ERROR(GFL_EINVAL, "%s: unexpected argument '%s'", argv[0], argv[optind]);
     return GFL_OK;
 }
+
+gfl_status gfl_cli_engine(const char *name, const gfl_engine_vt **vt)
+{
+    const gfl_path *p;
+    GFL_TRY(gfl_path_lookup_engine(name, &p));
+    *vt = p->engine;
+    return GFL_OK;
+}

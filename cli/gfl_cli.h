@@ -38,6 +38,20 @@ void gfl_cli_usage(const char *cmd, const char *synopsis, const gfl_cli_extra *e
 /* "gfl CMD --case C ... --seed S": one line that reproduces this run. */
 void gfl_cli_print_reproduce(int argc, char **argv, const gfl_cli_common *c);
 
+/* The engine of the path called name (gfl_path_lookup; one line naming the
+ * choices when there is none). */
+gfl_status gfl_cli_engine(const char *name, const gfl_engine_vt **vt);
+/* The output checks of core/gfl_output.h under the names the commands use. */
+static inline gfl_status gfl_cli_check_output_file(const char *path) { return gfl_output_check_file(path); }
+static inline gfl_status gfl_cli_check_output_dir(const char *dir) { return gfl_output_check_dir(dir); }
+static inline gfl_status gfl_cli_check_figure_dir(const char *dir) { return gfl_output_check_figure_dir(dir); }
+static inline gfl_status gfl_cli_make_figure_dir(const char *dir) { return gfl_output_make_figure_dir(dir); }
+static inline int gfl_cli_is_new(const char *path) { return gfl_output_is_new(path); }
+static inline void gfl_cli_note_figure(const char *png, int png_new, int gp_new)
+{
+    gfl_output_note_figure(png, png_new, gp_new);
+}
+
 /* Versions of every library in use (gfl, compiler, MPFR, GMP, BLAS, jansson). */
 struct json_t;
 struct json_t *gfl_cli_versions(void);

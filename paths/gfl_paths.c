@@ -37,6 +37,14 @@ gfl_status gfl_path_lookup(const char *name, const gfl_path **out)
     GFL_ERROR(GFL_EINVAL, "--path: unknown value '%s' (%s)", name, names);
 }
 
+gfl_status gfl_path_lookup_engine(const char *name, const gfl_path **out)
+{
+    GFL_TRY(gfl_path_lookup(name, out));
+    if (!(*out)->engine)
+        GFL_ERROR(GFL_EINVAL, "--path: '%s' has no engine: its steps are read from files, not computed", name);
+    return GFL_OK;
+}
+
 const gfl_path *gfl_path_reference(void) { return &gfl_ref_path; }
 
 const gfl_path *gfl_path_tested(void) { return &gfl_fast_path; }

@@ -17,6 +17,10 @@ const gfl_path *gfl_path_find(const char *name);
 /* The same, with one line naming the choices when name is unknown (GFL_EINVAL). */
 gfl_status gfl_path_lookup(const char *name, const gfl_path **out);
 
+/* The same, for a command that runs the path's engine: a read-only path
+ * (engine == NULL) is refused with one line. */
+gfl_status gfl_path_lookup_engine(const char *name, const gfl_path **out);
+
 /* The reference every other path is held to (gfl compare, SPEC 9) and the
  * path it is compared with by default. */
 const gfl_path *gfl_path_reference(void);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gfl_stats.h"
+#include "gfl_tags.h"
 #include "gfl_train.h"
 
 void gfl_check_defaults(gfl_check_params *p)
@@ -62,8 +63,8 @@ static gfl_status run_one(const gfl_config *cfg, const gfl_path *path, const gfl
     for (int f = 0; f < out->feat.nfeat; f++)
         out->members += out->feat.feat[f].member;
     if (gfl_oracle_kind_of(cfg->case_id, GFL_Q_LOSS) != GFL_ORACLE_ENUMERATION &&
-        ((st = gfl_sample_draw(&fit, &pb, p->n_fit, 21)) != GFL_OK ||
-         (st = gfl_sample_draw(&ev, &pb, p->cp.n_pop, 22)) != GFL_OK))
+        ((st = gfl_sample_draw(&fit, &pb, p->n_fit, GFL_TAG_OPT_FIT)) != GFL_OK ||
+         (st = gfl_sample_draw(&ev, &pb, p->cp.n_pop, GFL_TAG_OPT_EVAL)) != GFL_OK))
         goto cleanup;
     if ((st = gfl_opt_run(vt, &pb, &out->wit, fit.N ? &fit : NULL, ev.N ? &ev : NULL, p->cp.level, &out->opt)) != GFL_OK)
         goto cleanup;

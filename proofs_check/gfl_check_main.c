@@ -76,7 +76,7 @@ static gfl_status configure(const gfl_check_request *rq, const gfl_settings *set
     gfl_limits_job job = {GFL_WORK_CHECK, path->at_prec, fp.n_init, fp.n_mc};
     unsigned long buf;
     int nbuf = gfl_path_buffers(path, &buf);
-    return gfl_limits_check(cfg, &job, nbuf, buf);
+    return gfl_limits_check_path(cfg, &job, path->name, nbuf, buf);
 }
 
 gfl_status gfl_check_plan(const gfl_check_request *rq, gfl_check_report *rep)

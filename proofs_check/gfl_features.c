@@ -7,6 +7,7 @@
 
 #include "gfl_rng.h"
 #include "gfl_stats.h"
+#include "gfl_tags.h"
 #include "gfl_train.h"
 
 void gfl_features_defaults(gfl_features_params *fp, const gfl_config *cfg, const gfl_path *path)
@@ -259,7 +260,7 @@ gfl_status gfl_features_run(const gfl_problem *pb, const gfl_witness *wit, const
         gfl_features_clear(res);
         GFL_ERROR(GFL_ENOMEM, "out of memory");
     }
-    if ((st = gfl_sample_draw(&mc, pb, fp->n_mc, 0)) != GFL_OK ||
+    if ((st = gfl_sample_draw(&mc, pb, fp->n_mc, GFL_TAG_FEATURES_MC)) != GFL_OK ||
         (st = orc->moments(pb, &mc, &res->mom)) != GFL_OK ||
         (st = membership(pb, wit, orc, &mc, res)) != GFL_OK ||
         (st = neurons(pb, wit, eng, orc, &mc, res)) != GFL_OK) {

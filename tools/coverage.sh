@@ -8,7 +8,7 @@
 #   coverage/gfl.info            the tracefile of the gated directories
 #   coverage/all.info            the tracefile of every source directory
 #
-# Gates, over core/ ref/ fast/ proofs_check/ together: lines >= 95%, branches
+# Gates, over core/ ref/ fast/ paths/ proofs_check/ together: lines >= 95%, branches
 # >= 85% (GFL_COV_LINES, GFL_COV_BRANCHES override); and every GFL_TESTCASE
 # boundary marker (core/gfl_testcase.h) must show all its branches taken.
 # Exclusions are marked in the code (LCOV_EXCL_LINE, LCOV_EXCL_START/STOP,
@@ -22,7 +22,7 @@ OUT=coverage
 HTML=$OUT/html
 LINE_GATE=${GFL_COV_LINES:-95}
 BRANCH_GATE=${GFL_COV_BRANCHES:-85}
-GATED="core ref fast proofs_check"
+GATED="core ref fast paths proofs_check"
 ROOT=$(pwd)
 RC="--rc lcov_branch_coverage=1"
 # lcov 1.16 on Debian prints Perl redefinition warnings from geninfo; they are noise.
@@ -104,10 +104,10 @@ expect 2 check --case xor --path gpu
 
 echo "== coverage: lcov =="
 $LCOV --capture --directory "$BUILD" --base-directory "$ROOT" --output-file "$OUT/raw.info" 2>/dev/null
-$LCOV --extract "$OUT/raw.info" "$ROOT/core/*" "$ROOT/ref/*" "$ROOT/fast/*" "$ROOT/proofs_check/*" \
-    "$ROOT/cli/*" --output-file "$OUT/all.info" 2>/dev/null
-$LCOV --extract "$OUT/raw.info" "$ROOT/core/*" "$ROOT/ref/*" "$ROOT/fast/*" "$ROOT/proofs_check/*" \
-    --output-file "$OUT/gfl.info" 2>/dev/null
+$LCOV --extract "$OUT/raw.info" "$ROOT/core/*" "$ROOT/ref/*" "$ROOT/fast/*" "$ROOT/paths/*" \
+    "$ROOT/proofs_check/*" "$ROOT/cli/*" --output-file "$OUT/all.info" 2>/dev/null
+$LCOV --extract "$OUT/raw.info" "$ROOT/core/*" "$ROOT/ref/*" "$ROOT/fast/*" "$ROOT/paths/*" \
+    "$ROOT/proofs_check/*" --output-file "$OUT/gfl.info" 2>/dev/null
 rm -f "$OUT/raw.info"
 genhtml $RC --branch-coverage --quiet --title "gfl $(git describe --always --dirty 2>/dev/null || echo tree)" \
     --prefix "$ROOT" --legend --output-directory "$HTML" "$OUT/all.info" 2>/dev/null
