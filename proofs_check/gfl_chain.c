@@ -24,11 +24,11 @@ static void ctx_free(ctx_t *c)
         c->vt->destroy(c->eng_comp);
     if (c->eng_comp1)
         c->vt->destroy(c->eng_comp1);
-    free(c->a1), free(c->W1), free(c->nw1), free(c->U), free(c->beta), free(c->a1x), free(c->W1x);
-    free(c->c5g_at), free(c->g_aprev), free(c->g_Wprev), free(c->g_anext), free(c->g_Wnext);
-    free(c->Dsum), free(c->Esum), free(c->I), free(c->atilde);
-    free(c->cand_a), free(c->cand_sum), free(c->cand_err), free(c->cand_pert);
-    free(c->batch_err), free(c->gscale);
+    free(c->s1.a), free(c->s1.W), free(c->s1.nw), free(c->s1.U), free(c->s1.beta), free(c->s1.ax), free(c->s1.Wx);
+    free(c->g.at), free(c->g.aprev), free(c->g.Wprev), free(c->g.anext), free(c->g.Wnext);
+    free(c->p1.Dsum), free(c->p1.Esum), free(c->cmp.I), free(c->cmp.atilde);
+    free(c->cmp.cand_a), free(c->cmp.cand_sum), free(c->cmp.cand_err), free(c->cmp.cand_pert);
+    free(c->p2.batch_err), free(c->p2.gscale);
     free(c->best_a), free(c->best_W), free(c->wit_a), free(c->wit_W), free(c->wit_b);
     free(c->X), free(c->Y), free(c->a_cur), free(c->W_cur);
 }
@@ -46,16 +46,16 @@ static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const gfl_path *path
     c->at_prec = path->at_prec;
     c->u = path->unit(cfg->prec);
     size_t m = (size_t)c->m, md = m * (size_t)c->d, T1 = (size_t)c->T + 1;
-    c->a1 = calloc(m, sizeof(double)), c->W1 = calloc(md, sizeof(double));
-    c->nw1 = calloc(m, sizeof(double)), c->U = calloc(md, sizeof(double)), c->beta = calloc(m, sizeof(double));
-    c->Dsum = calloc(m, sizeof(double)), c->Esum = calloc(m, sizeof(double));
-    c->atilde = calloc(m, sizeof(double));
-    c->batch_err = calloc(T1, sizeof(double)), c->gscale = calloc(T1, sizeof(double));
+    c->s1.a = calloc(m, sizeof(double)), c->s1.W = calloc(md, sizeof(double));
+    c->s1.nw = calloc(m, sizeof(double)), c->s1.U = calloc(md, sizeof(double)), c->s1.beta = calloc(m, sizeof(double));
+    c->p1.Dsum = calloc(m, sizeof(double)), c->p1.Esum = calloc(m, sizeof(double));
+    c->cmp.atilde = calloc(m, sizeof(double));
+    c->p2.batch_err = calloc(T1, sizeof(double)), c->p2.gscale = calloc(T1, sizeof(double));
     c->best_a = calloc(m, sizeof(double)), c->best_W = calloc(md, sizeof(double));
     c->X = calloc((size_t)c->n * c->d, sizeof(double)), c->Y = calloc((size_t)c->n, sizeof(double));
     c->a_cur = calloc(m, sizeof(double)), c->W_cur = calloc(md, sizeof(double));
-    if (!c->a1 || !c->W1 || !c->nw1 || !c->U || !c->beta || !c->Dsum || !c->Esum || !c->atilde ||
-        !c->batch_err || !c->gscale || !c->best_a || !c->best_W ||
+    if (!c->s1.a || !c->s1.W || !c->s1.nw || !c->s1.U || !c->s1.beta || !c->p1.Dsum || !c->p1.Esum || !c->cmp.atilde ||
+        !c->p2.batch_err || !c->p2.gscale || !c->best_a || !c->best_W ||
         !c->X || !c->Y || !c->a_cur || !c->W_cur)
         GFL_ERROR(GFL_ENOMEM, "out of memory for the proof chain");
     GFL_TRY(gfl_witness_network(wit, &c->wit_m, &c->wit_a, &c->wit_W, &c->wit_b));
@@ -67,18 +67,18 @@ static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const gfl_path *path
     GFL_TRY(vt->create(&c->eng_comp1, cfg, c->n));
     /* the exact state (SPEC 6 C1, C5g): parts doubles per entry */
     size_t P = (size_t)(c->parts = vt->exact_parts(c->eng_comp));
-    c->a1x = malloc(m * P * sizeof(double)), c->W1x = malloc(md * P * sizeof(double));
-    c->g_aprev = malloc(m * P * sizeof(double)), c->g_Wprev = malloc(md * P * sizeof(double));
-    c->g_anext = malloc(m * P * sizeof(double)), c->g_Wnext = malloc(md * P * sizeof(double));
-    c->c5g_at = calloc(T1, 1);
-    if (!c->a1x || !c->W1x || !c->g_aprev || !c->g_Wprev || !c->g_anext || !c->g_Wnext || !c->c5g_at)
+    c->s1.ax = malloc(m * P * sizeof(double)), c->s1.Wx = malloc(md * P * sizeof(double));
+    c->g.aprev = malloc(m * P * sizeof(double)), c->g.Wprev = malloc(md * P * sizeof(double));
+    c->g.anext = malloc(m * P * sizeof(double)), c->g.Wnext = malloc(md * P * sizeof(double));
+    c->g.at = calloc(T1, 1);
+    if (!c->s1.ax || !c->s1.Wx || !c->g.aprev || !c->g.Wprev || !c->g.anext || !c->g.Wnext || !c->g.at)
         GFL_ERROR(GFL_ENOMEM, "out of memory for the exact state");
     /* SPEC 6 C5g: t = 2, t = T and up to four more steps drawn from the seed */
-    c->c5g_at[2] = c->c5g_at[c->T] = 1;
+    c->g.at[2] = c->g.at[c->T] = 1;
     gfl_rng r;
     gfl_rng_init(&r, cfg->seed, GFL_STREAM_C5G, 0, 0);
     for (int q = 0; q < 4 && c->T > 3; q++)
-        c->c5g_at[3 + gfl_rng_below(&r, (uint64_t)(c->T - 3))] = 1;
+        c->g.at[3 + gfl_rng_below(&r, (uint64_t)(c->T - 3))] = 1;
     return GFL_OK;
 }
 
@@ -96,20 +96,20 @@ static gfl_status keep_step1(ctx_t *c, void *eng, const gfl_engine_vt *vt)
     int m = c->m, d = c->d;
     if (c->pass == 2) {
         /* the second pass must be the same run, bit for bit */
-        if (memcmp(c->a1, c->a_cur, (size_t)m * sizeof(double)) ||
-            memcmp(c->W1, c->W_cur, (size_t)m * d * sizeof(double)))
+        if (memcmp(c->s1.a, c->a_cur, (size_t)m * sizeof(double)) ||
+            memcmp(c->s1.W, c->W_cur, (size_t)m * d * sizeof(double)))
             GFL_ERROR(GFL_EINTERNAL, "the run is not reproducible: step 1 differs between passes");
     } else {
-        memcpy(c->a1, c->a_cur, (size_t)m * sizeof(double));
-        memcpy(c->W1, c->W_cur, (size_t)m * d * sizeof(double));
+        memcpy(c->s1.a, c->a_cur, (size_t)m * sizeof(double));
+        memcpy(c->s1.W, c->W_cur, (size_t)m * d * sizeof(double));
         /* SPEC 6 C1: the ref state is judged exactly, never through double */
-        vt->store_exact(eng, c->parts, c->a1x, c->W1x);
+        vt->store_exact(eng, c->parts, c->s1.ax, c->s1.Wx);
         for (int i = 0; i < m; i++) {
-            const double *w = c->W1 + (size_t)i * d;
-            c->nw1[i] = vnorm(w, d);
+            const double *w = c->s1.W + (size_t)i * d;
+            c->s1.nw[i] = vnorm(w, d);
             for (int j = 0; j < d; j++)
-                c->U[(size_t)i * d + j] = c->nw1[i] > 0 ? w[j] / c->nw1[i] : 0.0;
-            c->beta[i] = c->nw1[i] > 0 ? c->pb->b[i] / c->nw1[i] : INFINITY;
+                c->s1.U[(size_t)i * d + j] = c->s1.nw[i] > 0 ? w[j] / c->s1.nw[i] : 0.0;
+            c->s1.beta[i] = c->s1.nw[i] > 0 ? c->pb->b[i] / c->s1.nw[i] : INFINITY;
         }
     }
     return GFL_OK;
@@ -194,12 +194,12 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const gfl_path *path, const g
     gfl_chain_link_c3(&c, feat, &res->link[GFL_L_C3]);
     if ((st = gfl_chain_choose_K(&c, &run)) != GFL_OK)
         goto cleanup;
-    res->K = c.K;
+    res->K = c.cmp.K;
     /* pass 2: the chosen comparator at every step */
-    if ((st = vt->load(c.eng_comp1, c.atilde, c.W1, pbv.b)) != GFL_OK)
+    if ((st = vt->load(c.eng_comp1, c.cmp.atilde, c.s1.W, pbv.b)) != GFL_OK)
         goto cleanup;
     c.pass = 2;
-    c.c4_worst_t = c.c6_worst_t = 0;
+    c.p2.c4_worst_t = c.p2.c6_worst_t = 0;
     if ((st = gfl_train(vt, &pbv, &run, hook, &c)) != GFL_OK)
         goto cleanup;
     gfl_chain_link_c4_c6(&c, res);

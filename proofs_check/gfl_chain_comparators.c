@@ -34,8 +34,8 @@ double gfl_chain_approx_term(const ctx_t *c, const int *I, int K, double xbar)
         double t = 0;
         for (int q = 0; q < K; q++) {
             int i = I[j * K + q];
-            t += dist(c->U + (size_t)i * c->d, w->D + (size_t)j * c->d, c->d) * xbar +
-                 fabs(c->beta[i] - w->bstar[j]);
+            t += dist(c->s1.U + (size_t)i * c->d, w->D + (size_t)j * c->d, c->d) * xbar +
+                 fabs(c->s1.beta[i] - w->bstar[j]);
         }
         s += fabs(w->astar[j]) * t / K;
     }
@@ -51,17 +51,17 @@ double gfl_chain_approx_term(const ctx_t *c, const int *I, int K, double xbar)
 gfl_status gfl_chain_c5g_step(ctx_t *c, int t, void *eng, const gfl_engine_vt *vt)
 {
     const gfl_config *cfg = &c->pb->cfg;
-    if (t >= 2 && c->c5g_at[t]) {
+    if (t >= 2 && c->g.at[t]) {
         double eta, lam;
         int lie, uw;
-        vt->store_exact(eng, c->parts, c->g_anext, c->g_Wnext);
+        vt->store_exact(eng, c->parts, c->g.anext, c->g.Wnext);
         gfl_train_step_params(cfg, t, &eta, &lam, &lie, &uw);
         gfl_problem_batch(c->pb, t, c->X, c->Y);
-        GFL_TRY(gfl_recompute_c5g(cfg, c->at_prec, t, c->n, c->X, c->Y, c->pb->b, c->parts, c->g_aprev, c->g_Wprev,
-                                  c->g_anext, eta, lam, c->run->rec[t].grad_norm_a, &c->c5g));
+        GFL_TRY(gfl_recompute_c5g(cfg, c->at_prec, t, c->n, c->X, c->Y, c->pb->b, c->parts, c->g.aprev, c->g.Wprev,
+                                  c->g.anext, eta, lam, c->run->rec[t].grad_norm_a, &c->g.check));
     }
-    if (t < c->T && c->c5g_at[t + 1])
-        vt->store_exact(eng, c->parts, c->g_aprev, c->g_Wprev);
+    if (t < c->T && c->g.at[t + 1])
+        vt->store_exact(eng, c->parts, c->g.aprev, c->g.Wprev);
     return GFL_OK;
 }
 
@@ -71,12 +71,12 @@ void gfl_chain_measure(ctx_t *c, double xbar, double lw)
 {
     int m = c->m, d = c->d;
     for (int i = 0; i < m; i++) {
-        double dw = dist(c->W_cur + (size_t)i * d, c->W1 + (size_t)i * d, d);
-        c->Dsum[i] += dw * xbar;
-        c->Esum[i] += dw;
+        double dw = dist(c->W_cur + (size_t)i * d, c->s1.W + (size_t)i * d, d);
+        c->p1.Dsum[i] += dw * xbar;
+        c->p1.Esum[i] += dw;
     }
-    c->xbar_sum += xbar;
-    c->lstar_sum += lw;
+    c->p1.xbar_sum += xbar;
+    c->p1.lstar_sum += lw;
 }
 
 /* Pass 2 at the batch of step s = t + 1 (mean norm xbar, the witness's loss
@@ -87,8 +87,8 @@ gfl_status gfl_chain_compare_batch(ctx_t *c, int s, double xbar, double lw)
     const gfl_engine_vt *vt = c->vt;
     int m = c->m, d = c->d;
     double Lc = 0, L1, e, errc = 0;
-    for (int q = 0; q < c->ncand; q++) {
-        const double *aq = c->cand_a + (size_t)q * m;
+    for (int q = 0; q < c->cmp.ncand; q++) {
+        const double *aq = c->cmp.cand_a + (size_t)q * m;
         double L, pert = 0;
         GFL_TRY(vt->load(c->eng_comp, aq, c->W_cur, c->pb->b));
         GFL_TRY(vt->evaluate(c->eng_comp, c->X, c->Y, c->n, &L, &e));
@@ -98,18 +98,18 @@ gfl_status gfl_chain_compare_batch(ctx_t *c, int s, double xbar, double lw)
         if (c->at_prec)
             for (int i = 0; i < m; i++)
                 pert += fabs(aq[i]) * vnorm(c->W_cur + (size_t)i * d, d) * c->xmax * GFL_CHAIN_2U;
-        c->cand_sum[q] += L;
-        c->cand_err[q] += err;
-        c->cand_pert[q] += pert;
-        if (q == c->cand_chain) {
+        c->cmp.cand_sum[q] += L;
+        c->cmp.cand_err[q] += err;
+        c->cmp.cand_pert[q] += pert;
+        if (q == c->cmp.cand_chain) {
             Lc = L;
             errc = err;
         }
     }
     GFL_TRY(vt->evaluate(c->eng_comp1, c->X, c->Y, c->n, &L1, &e));
-    double err1 = gfl_chain_loss_err(c, m, c->atilde, c->W1, c->pb->b, L1);
+    double err1 = gfl_chain_loss_err(c, m, c->cmp.atilde, c->s1.W, c->pb->b, L1);
     double errw = gfl_chain_loss_err(c, c->wit_m, c->wit_a, c->wit_W, c->wit_b, lw);
-    double drift = gfl_chain_drift(c->pb->cfg.loss, m, d, c->atilde, c->W_cur, c->W1, xbar);
+    double drift = gfl_chain_drift(c->pb->cfg.loss, m, d, c->cmp.atilde, c->W_cur, c->s1.W, xbar);
     /* drift == 0 exactly: every neuron the comparator uses is where it was after
      * step 1, so f_{atilde,W^(t)} and f_{atilde,W^(1)} are the same function and
      * C6 is an identity (t = 2; freeze_w; neurons that never activate again) */
@@ -118,15 +118,15 @@ gfl_status gfl_chain_compare_batch(ctx_t *c, int s, double xbar, double lw)
         drift = 0;
     double slack;
     /* C4 at this batch: L_Z(f_{atilde,W1}) <= L_Z(f*) + approx(xbar) */
-    double ap = gfl_chain_approx_term(c, c->I, c->K, xbar);
+    double ap = gfl_chain_approx_term(c, c->cmp.I, c->cmp.K, xbar);
     gfl_verdict v4 = gfl_cert_le(L1, err1, lw + ap, errw + GFL_CHAIN_SLACK_SUM * (lw + ap), &slack);
     if (v4 == GFL_V_FAIL)
-        c->c4_fail++;
+        c->p2.c4_fail++;
     if (v4 == GFL_V_UNCERTIFIED)
-        c->c4_unc++;
-    if (c->c4_worst_t == 0 || slack < c->c4_worst) {
-        c->c4_worst = slack;
-        c->c4_worst_t = s;
+        c->p2.c4_unc++;
+    if (c->p2.c4_worst_t == 0 || slack < c->p2.c4_worst) {
+        c->p2.c4_worst = slack;
+        c->p2.c4_worst_t = s;
     }
     /* C6 at this batch: L_Z(f_{atilde,W^(t)}) <= L_Z(f_{atilde,W1}) + drift */
     gfl_verdict v6;
@@ -138,21 +138,21 @@ gfl_status gfl_chain_compare_batch(ctx_t *c, int s, double xbar, double lw)
         v6 = gfl_cert_le(Lc, errc, L1 + drift, err1 + GFL_CHAIN_SLACK_SUM * (L1 + drift), &slack);
     }
     if (v6 == GFL_V_FAIL)
-        c->c6_fail++;
+        c->p2.c6_fail++;
     if (v6 == GFL_V_UNCERTIFIED)
-        c->c6_unc++;
-    if (!identity && (c->c6_worst_t == 0 || slack < c->c6_worst)) {
-        c->c6_worst = slack;
-        c->c6_worst_t = s;
+        c->p2.c6_unc++;
+    if (!identity && (c->p2.c6_worst_t == 0 || slack < c->p2.c6_worst)) {
+        c->p2.c6_worst = slack;
+        c->p2.c6_worst_t = s;
     }
-    c->lstar_err += errw;
-    c->approx_sum += ap;
-    c->drift_sum += drift;
+    c->p2.lstar_err += errw;
+    c->p2.approx_sum += ap;
+    c->p2.drift_sum += drift;
     /* radius of step s's batch loss, measured on the network of step t */
-    c->batch_err[s] = gfl_chain_loss_err(c, m, c->a_cur, c->W_cur, c->pb->b, 0.0); /* + gamma L, added later */
+    c->p2.batch_err[s] = gfl_chain_loss_err(c, m, c->a_cur, c->W_cur, c->pb->b, 0.0); /* + gamma L, added later */
     {
         double nb = vnorm(c->pb->b, m), nW = vnorm(c->W_cur, m * d);
-        c->gscale[s] = (nW * c->xmax + nb) * gfl_cert_lipschitz(c->pb->cfg.loss);
+        c->p2.gscale[s] = (nW * c->xmax + nb) * gfl_cert_lipschitz(c->pb->cfg.loss);
     }
     return GFL_OK;
 }
@@ -175,9 +175,9 @@ static gfl_status candidates(ctx_t *c, double xbar, int **order, int *navail)
     for (int j = 0; j < w->r; j++) {
         int *o = *order + (size_t)j * m, cnt = 0;
         for (int i = 0; i < m; i++) {
-            int ok = c->nw1[i] > 0 && (c->pb->b[i] > 0) == (w->bstar[j] > 0);
-            sc[i] = ok ? dist(c->U + (size_t)i * c->d, w->D + (size_t)j * c->d, c->d) * xbar +
-                             fabs(c->beta[i] - w->bstar[j])
+            int ok = c->s1.nw[i] > 0 && (c->pb->b[i] > 0) == (w->bstar[j] > 0);
+            sc[i] = ok ? dist(c->s1.U + (size_t)i * c->d, w->D + (size_t)j * c->d, c->d) * xbar +
+                             fabs(c->s1.beta[i] - w->bstar[j])
                        : INFINITY;
             cnt += ok;
             o[i] = i;
@@ -201,11 +201,11 @@ static gfl_status candidates(ctx_t *c, double xbar, int **order, int *navail)
 /* atilde_i = sum_j a*_j / (K |w_i^(1)|) over the j with i in I_j (SPEC 6 C4). */
 static void build_atilde(ctx_t *c, const int *I, int K)
 {
-    memset(c->atilde, 0, (size_t)c->m * sizeof(double));
+    memset(c->cmp.atilde, 0, (size_t)c->m * sizeof(double));
     for (int j = 0; j < c->wit->r; j++)
         for (int q = 0; q < K; q++) {
             int i = I[j * K + q];
-            c->atilde[i] += c->wit->astar[j] / (K * c->nw1[i]);
+            c->cmp.atilde[i] += c->wit->astar[j] / (K * c->s1.nw[i]);
         }
 }
 
@@ -214,7 +214,7 @@ static void build_atilde(ctx_t *c, const int *I, int K)
 gfl_status gfl_chain_choose_K(ctx_t *c, const gfl_run *run)
 {
     const gfl_config *cfg = &c->pb->cfg;
-    double Tp = c->T - 1, xbar = c->xbar_sum / Tp, G2 = 0;
+    double Tp = c->T - 1, xbar = c->p1.xbar_sum / Tp, G2 = 0;
     for (int t = 2; t <= c->T; t++)
         G2 += run->rec[t].grad_norm_a * run->rec[t].grad_norm_a;
     int *order, navail;
@@ -234,18 +234,18 @@ gfl_status gfl_chain_choose_K(ctx_t *c, const gfl_run *run)
     size_t nK = 0;
     while (nK < sizeof Ks / sizeof Ks[0] && Ks[nK] <= navail)
         nK++;
-    c->ncand = (int)nK + 1;
-    c->cand_a = calloc((size_t)c->ncand * c->m, sizeof(double));
-    c->cand_sum = calloc((size_t)c->ncand, sizeof(double));
-    c->cand_err = calloc((size_t)c->ncand, sizeof(double));
-    c->cand_pert = calloc((size_t)c->ncand, sizeof(double));
-    if (!c->cand_a || !c->cand_sum || !c->cand_err || !c->cand_pert) {
+    c->cmp.ncand = (int)nK + 1;
+    c->cmp.cand_a = calloc((size_t)c->cmp.ncand * c->m, sizeof(double));
+    c->cmp.cand_sum = calloc((size_t)c->cmp.ncand, sizeof(double));
+    c->cmp.cand_err = calloc((size_t)c->cmp.ncand, sizeof(double));
+    c->cmp.cand_pert = calloc((size_t)c->cmp.ncand, sizeof(double));
+    if (!c->cmp.cand_a || !c->cmp.cand_sum || !c->cmp.cand_err || !c->cmp.cand_pert) {
         free(I);
         free(order);
         GFL_ERROR(GFL_ENOMEM, "out of memory");
     }
-    memcpy(c->cand_a + nK * c->m, run->a, (size_t)c->m * sizeof(double)); /* a^(T) */
-    c->cand_K[nK] = 0;
+    memcpy(c->cmp.cand_a + nK * c->m, run->a, (size_t)c->m * sizeof(double)); /* a^(T) */
+    c->cmp.cand_K[nK] = 0;
     for (size_t q = 0; q < nK; q++) {
         int K = Ks[q];
         for (int j = 0; j < r; j++)
@@ -254,32 +254,32 @@ gfl_status gfl_chain_choose_K(ctx_t *c, const gfl_run *run)
         build_atilde(c, I, K);
         double drift = 0, na2 = 0;
         for (int i = 0; i < c->m; i++) {
-            drift += fabs(c->atilde[i]) * c->Dsum[i] / Tp;
-            na2 += c->atilde[i] * c->atilde[i];
+            drift += fabs(c->cmp.atilde[i]) * c->p1.Dsum[i] / Tp;
+            na2 += c->cmp.atilde[i] * c->cmp.atilde[i];
         }
         drift *= gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
-        double regret = (sqdist(c->a1, c->atilde, c->m) / (2 * cfg->eta) + cfg->eta / 2 * G2) / Tp;
-        double bound = c->lstar_sum / Tp + gfl_chain_approx_term(c, I, K, xbar) + drift + cfg->lam / 2 * na2 + regret;
-        memcpy(c->cand_a + q * c->m, c->atilde, (size_t)c->m * sizeof(double));
-        c->cand_K[q] = K;
+        double regret = (sqdist(c->s1.a, c->cmp.atilde, c->m) / (2 * cfg->eta) + cfg->eta / 2 * G2) / Tp;
+        double bound = c->p1.lstar_sum / Tp + gfl_chain_approx_term(c, I, K, xbar) + drift + cfg->lam / 2 * na2 + regret;
+        memcpy(c->cmp.cand_a + q * c->m, c->cmp.atilde, (size_t)c->m * sizeof(double));
+        c->cmp.cand_K[q] = K;
         if (bound < best) {
             best = bound;
             bestK = K;
-            c->cand_chain = (int)q;
+            c->cmp.cand_chain = (int)q;
         }
     }
-    c->K = bestK;
+    c->cmp.K = bestK;
     int *shrunk = realloc(I, (size_t)r * bestK * sizeof(int));
     if (!shrunk) {
         free(I);
         free(order);
         GFL_ERROR(GFL_ENOMEM, "out of memory");
     }
-    c->I = shrunk;
+    c->cmp.I = shrunk;
     for (int j = 0; j < r; j++)
         for (int k = 0; k < bestK; k++)
-            c->I[j * bestK + k] = order[(size_t)j * c->m + k];
+            c->cmp.I[j * bestK + k] = order[(size_t)j * c->m + k];
     free(order);
-    build_atilde(c, c->I, bestK);
+    build_atilde(c, c->cmp.I, bestK);
     return GFL_OK;
 }

@@ -98,7 +98,7 @@ gfl_status gfl_chain_link_c1(ctx_t *c, gfl_link *l)
     gfl_problem_batch(c->pb, 1, c->X, c->Y);
     if ((st = c->vt->create(&eng, cfg, n)) != GFL_OK || (st = c->vt->load(eng, c->pb->a0, c->pb->W0, c->pb->b)) != GFL_OK ||
         (st = c->vt->forward(eng, c->X, n, f)) != GFL_OK ||
-        (st = gfl_recompute_c1(cfg, c->at_prec, n, c->X, c->Y, c->pb->a0, c->pb->W0, c->pb->b, c->parts, c->a1x, c->W1x,
+        (st = gfl_recompute_c1(cfg, c->at_prec, n, c->X, c->Y, c->pb->a0, c->pb->W0, c->pb->b, c->parts, c->s1.ax, c->s1.Wx,
                                &chk)) != GFL_OK)
         goto cleanup;
     int nonzero = 0;
@@ -123,14 +123,14 @@ cleanup:
 /* C5g (SPEC 6): the sampled a-updates are subgradient steps (gfl_recompute_c5g). */
 void gfl_chain_link_c5g(const ctx_t *c, gfl_link *l)
 {
-    const gfl_c5g_check *g = &c->c5g;
+    const gfl_c5g_check *g = &c->g.check;
     double worst = fmax(g->max_norm_ratio, g->max_update_ratio);
     gfl_verdict v = (g->bad_norm || g->bad_update) ? GFL_V_FAIL : g->nonfinite ? GFL_V_UNCERTIFIED : GFL_V_PASS;
     gfl_chain_set_link(l, "C5g", v, worst, 1.0, 1 - worst, NAN);
     char steps[64];
     int len = 0;
     for (int t = 2; t <= c->T && len < (int)sizeof steps - 8; t++)
-        if (c->c5g_at[t])
+        if (c->g.at[t])
             len += snprintf(steps + len, sizeof steps - (size_t)len, "%s%d", len ? "," : "", t);
     snprintf(l->note, sizeof l->note,
              "g_t recomputed in MPFR at t = %s: |g| off in %d, update off in %d entries, %d not finite; "
@@ -243,7 +243,7 @@ void gfl_chain_link_c3(const ctx_t *c, const gfl_features_result *feat, gfl_link
             if ((c->pb->b[i] > 0) != sgn || !gfl_in_cone(G, D, c->d, gamma, &cg) || vnorm(G, c->d) < feat->fp.B_G)
                 continue;
             cnt++;
-            gfl_in_cone(c->W1 + (size_t)i * c->d, D, c->d, gamma, &cw1);
+            gfl_in_cone(c->s1.W + (size_t)i * c->d, D, c->d, gamma, &cw1);
             g_real = fmax(g_real, 1 - fabs(cw1));
             cw += 1 - fabs(cw1) <= gamma;
         }
@@ -286,14 +286,14 @@ void gfl_chain_link_c4_c6(const ctx_t *c, gfl_chain_result *res)
     /* C4, C6 (exact, per batch) */
     int T = c->T;
     gfl_link *l = &res->link[GFL_L_C4];
-    gfl_chain_set_link(l, "C4", c->c4_fail ? GFL_V_FAIL : c->c4_unc ? GFL_V_UNCERTIFIED : GFL_V_PASS, NAN, NAN, c->c4_worst, NAN);
+    gfl_chain_set_link(l, "C4", c->p2.c4_fail ? GFL_V_FAIL : c->p2.c4_unc ? GFL_V_UNCERTIFIED : GFL_V_PASS, NAN, NAN, c->p2.c4_worst, NAN);
     snprintf(l->note, sizeof l->note, "on each of the %d batches t = 2..T (K = %d): %d FAIL, %d uncertified; "
-             "smallest slack %.4g at t = %d", T - 1, c->K, c->c4_fail, c->c4_unc, c->c4_worst, c->c4_worst_t);
+             "smallest slack %.4g at t = %d", T - 1, c->cmp.K, c->p2.c4_fail, c->p2.c4_unc, c->p2.c4_worst, c->p2.c4_worst_t);
     l = &res->link[GFL_L_C6];
-    gfl_chain_set_link(l, "C6", c->c6_fail ? GFL_V_FAIL : c->c6_unc ? GFL_V_UNCERTIFIED : GFL_V_PASS, NAN, NAN, c->c6_worst, NAN);
-    if (c->c6_worst_t)
+    gfl_chain_set_link(l, "C6", c->p2.c6_fail ? GFL_V_FAIL : c->p2.c6_unc ? GFL_V_UNCERTIFIED : GFL_V_PASS, NAN, NAN, c->p2.c6_worst, NAN);
+    if (c->p2.c6_worst_t)
         snprintf(l->note, sizeof l->note, "on each of the %d batches t = 2..T: %d FAIL, %d uncertified; "
-                 "smallest slack %.4g at t = %d", T - 1, c->c6_fail, c->c6_unc, c->c6_worst, c->c6_worst_t);
+                 "smallest slack %.4g at t = %d", T - 1, c->p2.c6_fail, c->p2.c6_unc, c->p2.c6_worst, c->p2.c6_worst_t);
     else
         snprintf(l->note, sizeof l->note, "the comparator's neurons never moved after step 1: C6 is an identity "
                  "on every batch");
@@ -312,14 +312,14 @@ void gfl_chain_link_regret(const ctx_t *c, const gfl_run *run, gfl_chain_result 
     double eta = cfg->eta, lam = cfg->lam;
     double sum_bl = 0, sum_herr = 0, G2 = 0, minbl = INFINITY, minbl_err = 0;
     double gam_n = gfl_cert_gamma(c->n + 4, c->u), gam_g = gfl_cert_gamma(c->n + c->d + m + 8, c->u);
-    int nc = c->ncand;
+    int nc = c->cmp.ncand;
     double cand_n[GFL_CHAIN_MAX_CAND], cand_extra[GFL_CHAIN_MAX_CAND] = {0};
     for (int q = 0; q < nc; q++)
-        cand_n[q] = vnorm(c->cand_a + (size_t)q * m, m);
+        cand_n[q] = vnorm(c->cmp.cand_a + (size_t)q * m, m);
     for (int t = 2; t <= T; t++) {
         const gfl_trace_rec *r = &run->rec[t], *rp = &run->rec[t - 1];
         double bl = r->batch_loss, na = rp->norm_a, g = r->grad_norm_a;
-        double blerr = c->batch_err[t] + gam_n * bl + (c->at_prec ? GFL_U_DOUBLE * bl : 0);
+        double blerr = c->p2.batch_err[t] + gam_n * bl + (c->at_prec ? GFL_U_DOUBLE * bl : 0);
         double naerr = (c->at_prec ? GFL_U_DOUBLE : gfl_cert_gamma(m + 2, GFL_U_DOUBLE)) * na;
         sum_bl += bl + lam / 2 * na * na;
         sum_herr += blerr + lam * na * naerr;
@@ -327,7 +327,7 @@ void gfl_chain_link_regret(const ctx_t *c, const gfl_run *run, gfl_chain_result 
         double rho = 4 * c->u * (r->norm_a + eta * g); /* |fl(a - eta g) - (a - eta g)| */
         for (int q = 0; q < nc; q++) {
             double dprev = na + cand_n[q], dnow = r->norm_a + cand_n[q];
-            cand_extra[q] += gam_g * c->gscale[t] * dprev + (2 * rho * dnow + rho * rho) / (2 * eta);
+            cand_extra[q] += gam_g * c->p2.gscale[t] * dprev + (2 * rho * dnow + rho * rho) / (2 * eta);
         }
         if (bl < minbl) {
             minbl = bl;
@@ -338,42 +338,42 @@ void gfl_chain_link_regret(const ctx_t *c, const gfl_run *run, gfl_chain_result 
     double cr = c->cp->fault == GFL_CHAIN_FAULT_REGRET ? 0.0 : 1.0; /* the initial-distance term */
     double regret_q[GFL_CHAIN_MAX_CAND], regret_err_q[GFL_CHAIN_MAX_CAND];
     for (int q = 0; q < nc; q++) {
-        const double *aq = c->cand_a + (size_t)q * m;
-        double d2 = sqdist(c->a1, aq, m);
-        double d2err = c->at_prec ? 4 * sqrt(d2) * GFL_U_DOUBLE * vnorm(c->a1, m) : gfl_cert_gamma(2 * m, GFL_U_DOUBLE) * d2;
+        const double *aq = c->cmp.cand_a + (size_t)q * m;
+        double d2 = sqdist(c->s1.a, aq, m);
+        double d2err = c->at_prec ? 4 * sqrt(d2) * GFL_U_DOUBLE * vnorm(c->s1.a, m) : gfl_cert_gamma(2 * m, GFL_U_DOUBLE) * d2;
         regret_q[q] = cr * d2 / (2 * eta) + eta / 2 * G2 + cand_extra[q];
         /* the allowance is itself a double sum of T' radii: gamma_{T+4} of it */
         regret_err_q[q] = cr * d2err / (2 * eta) + eta / 2 * G2 * gfl_cert_gamma(T + 4, GFL_U_DOUBLE) +
                           (c->at_prec ? GFL_CHAIN_2U * eta * G2 : 0) + gfl_cert_sum_err(T + 4, cand_extra[q]);
     }
-    int qc = c->cand_chain;
+    int qc = c->cmp.cand_chain;
     double na2t = cand_n[qc] * cand_n[qc];
-    double sum_h = sum_bl - c->cand_sum[qc] - Tp * lam / 2 * na2t;
+    double sum_h = sum_bl - c->cmp.cand_sum[qc] - Tp * lam / 2 * na2t;
     /* sum_bl and the comparator's sum cand_sum are double sums of T' terms,
      * and sum_h combines them with one more subtraction and a product: each
      * carries gamma_{T+4}(2^-53) times the sum of the absolute values of its
      * terms (SPEC 9), as do the radii sum_herr, cand_err, cand_pert, which
      * are themselves T'-term double sums */
     double gam_T = gfl_cert_gamma(T + 4, GFL_U_DOUBLE);
-    double errh = (sum_herr + c->cand_err[qc] + c->cand_pert[qc]) * (1 + gam_T) +
-                  gfl_cert_sum_err(T + 4, fabs(sum_bl) + fabs(c->cand_sum[qc]) + Tp * lam / 2 * na2t);
+    double errh = (sum_herr + c->cmp.cand_err[qc] + c->cmp.cand_pert[qc]) * (1 + gam_T) +
+                  gfl_cert_sum_err(T + 4, fabs(sum_bl) + fabs(c->cmp.cand_sum[qc]) + Tp * lam / 2 * na2t);
     double rhs5 = regret_q[qc], slack;
     gfl_link *l5 = &res->link[GFL_L_C5];
     gfl_verdict v = gfl_cert_le(sum_h, errh, rhs5, regret_err_q[qc], &slack);
     gfl_chain_set_link(l5, "C5", v, sum_h, rhs5, slack, NAN);
     snprintf(l5->note, sizeof l5->note, "sum_t [h_t(a^(t-1)) - h_t(atilde)] <= |a1 - atilde|^2/(2 eta) + (eta/2) "
-             "sum |g_t|^2 = %.4g + %.4g (rounding allowance %.2g)", cr * sqdist(c->a1, c->atilde, m) / (2 * eta),
+             "sum |g_t|^2 = %.4g + %.4g (rounding allowance %.2g)", cr * sqdist(c->s1.a, c->cmp.atilde, m) / (2 * eta),
              eta / 2 * G2, cand_extra[qc]);
     gfl_chain_link_c5g(c, &res->link[GFL_L_C5G]);
     /* chain result (theorem form, C4 and C6 substituted) */
-    res->lstar = c->lstar_sum / Tp; /* pass 1: the same witness on the same batches */
-    res->approx = c->approx_sum / Tp;
-    res->drift = c->drift_sum / Tp;
+    res->lstar = c->p1.lstar_sum / Tp; /* pass 1: the same witness on the same batches */
+    res->approx = c->p2.approx_sum / Tp;
+    res->drift = c->p2.drift_sum / Tp;
     res->reg = lam / 2 * na2t;
     res->regret = rhs5 / Tp;
     res->atilde_norm = cand_n[qc];
     res->chain_bound = res->lstar + res->approx + res->drift + res->reg + res->regret;
-    double errR = (c->lstar_err + regret_err_q[qc]) / Tp + gfl_cert_gamma(T + 8, GFL_U_DOUBLE) * res->chain_bound;
+    double errR = (c->p2.lstar_err + regret_err_q[qc]) / Tp + gfl_cert_gamma(T + 8, GFL_U_DOUBLE) * res->chain_bound;
     l = &res->link[GFL_L_CHAIN];
     v = gfl_cert_le(minbl, minbl_err, res->chain_bound, errR, &slack);
     gfl_chain_set_link(l, "chain", v, minbl, res->chain_bound, slack, NAN);
@@ -391,20 +391,20 @@ void gfl_chain_link_regret(const ctx_t *c, const gfl_run *run, gfl_chain_result 
     int qt = 0;
     double best = INFINITY;
     for (int q = 0; q < nc; q++) {
-        double b = c->cand_sum[q] / Tp + lam / 2 * cand_n[q] * cand_n[q] + regret_q[q] / Tp;
+        double b = c->cmp.cand_sum[q] / Tp + lam / 2 * cand_n[q] * cand_n[q] + regret_q[q] / Tp;
         if (b < best)
             best = b, qt = q;
     }
-    res->comp = c->cand_sum[qt] / Tp;
+    res->comp = c->cmp.cand_sum[qt] / Tp;
     res->tight_bound = best;
-    res->tight_K = c->cand_K[qt];
-    errR = (c->cand_err[qt] + c->cand_pert[qt] + regret_err_q[qt]) / Tp + gfl_cert_gamma(T + 8, GFL_U_DOUBLE) * best;
+    res->tight_K = c->cmp.cand_K[qt];
+    errR = (c->cmp.cand_err[qt] + c->cmp.cand_pert[qt] + regret_err_q[qt]) / Tp + gfl_cert_gamma(T + 8, GFL_U_DOUBLE) * best;
     l = &res->link[GFL_L_TIGHT];
     v = gfl_cert_le(minbl, minbl_err, best, errR, &slack);
     gfl_chain_set_link(l, "tight", v, minbl, best, slack, NAN);
     char which[64];
-    if (c->cand_K[qt])
-        snprintf(which, sizeof which, "C4 comparator with K = %d", c->cand_K[qt]);
+    if (c->cmp.cand_K[qt])
+        snprintf(which, sizeof which, "C4 comparator with K = %d", c->cmp.cand_K[qt]);
     else
         snprintf(which, sizeof which, "comparator a^(T), the trained output weights");
     snprintf(l->note, sizeof l->note, "min_t L_{Z^(t-1)}(f^(t-1)) <= (1/T') sum_t L_Z(f_{atilde,W^(t-1)}) %.4g + "
@@ -498,9 +498,9 @@ gfl_status gfl_chain_links_population(ctx_t *c, const gfl_features_result *feat,
         /* population versions of the terms: E|x| <= B_x1 replaces xbar */
         double Bx1 = feat->mom.Bx1, drift_pop = 0;
         for (int i = 0; i < c->m; i++)
-            drift_pop += fabs(c->atilde[i]) * c->Esum[i] / Tp * Bx1;
+            drift_pop += fabs(c->cmp.atilde[i]) * c->p1.Esum[i] / Tp * Bx1;
         drift_pop *= gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
-        double approx_pop = gfl_chain_approx_term(c, c->I, c->K, Bx1);
+        double approx_pop = gfl_chain_approx_term(c, c->cmp.I, c->cmp.K, Bx1);
         res->stat = stat_term(c, run, opt, &res->stat_kind);
         res->pop_bound = opt->witness_upper + approx_pop + drift_pop + res->reg + res->regret + res->stat;
         /* an infinite or NaN bound is never CONSISTENT (SPEC 6) */

@@ -41,6 +41,47 @@
 #define GFL_CHAIN_FAULT_DECAY_LAM1 0.9
 #define GFL_CHAIN_FAULT_WITNESS_SCALE 0.01
 
+/* Step 1's state (kept in pass 1, checked again in pass 2). */
+typedef struct {
+    double *a, *W;         /* a^(1), W^(1) rounded to double */
+    double *nw, *U, *beta; /* |w_i^(1)|, u_i = w_i^(1)/|w_i^(1)|, beta_i = b_i/|w_i^(1)| */
+    double *ax, *Wx;       /* the same exactly (store_exact, parts doubles per entry), for C1 */
+} chain_step1;
+
+/* C5g: the sampled steps and the exact state around the current one. */
+typedef struct {
+    unsigned char *at;     /* index t: step t is recomputed */
+    double *aprev, *Wprev, *anext, *Wnext;
+    gfl_c5g_check check;
+} chain_c5g;
+
+/* Pass 1's sums over t = 2..T (network W^(t-1), batch Z^(t-1)): what choosing K needs. */
+typedef struct {
+    double *Dsum, *Esum;   /* sum_t |w_i^(t-1) - w_i^(1)| xbar_t, and without xbar */
+    double xbar_sum, lstar_sum;
+} chain_pass1;
+
+/* The comparators: the chosen atilde (I_j = I[j K .. j K + K - 1]) and, for
+ * the tight chain, every C4 comparator of the K grid and the trained output
+ * weights a^(T) (cand_a is ncand x m; cand_chain is the chosen one). */
+typedef struct {
+    int K;
+    int *I;
+    double *atilde;
+    int ncand, cand_chain;
+    int cand_K[GFL_CHAIN_MAX_CAND];
+    double *cand_a, *cand_sum, *cand_err, *cand_pert;
+} chain_comparators;
+
+/* Pass 2's per-batch tallies of C4 and C6 and the radii C5 needs. */
+typedef struct {
+    double lstar_err, approx_sum, drift_sum;
+    double c4_worst, c6_worst;  /* smallest certified slack */
+    int c4_fail, c6_fail, c4_unc, c6_unc, c4_worst_t, c6_worst_t;
+    double *batch_err;     /* radius of the batch loss of step t (index t) */
+    double *gscale;        /* bound on the a-gradient's rounding (index t) */
+} chain_pass2;
+
 /* Everything the two passes share. */
 typedef struct {
     const gfl_problem *pb;
@@ -50,33 +91,15 @@ typedef struct {
     int m, d, n, T, h, pass;
     int at_prec;           /* the path computes at cfg->prec bits, values reach us rounded to double */
     double u;              /* unit roundoff of the path */
-    /* step 1 */
-    double *a1, *W1, *nw1, *U, *beta;
     int parts;             /* doubles per entry of the engine's exact state */
-    double *a1x, *W1x;     /* step 1 exactly (store_exact), for C1 */
-    /* C5g: sampled steps, the exact state around the current one */
     const gfl_run *run;
-    unsigned char *c5g_at; /* index t: step t is recomputed */
-    double *g_aprev, *g_Wprev, *g_anext, *g_Wnext;
-    gfl_c5g_check c5g;
-    /* pass 1 accumulators over t = 2..T (network W^(t-1), batch Z^(t-1)) */
-    double *Dsum, *Esum;   /* sum_t |w_i^(t-1) - w_i^(1)| xbar_t and without xbar */
-    double xbar_sum, xmax, lstar_sum;
-    /* comparator (pass 2): I_j = I[j K .. j K + K - 1] */
-    int K;
-    int *I;
-    double *atilde;
-    /* tight-chain comparators: every C4 comparator of the K grid and the
-     * trained output weights a^(T); cand_a is ncand x m */
-    int ncand, cand_chain;
-    int cand_K[GFL_CHAIN_MAX_CAND];
-    double *cand_a, *cand_sum, *cand_err, *cand_pert;
-    double lstar_err, approx_sum, drift_sum;
-    double c4_worst, c6_worst;  /* smallest certified slack */
-    int c4_fail, c6_fail, c4_unc, c6_unc, c4_worst_t, c6_worst_t;
-    double *batch_err;     /* radius of the batch loss of step t (index t) */
-    double *gscale;        /* bound on the a-gradient's rounding (index t) */
-    int best_t;
+    double xmax;           /* largest |x| over the batches seen */
+    chain_step1 s1;
+    chain_c5g g;
+    chain_pass1 p1;
+    chain_comparators cmp;
+    chain_pass2 p2;
+    int best_t;            /* the best evaluated network (population step) */
     double *best_a, *best_W;
     /* engines and buffers */
     void *eng_wit, *eng_comp, *eng_comp1;
