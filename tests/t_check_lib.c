@@ -14,6 +14,7 @@
 #include "gfl_paths.h"
 #include "gfl_report.h"
 #include "gfl_test.h"
+#include "gfl_train.h"
 
 /* The file's bytes with every "seconds" value (wall-clock timings, the only
  * figures two runs may differ in) replaced by 0. */
@@ -168,10 +169,80 @@ static void test_param_ranges(void)
     gfl_error_clear();
 }
 
+/* The registry: every path is found by its own name, a descriptor's fields
+ * agree with what its engine says of itself, and an unknown name is one line
+ * naming the choices. */
+static void test_registry(void)
+{
+    int n = 0;
+    for (int i = 0; gfl_paths[i]; i++, n++) {
+        const gfl_path *p = gfl_paths[i];
+        CHECK(gfl_path_find(p->name) == p, "find('%s')", p->name);
+        if (p->engine)
+            CHECK(strcmp(p->engine->name, p->name) == 0, "path '%s' holds engine '%s'", p->name, p->engine->name);
+        /* unit roundoff: 2^-prec at prec bits, or 2^-53 whatever prec for a double path */
+        CHECK(p->unit(113) == (p->at_prec ? 0x1p-113 : 0x1p-53), "unit of '%s'", p->name);
+    }
+    CU_ASSERT(n >= 2);
+    CU_ASSERT(gfl_path_reference()->agreement_bits != NULL && gfl_path_tested()->bounds != NULL);
+    const gfl_path *p = NULL;
+    CU_ASSERT(gfl_path_find("nosuch") == NULL && gfl_path_find(NULL) == NULL);
+    gfl_error_clear();
+    CHECK(gfl_path_lookup("nosuch", &p) == GFL_EINVAL && p == NULL && strstr(gfl_error_message(), "ref or fast") &&
+              gfl_test_count_lines(gfl_error_message()) == 0,
+          "%s", gfl_error_message());
+    gfl_error_clear();
+    CU_ASSERT(gfl_path_lookup_engine("fast", &p) == GFL_OK && p == gfl_path_find("fast"));
+}
+
+/* gfl_train is the stepper driven T times: a stepper driven by hand ends on
+ * the same parameters bit for bit; a step on a batch drawn for another step
+ * is refused. */
+static void test_stepper(void)
+{
+    gfl_config cfg;
+    gfl_config_defaults(&cfg, GFL_CASE_XOR, GFL_PRESET_SMALL);
+    cfg.seed = gfl_test_seed();
+    cfg.T = 7;
+    gfl_problem pb;
+    gfl_run run;
+    gfl_stepper sp;
+    CU_ASSERT_FATAL(gfl_problem_init(&pb, &cfg) == GFL_OK);
+    CU_ASSERT_FATAL(gfl_run_init(&run, &cfg) == GFL_OK);
+    const gfl_engine_vt *vt = gfl_path_find("fast")->engine;
+    CU_ASSERT_FATAL(gfl_train(vt, &pb, &run, NULL, NULL) == GFL_OK);
+    CU_ASSERT_FATAL(gfl_stepper_init(&sp, vt, &pb, NULL, cfg.n) == GFL_OK);
+    gfl_step_info info;
+    CU_ASSERT(gfl_stepper_step(&sp, &sp, &info) == GFL_EINTERNAL); /* nothing drawn yet */
+    gfl_error_clear();
+    for (int t = 1; t <= cfg.T; t++) {
+        gfl_stepper_draw(&sp);
+        CU_ASSERT_FATAL(gfl_stepper_step(&sp, &sp, &info) == GFL_OK);
+        CU_ASSERT(info.batch_loss == run.rec[t].batch_loss);
+    }
+    CU_ASSERT(gfl_stepper_step(&sp, &sp, &info) == GFL_EINTERNAL); /* the batch of step T, not T + 1 */
+    gfl_error_clear();
+    double *a = malloc((size_t)cfg.m * sizeof(double)), *W = malloc((size_t)cfg.m * cfg.d * sizeof(double));
+    CU_ASSERT_FATAL(a && W);
+    vt->store(sp.eng, a, W);
+    CU_ASSERT(memcmp(a, run.a, (size_t)cfg.m * sizeof(double)) == 0);
+    CU_ASSERT(memcmp(W, run.W, (size_t)cfg.m * cfg.d * sizeof(double)) == 0);
+    double L, E;
+    CU_ASSERT(gfl_stepper_evaluate(&sp, &L, &E) == GFL_OK && L == run.test_loss && E == run.test_error);
+    free(a);
+    free(W);
+    gfl_stepper_clear(&sp);
+    gfl_run_clear(&run);
+    gfl_problem_clear(&pb);
+}
+
 void t_check_lib_register(void)
 {
     CU_pSuite s = CU_add_suite("check_lib", NULL, NULL);
     CU_add_test(s, "the library and the CLI give the same report", test_library_equals_cli);
     CU_add_test(s, "the check's defaults and presets live in the library", test_plan_defaults);
     CU_add_test(s, "parameter ranges", test_param_ranges);
+    s = CU_add_suite("check_lib_door", NULL, NULL);
+    CU_add_test(s, "the path registry", test_registry);
+    CU_add_test(s, "Algorithm 1 as a stepper", test_stepper);
 }
