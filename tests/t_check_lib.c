@@ -3,10 +3,12 @@
  * check's own defaults (sigma_a, mog's m, the presets of --path both) are
  * applied by the library, with the values SPEC 6 and 7 and the presets of
  * core/gfl_config.c fix as the oracle. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -236,6 +238,76 @@ static void test_stepper(void)
     gfl_problem_clear(&pb);
 }
 
+/* 1 if dir/name exists. */
+static int exists_in(const char *dir, const char *name)
+{
+    char p[512];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &sb) == 0;
+}
+
+/* Every #include "X" of the C files in dir: how many name a header of one of
+ * the banned directories; and how many lines name a symbol of `symbols`. */
+static int scan_dir(const char *dir, const char *const *banned, const char *const *symbols, char *first, size_t len)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int bad = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        if (n < 3 || (strcmp(de->d_name + n - 2, ".c") != 0 && strcmp(de->d_name + n - 2, ".h") != 0))
+            continue;
+        char p[512], line[1024];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        FILE *f = fopen(p, "r");
+        if (!f)
+            continue;
+        while (fgets(line, sizeof line, f)) {
+            char inc[256];
+            int hit = 0;
+            if (sscanf(line, " #include \"%255[^\"]\"", inc) == 1)
+                for (int b = 0; banned[b] && !hit; b++)
+                    hit = exists_in(banned[b], inc);
+            const char *code = line + strspn(line, " \t");
+            int comment = code[0] == '*' || strncmp(code, "/*", 2) == 0; /* a comment may name a file */
+            for (int k = 0; symbols[k] && !hit && !comment; k++)
+                hit = strstr(line, symbols[k]) != NULL;
+            if (hit && bad++ == 0)
+                snprintf(first, len, "%.200s: %.300s", p, line);
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return bad;
+}
+
+/* The layering of docs/design.md, "one door": proofs_check/ and cli/ include
+ * no ref/ or fast/ header and name no engine, oracle or path object; core/
+ * includes nothing above it.  Only the registry (paths/) names the paths. */
+static void test_one_door(void)
+{
+    static const char *const paths_only[] = {"ref", "fast", NULL};
+    static const char *const above_core[] = {"ref", "fast", "paths", "proofs_check", "cli", NULL};
+    static const char *const objects[] = {"gfl_ref_engine", "gfl_fast_engine", "gfl_ref_oracle", "gfl_fast_oracle",
+                                          "gfl_ref_path", "gfl_fast_path", NULL};
+    static const char *const none[] = {NULL};
+    static const struct {
+        const char *dir;
+        const char *const *banned, *const *symbols;
+    } rules[] = {{"proofs_check", paths_only, objects}, {"cli", paths_only, objects}, {"core", above_core, objects}};
+    for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+        char first[1024] = "";
+        int bad = scan_dir(rules[r].dir, rules[r].banned, rules[r].symbols, first, sizeof first);
+        CHECK(bad == 0, "%s/: %d line(s) reach past the door, first %s", rules[r].dir, bad, first);
+    }
+    /* the scan itself finds what it looks for */
+    char first[1024] = "";
+    CU_ASSERT(scan_dir("paths", paths_only, none, first, sizeof first) >= 2);
+}
+
 void t_check_lib_register(void)
 {
     CU_pSuite s = CU_add_suite("check_lib", NULL, NULL);
@@ -245,4 +317,5 @@ void t_check_lib_register(void)
     s = CU_add_suite("check_lib_door", NULL, NULL);
     CU_add_test(s, "the path registry", test_registry);
     CU_add_test(s, "Algorithm 1 as a stepper", test_stepper);
+    CU_add_test(s, "one door: the layers include and name only what they may", test_one_door);
 }
