@@ -64,6 +64,7 @@ test-run: build
 	$(TESTS)
 	/usr/bin/python3 tests/replay_dump.py $(GFL)
 	/usr/bin/python3 tests/replay_mp.py $(GFL)
+	/usr/bin/python3 tests/verify_examples.py $(GFL)
 	GFL_FUZZ_SEED=$${GFL_FUZZ_SEED:-1} /usr/bin/python3 tests/fuzz_cli.py $(GFL)
 
 proofs: deps

@@ -24,9 +24,15 @@ def main():
                    help="decay: weight decay also applied to b; grad-scale: a-gradient 0.1%% too large; "
                         "relu-tie: sigma'(0) = 1")
     args = p.parse_args()
-    dt = np.dtype(args.dtype)
-    cfg = json.load(open(os.path.join(args.dump, "trace.json")))["config"]
-    load = lambda name: np.load(os.path.join(args.dump, name)).astype(dt)
+    out = train(args.dump, args.out or os.path.join(args.dump, "outside"), args.dtype, args.bug)
+    print("wrote %s (%s%s)" % (out, args.dtype, ", --bug " + args.bug if args.bug else ""))
+
+
+def train(dump, out, dtype, bug=None):
+    """Trains on the dump in dtype, writes the trajectory into out, returns out."""
+    dt = np.dtype(dtype)
+    cfg = json.load(open(os.path.join(dump, "trace.json")))["config"]
+    load = lambda name: np.load(os.path.join(dump, name)).astype(dt)
     X, Y, a, W, b = load("X.npy"), load("Y.npy"), load("a0.npy"), load("W0.npy"), load("b.npy")
     n = X.shape[1]
     steps, As, Ws, losses = [0], [a], [W], [np.nan]
@@ -45,28 +51,27 @@ def main():
             with np.errstate(over="ignore"):
                 dl = -1 / ((1 + np.exp(z)) * dt.type(np.log(2)))
         g = dl * y / n                        # d loss / d f(x_k)
-        active = (H >= 0) if args.bug == "relu-tie" else (H > 0)   # sigma'(h), sigma'(0) = 0
+        active = (H >= 0) if bug == "relu-tie" else (H > 0)   # sigma'(h), sigma'(0) = 0
         ga = S.T @ g
         gW = a[:, None] * ((active * g[:, None]).T @ x)
-        if args.bug == "grad-scale":
+        if bug == "grad-scale":
             ga = ga * dt.type(1.001)
         a_new = a - eta * (ga + lam * a)
         if not cfg["random_features"] and not (cfg["freeze_w"] and t >= 2):
             W = W - eta * (gW + lam * W)
         a = a_new
-        if args.bug == "decay":
+        if bug == "decay":
             b = b - eta * lam * b             # b is never trained, nor decayed (SPEC 1)
         steps.append(t), As.append(a), Ws.append(W), losses.append(loss)
-    out = args.out or os.path.join(args.dump, "outside")
     os.makedirs(out, exist_ok=True)
     np.save(os.path.join(out, "steps.npy"), np.array(steps, dtype=np.int64))
     np.save(os.path.join(out, "a.npy"), np.array(As, dtype=dt))
     np.save(os.path.join(out, "W.npy"), np.array(Ws, dtype=dt))
     np.save(os.path.join(out, "loss.npy"), np.array(losses, dtype=dt))
-    meta = {"dtype": args.dtype, "writer": "examples/alg1_numpy.py (numpy %s)%s" %
-            (np.__version__, " --bug " + args.bug if args.bug else "")}
+    meta = {"dtype": dtype, "writer": "examples/alg1_numpy.py (numpy %s)%s" %
+            (np.__version__, " --bug " + bug if bug else "")}
     json.dump(meta, open(os.path.join(out, "meta.json"), "w"))
-    print("wrote %s: %d states, %s" % (out, len(steps), args.dtype))
+    return out
 
 
 if __name__ == "__main__":
