@@ -50,6 +50,8 @@ static gfl_status read_array(const char *dir, const char *name, unsigned accept,
         char got[128] = "", exp[128] = "";
         for (int i = 0; i < ndim && i < 4; i++)
             snprintf(got + strlen(got), sizeof got - strlen(got), "%s%zu", i ? ", " : "", sh[i]);
+        if (ndim == 1)
+            strcat(got, ",");
         for (int i = 0; i < nd; i++) {
             if (want[i])
                 snprintf(exp + strlen(exp), sizeof exp - strlen(exp), "%s%zu", i ? ", " : "", want[i]);
@@ -76,6 +78,14 @@ static gfl_status all_finite(const char *dir, const char *name, const double *v,
         if (!isfinite(v[i]) && !(nan_first && i == 0 && isnan(v[i])))
             GFL_ERROR(GFL_EINVAL, "'%s/%s': entry %zu is not a finite number", dir, name, i);
     return GFL_OK;
+}
+
+/* jansson reports a file it cannot open as line -1. */
+static gfl_status json_failure(const char *file, const json_error_t *jerr)
+{
+    if (jerr->line < 0)
+        GFL_ERROR(GFL_EINVAL, "cannot read '%s'", file);
+    GFL_ERROR(GFL_EINVAL, "'%s': not valid JSON (line %d: %s)", file, jerr->line, jerr->text);
 }
 
 static gfl_status json_num(const char *file, json_t *o, const char *key, double *out)
@@ -115,7 +125,7 @@ static gfl_status read_config(const char *file, gfl_config *c)
     gfl_case_id cid;
     int prec = 0, lam1_default = 0, big = 1 << 30;
     if (!doc)
-        GFL_ERROR(GFL_EINVAL, "'%s': not valid JSON (line %d: %s)", file, jerr.line, jerr.text);
+        return json_failure(file, &jerr);
     cf = json_object_get(doc, "config");
     json_t *cs = json_object_get(cf, "case"), *ps = json_object_get(cf, "preset"), *ls;
     if (!json_is_object(cf) || !json_is_string(cs) || gfl_case_from_name(json_string_value(cs), &cid) != GFL_OK) {
@@ -220,7 +230,7 @@ static gfl_status read_meta(const char *dir, gfl_traj *tr)
     GFL_TRY(gfl_io_join(path, sizeof path, dir, "meta.json"));
     json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc)
-        GFL_ERROR(GFL_EINVAL, "'%s': not valid JSON (line %d: %s)", path, jerr.line, jerr.text);
+        return json_failure(path, &jerr);
     json_t *dt = json_object_get(doc, "dtype"), *wr = json_object_get(doc, "writer");
     if (!json_is_object(doc))
         GFL_SET_ERROR(st, GFL_EINVAL, "'%s': not a JSON object", path);
