@@ -36,14 +36,20 @@ static gfl_status parse(int argc, char **argv, verify_opts *o, int *help)
             return GFL_OK;
         }
         int k = 0;
-        while (k < 3 && strcmp(a, names[k]) != 0)
+        size_t len = 0;
+        const char *eq = strchr(a, '=');
+        while (k < 3) { /* --name VALUE or --name=VALUE */
+            len = strlen(names[k]);
+            if (strncmp(a, names[k], len) == 0 && (a[len] == '\0' || a + len == eq))
+                break;
             k++;
+        }
         if (k < 3) {
-            if (i + 1 >= argc)
+            if (!a[len] && i + 1 >= argc)
                 GFL_ERROR(GFL_EINVAL, "verify: option %s needs a value", a);
             if (*slot[k])
-                GFL_ERROR(GFL_EINVAL, "verify: option %s given twice", a);
-            *slot[k] = argv[++i];
+                GFL_ERROR(GFL_EINVAL, "verify: option %s given twice", names[k]);
+            *slot[k] = a[len] ? a + len + 1 : argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
             GFL_ERROR(GFL_EINVAL, "verify: unknown option '%s' (try 'gfl verify --help')", a);
         } else if (o->dump) {

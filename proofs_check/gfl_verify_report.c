@@ -28,8 +28,8 @@ void gfl_verify_print(FILE *f, const gfl_dump *dp, const gfl_traj *tr, const cha
     fprintf(f, "instance: case %s, d=%d m=%d n=%d T=%d, loss %s; %d states listed (steps %d..%d)%s\n",
             gfl_case_name(c->case_id), c->d, c->m, c->n, c->T, gfl_loss_name(c->loss), tr->S, tr->steps[0],
             tr->steps[tr->S - 1], tr->loss ? ", with batch losses" : "");
-    fprintf(f, "%6s %9s %9s %9s %9s %9s | %9s %9s %9s %5s %6s\n", "t", "rel_a", "rel_W", "rel_loss", "drift_a",
-            "drift_W", "local", "tol_loc", "step/tol", "amb", "status");
+    fprintf(f, "%6s %9s %9s %9s %9s %9s | %9s %9s %9s %5s %6s\n", "t", "rel_a", "rel_W", "rel_loss", "tol_a",
+            "tol_W", "local", "tol_loc", "loc/tol", "amb", "status");
     int every = tr->S > 40 ? (tr->S + 19) / 20 : 1;
     for (int s = 0; s < tr->S; s++) {
         const gfl_verify_step *v = &r->steps[s];
@@ -46,7 +46,7 @@ void gfl_verify_print(FILE *f, const gfl_dump *dp, const gfl_traj *tr, const cha
                 b[6], b[7], v->relu_ambiguous + v->hinge_ambiguous, gfl_vstep_status_name(v->status));
     }
     if (every > 1)
-        fprintf(f, "(every %d-th listed step shown, and every step that is not ok)\n", every);
+        fprintf(f, "(one listed step in %d shown, the last one and every one that is not ok)\n", every);
     fprintf(f, "drift (against the reference trajectory from a0, W0): %s its enclosure at every listed step\n",
             r->drift_within ? "within" : "NOT within");
     fprintf(f, "local (one replayed step from the outside's own state): max |difference| / bound = %.3g\n",
