@@ -256,6 +256,12 @@ static void compare_state(const double *O, const double *R, const double *B, con
     for (size_t e = 0; e < len; e++) {
         double diff = fabs(O[e] - R[e]), slack = REF_ROUND * fabs(R[e]) + DBL_TRUE_MIN;
         double rt = diff / (B[e] * BOUND_SAFETY + slack), rw = diff / (V[e] * BOUND_SAFETY + slack);
+        /* a non-finite reference or bound (an outside state so large that the
+         * step overflows) certifies nothing: never within */
+        if (!(rt >= 0.0) || isnan(R[e]))
+            rt = INFINITY;
+        if (!(rw >= 0.0) || isnan(R[e]))
+            rw = INFINITY;
         if (rt > c->tight || e == 0) {
             c->tight = rt;
             c->worst = e;
@@ -476,8 +482,11 @@ static void judge(gfl_verify_result *res, gfl_verify_step *vs, const bnd *B, siz
     vs->local_W = cw.tight;
     vs->local_wide = fmax(ca.wide, cw.wide);
     vs->local_loss = NAN;
-    if (!isnan(Lo))
+    if (!isnan(Lo)) {
         vs->local_loss = fabs(Lo - Lr) / (B->BL * BOUND_SAFETY + REF_ROUND * fabs(Lr) + DBL_TRUE_MIN);
+        if (!(vs->local_loss >= 0.0))
+            vs->local_loss = INFINITY;
+    }
     double refmax = fmax(ca.ref, cw.ref);
     vs->rel_local = refmax > 0 ? fmax(ca.diff, cw.diff) / refmax : fmax(ca.diff, cw.diff);
     vs->tol_local = refmax > 0 ? fmax(ca.bound, cw.bound) / refmax : fmax(ca.bound, cw.bound);
