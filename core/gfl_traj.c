@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gfl_io.h"
 #include "gfl_npy.h"
@@ -256,7 +257,7 @@ gfl_status gfl_traj_read(const char *dir, int m, int d, int T, gfl_traj *tr)
 {
     gfl_status st;
     double *steps = NULL;
-    unsigned dt_a = 0, dt_W = 0, dt_l = 0;
+    unsigned dt_a = 0, dt_W = 0;
     size_t sh1[1] = {0}, sha[2] = {0, (size_t)m}, shW[3] = {0, (size_t)m, (size_t)d};
     char path[4096];
     memset(tr, 0, sizeof *tr);
@@ -301,10 +302,9 @@ gfl_status gfl_traj_read(const char *dir, int m, int d, int T, gfl_traj *tr)
     snprintf(tr->dtype_found, sizeof tr->dtype_found, "%s", dt_a == GFL_NPY_F4 ? "<f4" : "<f8");
     if ((st = gfl_io_join(path, sizeof path, dir, "loss.npy")) != GFL_OK)
         goto fail;
-    FILE *f = fopen(path, "rb");
-    if (f) { /* optional */
-        fclose(f);
-        if ((st = read_array(dir, "loss.npy", tr->float32 ? fl : GFL_NPY_F8, 1, sh1, &tr->loss, &dt_l,
+    struct stat sb;
+    if (lstat(path, &sb) == 0) { /* optional; but when present, read or refused */
+        if ((st = read_array(dir, "loss.npy", tr->float32 ? fl : GFL_NPY_F8, 1, sh1, &tr->loss, NULL,
                              NULL)) != GFL_OK ||
             (st = all_finite(dir, "loss.npy", tr->loss, (size_t)tr->S, tr->steps[0] == 0)) != GFL_OK)
             goto fail;
