@@ -284,7 +284,8 @@ static void write_npy(const char *dir, const char *name, const char *descr, cons
     for (int i = 0; i < pad; i++)
         fputc(' ', f);
     fputc('\n', f);
-    fwrite(data, 1, bytes, f);
+    if (bytes) /* fwrite of no bytes from NULL is still undefined */
+        fwrite(data, 1, bytes, f);
     fclose(f);
 }
 
