@@ -139,12 +139,14 @@ gfl_status gfl_verify_plot(const char *dir, const gfl_verify_result *r, char *pn
              "");
     if (r->first_fail_step >= 0)
         snprintf(title + strlen(title), sizeof title - strlen(title), "%d", r->first_fail_step);
+    /* step 0 has no replayed step: the local series start at step 1 */
+    int o = S > 1 && r->steps[0].t == 0;
     gfl_plot_series s[6] = {{"drift a: |O - F| / |F|", x, y[0], S, "linespoints"},
                             {"drift W", x, y[1], S, "linespoints"},
                             {"drift enclosure a", x, y[2], S, "lines"},
                             {"drift enclosure W", x, y[3], S, "lines"},
-                            {"local: |O - R| / |R| (one step)", x, y[4], S, "points"},
-                            {"local tolerance", x, y[5], S, "lines"}};
+                            {"local: |O - R| / |R| (one step)", x + o, y[4] + o, S - o, "points"},
+                            {"local tolerance", x + o, y[5] + o, S - o, "lines"}};
     gfl_plot_opts po = {title, "step t", "normwise relative difference (0 drawn at 1e-18)", 1};
     gfl_status st = gfl_io_join(png, len, dir, "verify_drift.png");
     if (st == GFL_OK)
