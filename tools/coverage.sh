@@ -1,6 +1,7 @@
 #!/bin/sh
 # make coverage: runs the instrumented build (made by the Makefile in BUILD),
-# the CUnit suites, the numpy replay and a smoke run of every gfl command, then
+# the CUnit suites, the numpy replay, the outside examples under gfl verify and
+# a smoke run of every gfl command, then
 # writes the lcov report and checks the gates.
 #
 #   coverage/html/index.html     lcov HTML report (every source directory, cli/ included)
@@ -43,6 +44,9 @@ echo "== coverage: numpy replay =="
 echo "== coverage: mpmath replay of the ref path =="
 /usr/bin/python3 tests/replay_mp.py "$GFL" | tail -1
 
+echo "== coverage: outside implementations held to the ref path =="
+/usr/bin/python3 tests/verify_examples.py "$GFL" | tail -1
+
 echo "== coverage: smoke run of every command =="
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gfl_cov.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -80,6 +84,10 @@ expect 0 features --case parity --path ref --preset small --n-init 50 --json "$t
 expect 0 check --case xor --path ref --preset small --T 20 --json "$tmp/check_ref.json"
 expect 0 check --case xor --path fast --preset small --report "$tmp/report"
 # Bad input: one line on stderr, exit code 2, nothing written.
+expect 0 verify --help
+/usr/bin/python3 examples/alg1_numpy.py "$tmp/dump_fast" --dtype float32 >/dev/null
+expect 0 verify "$tmp/dump_fast" --json "$tmp/verify.json" --plot "$tmp/plots"
+expect 2 verify "$tmp/dump_fast" --traj "$tmp/no/such/dir"
 expect 2
 expect 2 frobnicate
 expect 2 cases extra
