@@ -68,7 +68,7 @@ int gfl_cmd_verify(int argc, char **argv)
     verify_opts o = {NULL, NULL, NULL, NULL};
     int help = 0, failed = 0;
     char tdir[4096], png[4096];
-    const gfl_engine_vt *ref;
+    const gfl_path *ref = gfl_path_reference();
     gfl_dump dp;
     gfl_traj tr;
     gfl_verify_result res;
@@ -83,9 +83,8 @@ int gfl_cmd_verify(int argc, char **argv)
         return gfl_cli_fail(st);
     if (!o.traj)
         o.traj = tdir;
-    if ((st = gfl_cli_engine("ref", &ref)) != GFL_OK ||
-        (o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK) ||
-        (o.plot && (st = gfl_cli_check_figure_dir(o.plot)) != GFL_OK))
+    if ((o.json && (st = gfl_output_check_file(o.json)) != GFL_OK) ||
+        (o.plot && (st = gfl_output_check_figure_dir(o.plot)) != GFL_OK))
         return gfl_cli_fail(st);
     if ((st = gfl_dump_read(o.dump, &dp)) != GFL_OK)
         return gfl_cli_fail(st);
@@ -93,7 +92,7 @@ int gfl_cmd_verify(int argc, char **argv)
         gfl_dump_clear(&dp);
         return gfl_cli_fail(st);
     }
-    if (o.plot && (st = gfl_cli_make_figure_dir(o.plot)) != GFL_OK)
+    if (o.plot && (st = gfl_output_make_figure_dir(o.plot)) != GFL_OK)
         goto done;
     if ((st = gfl_verify_run(&dp, &tr, ref, &res)) != GFL_OK)
         goto done;
@@ -103,9 +102,9 @@ int gfl_cmd_verify(int argc, char **argv)
     if (o.plot) {
         int png_new;
         if ((st = gfl_io_join(png, sizeof png, o.plot, "verify_drift.png")) == GFL_OK) {
-            png_new = gfl_cli_is_new(png);
+            png_new = gfl_output_is_new(png);
             if ((st = gfl_verify_plot(o.plot, &res, png, sizeof png)) == GFL_OK)
-                gfl_cli_note_figure(png, png_new, png_new);
+                gfl_output_note_figure(png, png_new, png_new);
         }
     }
     if (st == GFL_OK && o.json) {

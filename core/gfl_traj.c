@@ -10,6 +10,24 @@
 #include "gfl_io.h"
 #include "gfl_npy.h"
 
+/* ---- the path ------------------------------------------------------------------ */
+
+static double outside_unit(long bits) { return ldexp(1.0, -(int)bits); }
+
+const gfl_path gfl_outside_path = {
+    .name = "outside",
+    .summary = "an outside implementation's trajectory, read from files (gfl verify)",
+    .engine = NULL,
+    .oracle = NULL,
+    .unit = outside_unit,
+    .at_prec = 0,
+    .bounds = NULL, /* its bounds are order-independent ones, gfl_verify's */
+    .agreement_bits = NULL,
+    .buffers = NULL,
+    .both_preset = GFL_PRESET_DEFAULT,
+    .libs = {{NULL, NULL}},
+};
+
 /* ---- the dump (SPEC 10) ---------------------------------------------------- */
 
 void gfl_dump_clear(gfl_dump *dp)
@@ -242,7 +260,7 @@ static gfl_status read_meta(const char *dir, gfl_traj *tr)
         GFL_SET_ERROR(st, GFL_EINVAL, "'%s': \"writer\" must be a non-empty string", path);
     if (st == GFL_OK) {
         tr->float32 = strcmp(json_string_value(dt), "float32") == 0;
-        tr->u = ldexp(1.0, tr->float32 ? -24 : -53);
+        tr->u = gfl_outside_path.unit(tr->float32 ? 24 : 53);
         /* kept printable: it is echoed in the report */
         size_t k = 0;
         for (const char *p = json_string_value(wr); *p && k + 1 < sizeof tr->writer; p++)

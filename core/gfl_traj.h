@@ -13,6 +13,7 @@
 #define GFL_TRAJ_H
 
 #include "gfl_config.h"
+#include "gfl_path.h"
 
 typedef struct {
     gfl_config cfg; /* case, preset and the Algorithm 1 settings of trace.json */
@@ -38,6 +39,12 @@ typedef struct {
     char writer[128];  /* meta.json "writer" */
     char dtype_found[8]; /* dtype of a.npy as stored: "<f8" or "<f4" */
 } gfl_traj;
+
+/* The outside trajectory as a path of the registry (paths/gfl_paths.c):
+ * read-only (no engine, no oracle: its steps come from files and are
+ * replayed on the reference by gfl verify); its unit roundoff at "precision"
+ * p is 2^-p, p the significand bits of the declared dtype (24 or 53). */
+extern const gfl_path gfl_outside_path;
 
 /* Reads the trajectory in dir for a network of width m, input dimension d
  * and T steps.  Arrays may be stored as '<f8' or '<f4' (steps also as

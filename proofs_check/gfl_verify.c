@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfl_path.h"
+#include "gfl_problem.h"
 #include "gfl_train.h"
 
 /* Every bound below is a sum of non-negative terms evaluated in double with
@@ -523,13 +525,43 @@ static void judge(gfl_verify_result *res, gfl_verify_step *vs, const bnd *B, siz
     res->ambiguous_total += B->relu_amb + B->hinge_amb;
 }
 
-gfl_status gfl_verify_run(const gfl_dump *dp, const gfl_traj *tr, const gfl_engine_vt *ref,
+/* The instance as a stepper sees it: the dump's configuration, the given
+ * initialization and the dump's b (the stepper only reads them). */
+static void dump_view(const gfl_dump *dp, const gfl_config *cfg, const double *a0, const double *W0,
+                      gfl_problem *pb)
+{
+    memset(pb, 0, sizeof *pb);
+    pb->cfg = *cfg;
+    pb->a0 = (double *)a0;
+    pb->W0 = (double *)W0;
+    pb->b = dp->b;
+}
+
+/* Step t of Algorithm 1 on the dump's batch: its parameters and batch as a
+ * stepper that drew them (the `batch` of gfl_stepper_step), so that the
+ * replay runs the one stepper on the instance the outside program read. */
+static void dump_draw(const gfl_dump *dp, const gfl_config *cfg, int t, gfl_stepper *h)
+{
+    memset(h, 0, sizeof *h);
+    h->next = t;
+    gfl_train_step_params(cfg, t, &h->eta, &h->lam, &h->lam_inv_eta, &h->update_w);
+    h->X = (double *)gfl_dump_X(dp, t);
+    h->Y = (double *)gfl_dump_Y(dp, t);
+}
+
+gfl_status gfl_verify_run(const gfl_dump *dp, const gfl_traj *tr, const gfl_path *ref_path,
                           gfl_verify_result *res)
 {
+    const gfl_engine_vt *ref = ref_path->engine;
     gfl_config cfg = dp->cfg;
     size_t m = (size_t)cfg.m, md = m * (size_t)cfg.d, n = (size_t)cfg.n;
-    void *el = NULL, *eg = NULL;
+    gfl_stepper sl, sg; /* the local replay (re-anchored) and the reference trajectory */
+    gfl_problem vl, vg;
     gfl_status st = GFL_OK;
+    memset(&sl, 0, sizeof sl);
+    memset(&sg, 0, sizeof sg);
+    if (!ref)
+        GFL_ERROR(GFL_EINVAL, "verify: the reference path '%s' has no engine", ref_path->name);
     bnd B;
     diag_ctx D = {dp, ref, cfg, NULL, NULL, NULL, NULL, NULL, NULL};
     double t0 = gfl_clock_seconds();
@@ -591,22 +623,24 @@ gfl_status gfl_verify_run(const gfl_dump *dp, const gfl_traj *tr, const gfl_engi
         anc_W = OW;
         s = 1;
     }
-    if ((st = ref->create(&el, &cfg, cfg.n)) != GFL_OK || (st = ref->create(&eg, &cfg, cfg.n)) != GFL_OK ||
-        (st = ref->load(el, anc_a, anc_W, dp->b)) != GFL_OK ||
-        (st = ref->load(eg, dp->a0, dp->W0, dp->b)) != GFL_OK)
+    dump_view(dp, &cfg, anc_a, anc_W, &vl);
+    dump_view(dp, &cfg, dp->a0, dp->W0, &vg);
+    if ((st = gfl_stepper_init(&sl, ref, &vl, NULL, cfg.n)) != GFL_OK ||
+        (st = gfl_stepper_init(&sg, ref, &vg, NULL, cfg.n)) != GFL_OK)
         goto cleanup;
     for (int t = 1; t <= last; t++) {
-        double eta, lam;
-        int lam_inv, update_w;
+        gfl_stepper h;
         gfl_step_info il, ig;
-        const double *X = gfl_dump_X(dp, t), *Y = gfl_dump_Y(dp, t);
-        gfl_train_step_params(&cfg, t, &eta, &lam, &lam_inv, &update_w);
+        dump_draw(dp, &cfg, t, &h);
+        const double *X = h.X, *Y = h.Y;
+        double eta = h.eta, lam = h.lam;
+        int update_w = h.update_w;
         /* local: from the outside's previous listed state (or the replay since it) */
-        ref->store(el, pa, pW);
-        if ((st = ref->step(el, X, Y, cfg.n, eta, lam, lam_inv, update_w, &il)) != GFL_OK)
+        ref->store(sl.eng, pa, pW);
+        if ((st = gfl_stepper_step(&sl, &h, &il)) != GFL_OK)
             goto cleanup;
-        ref->decisions(el, cfg.n, relu_on, hinge_on);
-        ref->store(el, ra, rW);
+        ref->decisions(sl.eng, cfg.n, relu_on, hinge_on);
+        ref->store(sl.eng, ra, rW);
         bound_step(&B, X, Y, dp->b, pa, pW, gap ? Ea : NULL, gap ? EW : NULL, eta, lam, update_w, relu_on,
                    hinge_on);
         gap++;
@@ -624,7 +658,7 @@ gfl_status gfl_verify_run(const gfl_dump *dp, const gfl_traj *tr, const gfl_engi
                 (st = diagnose(&D, t, &B, X, Y, eta, lam, update_w, pa, pW, ra, rW, Oa, OW, !new_fail,
                                res->diagnosis, sizeof res->diagnosis)) != GFL_OK)
                 goto cleanup;
-            if ((st = ref->load(el, Oa, OW, dp->b)) != GFL_OK)
+            if ((st = ref->load(sl.eng, Oa, OW, dp->b)) != GFL_OK) /* re-anchored at the outside's state */
                 goto cleanup;
             gap = 0;
         } else {
@@ -632,11 +666,11 @@ gfl_status gfl_verify_run(const gfl_dump *dp, const gfl_traj *tr, const gfl_engi
             memcpy(EW, B.VW, md * sizeof(double));
         }
         /* drift: the reference trajectory and the enclosure around it */
-        ref->store(eg, pa, pW);
-        if ((st = ref->step(eg, X, Y, cfg.n, eta, lam, lam_inv, update_w, &ig)) != GFL_OK)
+        ref->store(sg.eng, pa, pW);
+        if ((st = gfl_stepper_step(&sg, &h, &ig)) != GFL_OK)
             goto cleanup;
-        ref->decisions(eg, cfg.n, relu_on, hinge_on);
-        ref->store(eg, fa, fW);
+        ref->decisions(sg.eng, cfg.n, relu_on, hinge_on);
+        ref->store(sg.eng, fa, fW);
         bound_step(&B, X, Y, dp->b, pa, pW, Ga, GW, eta, lam, update_w, relu_on, hinge_on);
         memcpy(Ga, B.Va, m * sizeof(double));
         memcpy(GW, B.VW, md * sizeof(double));
@@ -664,10 +698,8 @@ gfl_status gfl_verify_run(const gfl_dump *dp, const gfl_traj *tr, const gfl_engi
     }
 cleanup:
     res->seconds = gfl_clock_seconds() - t0;
-    if (el)
-        ref->destroy(el);
-    if (eg)
-        ref->destroy(eg);
+    gfl_stepper_clear(&sl);
+    gfl_stepper_clear(&sg);
     if (D.eng_d)
         ref->destroy(D.eng_d);
     bnd_free(&B);

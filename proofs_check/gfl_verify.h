@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "gfl_engine.h"
+#include "gfl_path.h"
 #include "gfl_traj.h"
 
 typedef enum { GFL_VSTEP_OK = 0, GFL_VSTEP_SPLIT, GFL_VSTEP_FAIL } gfl_vstep_status;
@@ -63,9 +63,10 @@ typedef struct {
 } gfl_verify_result;
 
 /* Verifies tr against Algorithm 1 on the instance dp, replayed by the
- * engine ref (the MPFR path at the dump's precision).  A FAIL is a result:
+ * engine of the path ref (gfl_path_reference(): MPFR at the dump's
+ * precision) through the stepper of core/gfl_train.h.  A FAIL is a result:
  * the status is GFL_OK unless an engine fails or memory runs out. */
-gfl_status gfl_verify_run(const gfl_dump *dp, const gfl_traj *tr, const gfl_engine_vt *ref,
+gfl_status gfl_verify_run(const gfl_dump *dp, const gfl_traj *tr, const gfl_path *ref,
                           gfl_verify_result *res);
 void gfl_verify_clear(gfl_verify_result *res);
 const char *gfl_verify_verdict_name(gfl_verify_verdict v);

@@ -16,8 +16,8 @@
 #include "gfl_fast.h"
 #include "gfl_io.h"
 #include "gfl_npy.h"
+#include "gfl_paths.h"
 #include "gfl_problem.h"
-#include "gfl_ref.h"
 #include "gfl_test.h"
 #include "gfl_train.h"
 #include "gfl_traj.h"
@@ -133,7 +133,7 @@ static void run_plant(plant p, const int *keep, int k, gfl_verify_result *res)
     fast_traj(&dp, p, &tr);
     if (keep)
         thin(&tr, keep, k);
-    gfl_status st = gfl_verify_run(&dp, &tr, &gfl_ref_engine, res);
+    gfl_status st = gfl_verify_run(&dp, &tr, gfl_path_reference(), res);
     CHECK(st == GFL_OK, "gfl_verify_run: %s", gfl_error_message());
     gfl_traj_clear(&tr);
     gfl_dump_clear(&dp);
@@ -422,6 +422,22 @@ static void test_dump_reader(void)
     gfl_error_clear();
 }
 
+/* The outside path in the registry: read-only, its unit that of the dtype. */
+static void test_registry(void)
+{
+    const gfl_path *p = gfl_path_find("outside"), *q;
+    CU_ASSERT_FATAL(p != NULL);
+    CHECK(p->engine == NULL && p->oracle == NULL && p->unit(24) == 0x1p-24 && p->unit(53) == 0x1p-53,
+          "outside path fields");
+    gfl_error_clear();
+    CHECK(gfl_path_lookup_engine("outside", &q) == GFL_EINVAL && strstr(gfl_error_message(), "no engine"),
+          "--path outside: %s", gfl_error_message());
+    gfl_error_clear();
+    CHECK(gfl_path_lookup_engine("gpu", &q) == GFL_EINVAL && !strstr(gfl_error_message(), "outside"),
+          "--path gpu lists only the paths that compute: %s", gfl_error_message());
+    gfl_error_clear();
+}
+
 void t_verify_register(void)
 {
     CU_pSuite s = CU_add_suite("verify", NULL, NULL);
@@ -434,4 +450,5 @@ void t_verify_register(void)
     CU_add_test(s, "steps listed with gaps", test_gaps);
     CU_add_test(s, "trajectory reader", test_traj_reader);
     CU_add_test(s, "dump reader", test_dump_reader);
+    CU_add_test(s, "the outside path in the registry", test_registry);
 }
