@@ -19,8 +19,10 @@ const gfl_path gfl_outside_path = {
     .summary = "an outside implementation's trajectory, read from files (gfl verify)",
     .engine = NULL,
     .oracle = NULL,
+    /* its "prec" is the significand bits of the declared dtype (24 or 53):
+     * it computes at that precision and is read back as doubles exactly */
     .unit = outside_unit,
-    .at_prec = 0,
+    .at_prec = 1,
     .bounds = NULL, /* its bounds are order-independent ones, gfl_verify's */
     .agreement_bits = NULL,
     .buffers = NULL,
