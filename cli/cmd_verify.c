@@ -83,8 +83,8 @@ int gfl_cmd_verify(int argc, char **argv)
         return gfl_cli_fail(st);
     if (!o.traj)
         o.traj = tdir;
-    if ((st = gfl_cli_engine("ref", &ref)) != GFL_OK ||
-        (o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK) ||
+    ref = gfl_path_reference()->engine; /* the trajectory is replayed on the reference (paths/) */
+    if ((o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK) ||
         (o.plot && (st = gfl_cli_check_figure_dir(o.plot)) != GFL_OK))
         return gfl_cli_fail(st);
     if ((st = gfl_dump_read(o.dump, &dp)) != GFL_OK)
