@@ -5,6 +5,7 @@
 /* Terms whose units lie more than SPAN_LIMBS limbs apart go to mpfr_sum. */
 #define SPAN_LIMBS 4
 #define LIMB_BITS GMP_NUMB_BITS
+_Static_assert(GMP_NUMB_BITS == 64 && GMP_NAIL_BITS == 0, "64-bit limbs without nails (a limb product fits 128 bits)");
 
 void gfl_ref_dot_clear(gfl_ref_dot *dot)
 {
@@ -14,14 +15,15 @@ void gfl_ref_dot_clear(gfl_ref_dot *dot)
     free(dot->prod);
     free(dot->tab);
     free(dot->acc);
-    free(dot->tmp);
+    free(dot->lane);
     free(dot->sx);
     free(dot->ex);
     free(dot->xneg);
     free(dot->u);
     dot->prod = NULL;
     dot->tab = NULL;
-    dot->acc = dot->tmp = dot->sx = NULL;
+    dot->acc = dot->sx = NULL;
+    dot->lane = NULL;
     dot->ex = dot->u = NULL;
     dot->xneg = NULL;
 }
@@ -36,15 +38,15 @@ gfl_status gfl_ref_dot_init(gfl_ref_dot *dot, mpfr_prec_t prec, int d)
      * <= SPAN_LIMBS, plus one limb for the carries of d + 1 < 2^64 terms */
     dot->L = dot->nl + 2 + SPAN_LIMBS + 1;
     dot->n_fixed = dot->n_sum = 0;
-    dot->acc = malloc(2 * (size_t)dot->L * sizeof(mp_limb_t)); /* positive and negative terms */
-    dot->tmp = malloc((size_t)(dot->nl + 2) * sizeof(mp_limb_t));
+    dot->acc = malloc(2 * (size_t)dot->L * sizeof(mp_limb_t));
+    dot->lane = malloc(2 * (size_t)dot->L * sizeof(gfl_u128));
     dot->sx = malloc(terms * sizeof(mp_limb_t));
     dot->ex = malloc(terms * sizeof(mpfr_exp_t));
     dot->xneg = malloc(terms * sizeof(int));
     dot->u = malloc(terms * sizeof(mpfr_exp_t));
     dot->tab = malloc(terms * sizeof(mpfr_ptr));
     dot->prod = malloc(terms * sizeof(mpfr_t));
-    if (!dot->acc || !dot->tmp || !dot->sx || !dot->ex || !dot->xneg || !dot->u || !dot->tab || !dot->prod) {
+    if (!dot->acc || !dot->lane || !dot->sx || !dot->ex || !dot->xneg || !dot->u || !dot->tab || !dot->prod) {
         free(dot->prod);
         dot->prod = NULL; /* no product initialized */
         gfl_ref_dot_clear(dot);
@@ -102,6 +104,34 @@ void gfl_ref_dot_set_x(gfl_ref_dot *dot, const mpfr_t *x)
     }
 }
 
+/* ln[0 .. nl + 1] += the limbs of (wp's nl limbs x sx) << bits, one limb
+ * (< 2^64) per lane. */
+static inline void add_term(gfl_u128 *ln, const mp_limb_t *wp, mp_size_t nl, mp_limb_t sx, unsigned bits)
+{
+    mp_limb_t carry = 0, prev = 0;
+    for (mp_size_t t = 0; t < nl; t++) {
+        gfl_u128 pr = (gfl_u128)wp[t] * sx + carry;
+        mp_limb_t lo = (mp_limb_t)pr;
+        carry = (mp_limb_t)(pr >> LIMB_BITS);
+        ln[t] += bits ? (lo << bits) | (prev >> (LIMB_BITS - bits)) : lo;
+        prev = lo;
+    }
+    ln[nl] += bits ? (carry << bits) | (prev >> (LIMB_BITS - bits)) : carry;
+    if (bits)
+        ln[nl + 1] += carry >> (LIMB_BITS - bits);
+}
+
+/* The L limbs of sum_t lane_t 2^(64 t), which is below 2^(64 L). */
+static void normalize(const gfl_u128 *lane, mp_limb_t *out, mp_size_t L)
+{
+    gfl_u128 c = 0;
+    for (mp_size_t t = 0; t < L; t++) {
+        gfl_u128 v = lane[t] + c; /* lane_t + c < 2^64 (2^63 + 1) */
+        out[t] = (mp_limb_t)v;
+        c = v >> LIMB_BITS;
+    }
+}
+
 void gfl_ref_dot_apply(gfl_ref_dot *dot, mpfr_ptr r, const mpfr_t *w, mpfr_srcptr b)
 {
     int d = dot->d, any = 0;
@@ -138,29 +168,37 @@ void gfl_ref_dot_apply(gfl_ref_dot *dot, mpfr_ptr r, const mpfr_t *w, mpfr_srcpt
     if (umax - umin > (mpfr_exp_t)(LIMB_BITS * SPAN_LIMBS))
         goto general;
     /* the exact sums of the positive and of the negative terms, in units of
-     * 2^umin, over the limbs the terms can reach (L: one more for carries) */
+     * 2^umin, over the limbs the terms can reach (L: one more for carries),
+     * kept carry-save: lane t of each holds a multiple of 2^(64 t) to which a
+     * term adds one limb (< 2^64), so d + 1 < 2^63 terms never overflow it */
     mp_size_t L = nl + 2 + (mp_size_t)((umax - umin + LIMB_BITS - 1) / LIMB_BITS) + 1;
-    mp_limb_t *pos = dot->acc, *negs = dot->acc + dot->L, *tmp = dot->tmp;
-    mpn_zero(pos, L);
-    mpn_zero(negs, L);
+    gfl_u128 *pos = dot->lane, *negs = dot->lane + dot->L;
+    mp_limb_t *acc = dot->acc, *acc_neg = dot->acc + dot->L;
+    for (mp_size_t t = 0; t < L; t++)
+        pos[t] = negs[t] = 0;
     for (int j = 0; j <= d; j++) {
         mpfr_srcptr wj = j < d ? w[j] : b;
         if (mpfr_zero_p(wj) || dot->sx[j] == 0)
             continue;
         mpfr_exp_t sh = dot->u[j] - umin;
-        mp_size_t q = (mp_size_t)(sh / LIMB_BITS);
+        gfl_u128 *ln = ((mpfr_signbit(wj) != 0) != dot->xneg[j] ? negs : pos) + sh / LIMB_BITS;
         unsigned bits = (unsigned)(sh % LIMB_BITS);
-        tmp[nl] = mpn_mul_1(tmp, mpfr_custom_get_significand(wj), nl, dot->sx[j]);
-        tmp[nl + 1] = bits ? mpn_lshift(tmp, tmp, nl + 1, bits) : 0;
-        mp_limb_t *acc = (mpfr_signbit(wj) != 0) != dot->xneg[j] ? negs : pos;
-        mpn_add(acc + q, acc + q, L - q, tmp, nl + 2);
+        const mp_limb_t *wp = mpfr_custom_get_significand(wj);
+        switch (nl) { /* constant lengths: unrolled */
+        case 1: add_term(ln, wp, 1, dot->sx[j], bits); break;
+        case 2: add_term(ln, wp, 2, dot->sx[j], bits); break;
+        case 3: add_term(ln, wp, 3, dot->sx[j], bits); break;
+        case 4: add_term(ln, wp, 4, dot->sx[j], bits); break;
+        default: add_term(ln, wp, nl, dot->sx[j], bits); break;
+        }
     }
-    int neg = mpn_cmp(pos, negs, L) < 0;
-    mp_limb_t *acc = pos;
+    normalize(pos, acc, L);
+    normalize(negs, acc_neg, L);
+    int neg = mpn_cmp(acc, acc_neg, L) < 0;
     if (neg)
-        mpn_sub_n(acc, negs, pos, L);
+        mpn_sub_n(acc, acc_neg, acc, L);
     else
-        mpn_sub_n(acc, pos, negs, L);
+        mpn_sub_n(acc, acc, acc_neg, L);
     mp_size_t n = L;
     while (n > 0 && acc[n - 1] == 0)
         n--;

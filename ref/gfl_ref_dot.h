@@ -21,13 +21,16 @@
 
 #include "gfl_status.h"
 
+/* 128-bit integers (GCC and Clang) for the carry-save accumulator. */
+__extension__ typedef unsigned __int128 gfl_u128;
+
 typedef struct {
     mpfr_prec_t prec;
     int d;
     mp_size_t nl;       /* limbs of a prec-bit significand */
     mp_size_t L;        /* limbs of an accumulator */
     mp_limb_t *acc;     /* 2 L: the sums of the positive and of the negative terms */
-    mp_limb_t *tmp;     /* nl + 2: one shifted product */
+    gfl_u128 *lane;     /* 2 L: the same sums carry-save (lane t: a multiple of 2^(64 t)) */
     const mpfr_t *x;    /* the inputs of gfl_ref_dot_set_x */
     int x_fixed;        /* 1: every x_j is zero or fits one limb (the fixed-point path) */
     mp_limb_t *sx;      /* d + 1: input significands (0: the input is zero) */
