@@ -9,6 +9,7 @@
 
 #include "gfl_fast_bounds.h"
 #include "gfl_ref.h"
+#include "gfl_ref_pool.h"
 #include "gfl_train.h"
 
 double gfl_compare_rel(const double *r, const double *f, size_t len)
@@ -144,6 +145,26 @@ static void classify(const gfl_config *c, const double *X, const double *Y, cons
     }
 }
 
+/* One step of the self-check's ref run, on a thread of its own while the
+ * main run, the fast run and the bounds of the same step go on. */
+typedef struct {
+    const gfl_engine_vt *ref;
+    void *eng;
+    const double *X, *Y;
+    int n, lam_inv_eta, update_w;
+    double eta, lam;
+    gfl_status st;
+} hi_step;
+
+static void hi_step_job(void *ctx, int tid, int nthreads)
+{
+    (void)nthreads;
+    hi_step *h = ctx;
+    gfl_step_info ih;
+    if (tid == 1)
+        h->st = h->ref->step(h->eng, h->X, h->Y, h->n, h->eta, h->lam, h->lam_inv_eta, h->update_w, &ih);
+}
+
 static void add_reason(gfl_compare_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void add_reason(gfl_compare_result *res, const char *fmt, ...)
@@ -186,6 +207,9 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
     const gfl_config *c = &pb->cfg;
     const gfl_engine_vt *vt[2] = {ref, fast};
     void *eng[2] = {NULL, NULL}, *eng_hi = NULL;
+    gfl_ref_pool *hi_pool = NULL; /* the self-check's own thread */
+    hi_step hs = {.ref = ref};
+    gfl_config cm = *c;           /* the main run's configuration */
     size_t m = (size_t)c->m, md = m * (size_t)c->d, nm = (size_t)c->n * m, n = (size_t)c->n;
     gfl_status st = GFL_OK;
     memset(res, 0, sizeof *res);
@@ -216,8 +240,14 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
         hinge[p] = relu[p] + nm;
     }
     int n_max = c->n > c->n_test ? c->n : c->n_test;
+    /* With two threads or more, the self-check (prec + 64) runs at the same
+     * time as the main run, each ref run on half of the threads (no result
+     * depends on the number of threads). */
+    int concurrent = opts->selfcheck && c->threads >= 2;
+    if (concurrent)
+        cm.threads = c->threads - c->threads / 2;
     for (int p = 0; p < 2; p++) {
-        if ((st = vt[p]->create(&eng[p], c, n_max)) != GFL_OK ||
+        if ((st = vt[p]->create(&eng[p], p == 0 ? &cm : c, n_max)) != GFL_OK ||
             (st = vt[p]->load(eng[p], pb->a0, pb->W0, pb->b)) != GFL_OK)
             goto cleanup;
         vt[p]->store(eng[p], pa[p], pW[p]); /* what each path holds (prec < 53 rounds) */
@@ -225,12 +255,20 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
     if (opts->selfcheck) {
         gfl_config chk = *c;
         chk.prec = c->prec + GFL_COMPARE_CHECK_EXTRA;
+        if (concurrent)
+            chk.threads = c->threads / 2;
         res->selfcheck_run = 1;
         res->prec_check = chk.prec;
         res->selfcheck_bits = INFINITY;
         if ((st = ref->create(&eng_hi, &chk, c->n)) != GFL_OK ||
             (st = ref->load(eng_hi, pb->a0, pb->W0, pb->b)) != GFL_OK)
             goto cleanup;
+        if (concurrent && (st = gfl_ref_pool_create(&hi_pool, 2)) != GFL_OK)
+            goto cleanup;
+        hs.eng = eng_hi;
+        hs.X = X;
+        hs.Y = Y;
+        hs.n = c->n;
     }
     for (int t = 1; t <= c->T; t++) {
         double eta, lam;
@@ -239,6 +277,17 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
         gfl_compare_step *s = &res->steps[t];
         gfl_train_step_params(c, t, &eta, &lam, &lam_inv_eta, &update_w);
         gfl_problem_batch(pb, t, X, Y);
+        if (eng_hi) {
+            hs.eta = eta;
+            hs.lam = lam;
+            hs.lam_inv_eta = lam_inv_eta;
+            hs.update_w = update_w;
+            hs.st = GFL_OK;
+            if (hi_pool)
+                gfl_ref_pool_start(hi_pool, hi_step_job, &hs); /* joined below, or by destroy */
+            else
+                hi_step_job(&hs, 1, 1);
+        }
         for (int p = 0; p < 2; p++) {
             double t0 = gfl_clock_seconds();
             if ((st = vt[p]->step(eng[p], X, Y, c->n, eta, lam, lam_inv_eta, update_w, &info[p])) != GFL_OK)
@@ -259,14 +308,6 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
         double t0 = gfl_clock_seconds();
         /* decisions of step t were taken at the parameters before it */
         classify(c, X, Y, pb->b, pa[1], pW[1], pa[0], pW[0], t == 1 && c->prec >= 53, relu, hinge, &w, s);
-        if (eng_hi) {
-            gfl_step_info ih;
-            if ((st = ref->step(eng_hi, X, Y, c->n, eta, lam, lam_inv_eta, update_w, &ih)) != GFL_OK ||
-                (st = gfl_ref_agreement_bits(eng[0], eng_hi, &s->selfcheck_bits)) != GFL_OK)
-                goto cleanup;
-            if (!(s->selfcheck_bits >= res->selfcheck_bits)) /* NaN-propagating min */
-                res->selfcheck_bits = s->selfcheck_bits;
-        }
         res->seconds_check += gfl_clock_seconds() - t0;
         long amb = s->relu_ambiguous + s->hinge_ambiguous;
         int before = res->first_split_step == 0, split = s->relu_split || s->hinge_split;
@@ -308,6 +349,19 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
                     res->max_rel_loss = max_nan(res->max_rel_loss, s->rel_test_loss);
             }
         }
+        if (eng_hi) {
+            /* the self-check's step (started above), against the main run's
+             * state, which the evaluation left as the step made it */
+            t0 = gfl_clock_seconds();
+            if (hi_pool)
+                gfl_ref_pool_wait(hi_pool);
+            if ((st = hs.st) != GFL_OK ||
+                (st = gfl_ref_agreement_bits(eng[0], eng_hi, &s->selfcheck_bits)) != GFL_OK)
+                goto cleanup;
+            if (!(s->selfcheck_bits >= res->selfcheck_bits)) /* NaN-propagating min */
+                res->selfcheck_bits = s->selfcheck_bits;
+            res->seconds_check += gfl_clock_seconds() - t0;
+        }
         memcpy(pa[0], a[0], m * sizeof(double));
         memcpy(pW[0], W[0], md * sizeof(double));
         memcpy(pa[1], a[1], m * sizeof(double));
@@ -318,6 +372,7 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
         res->trusted = res->selfcheck_bits >= (double)(c->prec - GFL_COMPARE_CHECK_SLACK);
     decide(res);
 cleanup:
+    gfl_ref_pool_destroy(hi_pool); /* first: waits for a self-check step under way */
     for (int p = 0; p < 2; p++)
         if (eng[p])
             vt[p]->destroy(eng[p]);

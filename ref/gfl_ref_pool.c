@@ -105,12 +105,10 @@ gfl_status gfl_ref_pool_create(gfl_ref_pool **out, int nthreads)
 
 int gfl_ref_pool_size(const gfl_ref_pool *pool) { return pool->nthreads; }
 
-void gfl_ref_pool_run(gfl_ref_pool *pool, gfl_ref_pool_job job, void *ctx)
+void gfl_ref_pool_start(gfl_ref_pool *pool, gfl_ref_pool_job job, void *ctx)
 {
-    if (pool->nthreads == 1) {
-        job(ctx, 0, 1);
+    if (pool->nthreads == 1)
         return;
-    }
     pthread_mutex_lock(&pool->mu);
     pool->job = job;
     pool->ctx = ctx;
@@ -118,11 +116,23 @@ void gfl_ref_pool_run(gfl_ref_pool *pool, gfl_ref_pool_job job, void *ctx)
     pool->gen++;
     pthread_cond_broadcast(&pool->go);
     pthread_mutex_unlock(&pool->mu);
-    job(ctx, 0, pool->nthreads);
+}
+
+void gfl_ref_pool_wait(gfl_ref_pool *pool)
+{
+    if (pool->nthreads == 1)
+        return;
     pthread_mutex_lock(&pool->mu);
     while (pool->pending > 0)
         pthread_cond_wait(&pool->done, &pool->mu);
     pthread_mutex_unlock(&pool->mu);
+}
+
+void gfl_ref_pool_run(gfl_ref_pool *pool, gfl_ref_pool_job job, void *ctx)
+{
+    gfl_ref_pool_start(pool, job, ctx);
+    job(ctx, 0, pool->nthreads);
+    gfl_ref_pool_wait(pool);
 }
 
 void gfl_ref_pool_part(int len, int tid, int nthreads, int *lo, int *hi)

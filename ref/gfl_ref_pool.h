@@ -25,6 +25,12 @@ void gfl_ref_pool_destroy(gfl_ref_pool *pool);
 int gfl_ref_pool_size(const gfl_ref_pool *pool);
 /* job(ctx, tid, nthreads) on every index, the caller's thread as index 0. */
 void gfl_ref_pool_run(gfl_ref_pool *pool, gfl_ref_pool_job job, void *ctx);
+/* The job on indices 1 .. nthreads - 1 only, in the background: start()
+ * returns at once, the caller does other work (index 0's share, or anything
+ * else), then wait() returns when those indices have finished.  No other job
+ * may be started or run in between; with one thread both do nothing. */
+void gfl_ref_pool_start(gfl_ref_pool *pool, gfl_ref_pool_job job, void *ctx);
+void gfl_ref_pool_wait(gfl_ref_pool *pool);
 /* [lo, hi): the tid-th of nthreads contiguous, nearly equal parts of [0, len). */
 void gfl_ref_pool_part(int len, int tid, int nthreads, int *lo, int *hi);
 

@@ -29,6 +29,8 @@
 #include <gmp.h>
 #include <mpfr.h>
 
+#include "gfl_compare.h"
+#include "gfl_fast.h"
 #include "gfl_ref_dot.h"
 #include "gfl_ref_pool.h"
 #include "gfl_rng.h"
@@ -585,12 +587,89 @@ static void t_ref_threads_option(void)
     gfl_error_clear();
 }
 
+/* start()/wait(): the job on indices 1 .. n - 1 in the background, never on
+ * index 0, while the caller works; its writes visible after wait(). */
+static void t_ref_pool_background(void)
+{
+    for (int nt = 1; nt <= 3; nt++) {
+        gfl_ref_pool *pool = NULL;
+        CHECK(gfl_ref_pool_create(&pool, nt) == GFL_OK, "pool of %d: %s", nt, gfl_error_message());
+        if (!pool)
+            continue;
+        pool_probe p;
+        memset(&p, 0, sizeof p);
+        for (int j = 0; j < 20; j++) {
+            p.job = j;
+            gfl_ref_pool_start(pool, probe_job, &p);
+            long mine = 0; /* the caller's own work meanwhile */
+            for (long q = 0; q < 100000; q++)
+                mine += q % 7 + j;
+            gfl_ref_pool_wait(pool);
+            for (int t = 1; t < nt; t++) {
+                long want = 0;
+                for (long q = t; q < 100000; q += nt)
+                    want += q % 7 + j;
+                CHECK(p.sum[t] == want, "pool of %d, job %d: index %d summed %ld, want %ld", nt, j, t, p.sum[t], want);
+            }
+            CHECK(mine > 0, "caller's work");
+        }
+        CHECK(p.calls[0] == 0, "pool of %d: index 0 ran %d background jobs", nt, p.calls[0]);
+        for (int t = 1; t < nt; t++)
+            CHECK(p.calls[t] == 20, "pool of %d: index %d ran %d of 20 background jobs", nt, t, p.calls[t]);
+        gfl_ref_pool_run(pool, probe_job, &p); /* run() still works after start/wait */
+        CHECK(p.calls[0] == 1, "pool of %d: run() after start/wait", nt);
+        gfl_ref_pool_destroy(pool);
+    }
+}
+
+/* gfl compare on 1 thread (main run, then the self-check), 2 and 3 threads
+ * (the self-check at the same time as the main run, each on its share of the
+ * threads): every per-step figure and the verdict bit-identical. */
+static void t_ref_threads_compare(void)
+{
+    for (int c = 0; c < 2; c++) {
+        gfl_config cfg;
+        ref_case_config(&ref_cases[c], &cfg);
+        cfg.eval_every = 3;
+        gfl_compare_result r[3];
+        memset(r, 0, sizeof r);
+        for (int t = 0; t < 3; t++) {
+            cfg.threads = t + 1;
+            gfl_problem pb;
+            CHECK(gfl_problem_init(&pb, &cfg) == GFL_OK, "problem: %s", gfl_error_message());
+            CHECK(gfl_compare_run(&pb, &gfl_ref_engine, &gfl_fast_engine, &r[t]) == GFL_OK, "%s, %d threads: %s",
+                  ref_cases[c].name, t + 1, gfl_error_message());
+            gfl_problem_clear(&pb);
+        }
+        for (int t = 1; t < 3; t++) {
+            if (!r[0].steps || !r[t].steps)
+                break;
+            CHECK(r[t].selfcheck_run && r[t].selfcheck_bits == r[0].selfcheck_bits &&
+                      r[t].verdict == r[0].verdict && r[t].max_rel_diff == r[0].max_rel_diff &&
+                      r[t].test_loss[0] == r[0].test_loss[0],
+                  "%s: compare on %d threads differs from 1 thread (self-check %a vs %a bits)", ref_cases[c].name,
+                  t + 1, r[t].selfcheck_bits, r[0].selfcheck_bits);
+            for (int k = 1; k <= cfg.T; k++) {
+                const gfl_compare_step *a = &r[0].steps[k], *b = &r[t].steps[k];
+                CHECK(a->selfcheck_bits == b->selfcheck_bits && a->rel_a == b->rel_a && a->rel_W == b->rel_W &&
+                          a->rel_loss == b->rel_loss && a->relu_split == b->relu_split &&
+                          a->relu_ambiguous == b->relu_ambiguous && a->unexplained == b->unexplained,
+                      "%s: step %d on %d threads differs from 1 thread", ref_cases[c].name, k, t + 1);
+            }
+        }
+        for (int t = 0; t < 3; t++)
+            gfl_compare_clear(&r[t]);
+    }
+}
+
 void t_ref_threads_register(void)
 {
     CU_pSuite s = CU_add_suite("ref_threads", NULL, NULL);
     CU_add_test(s, "ref results bit-identical on 1, 2 and 3 threads", t_ref_threads_bitwise);
     CU_add_test(s, "ref results bit-identical to the recorded arithmetic", t_ref_threads_golden);
     CU_add_test(s, "worker pool: every index once per job", t_ref_pool_jobs);
+    CU_add_test(s, "worker pool: background jobs (start, wait)", t_ref_pool_background);
+    CU_add_test(s, "compare bit-identical on 1, 2 and 3 threads (concurrent self-check)", t_ref_threads_compare);
     CU_add_test(s, "--threads parses, defaults and validates", t_ref_threads_option);
     s = CU_add_suite("ref_dot", NULL, NULL);
     CU_add_test(s, "affine forms rounded once: random, every precision", t_ref_dot_random);
