@@ -38,6 +38,7 @@ typedef struct {
     mpfr_t *sqg, *sqa;   /* m: (grad_a + lam a)_i^2 and a_i^2 after a step */
     mpfr_t *sqW;         /* m x d: W_ij^2 after a step */
     mpfr_t eta, lam, ln2, L;
+    gfl_ref_rows rows;   /* (W, b) prepared for the pre-activations, once per pass */
     ref_tmp *tmp;        /* nth */
     gfl_ref_pool *pool;
     /* the arguments of the job being run */
@@ -92,6 +93,7 @@ static void eng_free(ref_eng *e)
         gfl_ref_dot_clear(&e->tmp[t].dot);
     }
     free(e->tmp);
+    gfl_ref_rows_clear(&e->rows);
     mpfr_clears(e->eta, e->lam, e->ln2, e->L, (mpfr_ptr)0);
     free(e);
 }
@@ -143,7 +145,9 @@ static gfl_status ref_create(void **out, const gfl_config *cfg, int n_max)
             GFL_ERROR(GFL_ENOMEM, "out of memory for the ref path workspaces");
         }
     }
-    gfl_status st = gfl_ref_pool_create(&e->pool, e->nth);
+    gfl_status st = gfl_ref_rows_init(&e->rows, p, e->m, e->d);
+    if (st == GFL_OK)
+        st = gfl_ref_pool_create(&e->pool, e->nth);
     if (st != GFL_OK) {
         eng_free(e);
         return st;
@@ -220,7 +224,7 @@ static void forward_one(ref_eng *e, ref_tmp *w, int k)
         mpfr_set_d(x[j], e->jX[(size_t)k * d + j], RND);
     gfl_ref_dot_set_x(&w->dot, (const mpfr_t *)x);
     for (int i = 0; i < m; i++) /* rounded once (ref/gfl_ref_dot.h) */
-        gfl_ref_dot_apply(&w->dot, e->H[(size_t)k * m + i], e->W + (size_t)i * d, e->b[i]);
+        gfl_ref_dot_row(&w->dot, e->H[(size_t)k * m + i], &e->rows, i);
     mpfr_set_zero(e->f[k], 1);
     for (int i = 0; i < h; i++) {
         relu(w->t1, e->H[(size_t)k * m + i]);
@@ -272,6 +276,7 @@ static void forward(ref_eng *e, const double *X, const double *Y, int n, fw_mode
     e->jY = Y;
     e->jn = n;
     e->jmode = mode;
+    gfl_ref_rows_set(&e->rows, (const mpfr_t *)e->W, (const mpfr_t *)e->b);
     gfl_ref_pool_run(e->pool, job_forward, e);
 }
 

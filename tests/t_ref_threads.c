@@ -385,12 +385,14 @@ static void t_ref_dot_random(void)
                 continue;
             }
             mpfr_t *w = malloc((size_t)d * sizeof(mpfr_t)), *x = malloc((size_t)d * sizeof(mpfr_t));
-            mpfr_t b, got, want;
-            mpfr_inits2(p, b, got, want, (mpfr_ptr)0);
+            mpfr_t b, got, want, got_row;
+            mpfr_inits2(p, b, got, want, got_row, (mpfr_ptr)0);
             for (int j = 0; j < d; j++) {
                 mpfr_init2(w[j], p);
                 mpfr_init2(x[j], p);
             }
+            gfl_ref_rows rows; /* the same form as a prepared row (gfl_ref_dot_row) */
+            CHECK(gfl_ref_rows_init(&rows, p, 1, d) == GFL_OK, "rows init: %s", gfl_error_message());
             for (int rep = 0; rep < reps; rep++) {
                 int espan = rep % 4 == 3 ? 400 : 8; /* 400: beyond the fixed-point window */
                 for (int j = 0; j < d; j++) {
@@ -403,12 +405,15 @@ static void t_ref_dot_random(void)
                     mpfr_set(x[1], x[0], MPFR_RNDN);
                 }
                 gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+                gfl_ref_rows_set(&rows, (const mpfr_t *)w, (const mpfr_t *)&b);
+                gfl_ref_dot_row(&dot, got_row, &rows, 0);
                 dot_oracle(want, (const mpfr_t *)w, (const mpfr_t *)x, b, d, p);
                 total++;
-                if (!same_bits(got, want)) {
+                if (!same_bits(got, want) || !same_bits(got_row, want)) {
                     if (bad++ < 3)
-                        CHECK(0, "prec %ld, d %d, rep %d: got %a, want %a (rounded to double)", (long)p, d, rep,
-                              mpfr_get_d(got, MPFR_RNDN), mpfr_get_d(want, MPFR_RNDN));
+                        CHECK(0, "prec %ld, d %d, rep %d: got %a, prepared row %a, want %a (rounded to double)",
+                              (long)p, d, rep, mpfr_get_d(got, MPFR_RNDN), mpfr_get_d(got_row, MPFR_RNDN),
+                              mpfr_get_d(want, MPFR_RNDN));
                 }
             }
             fixed += dot.n_fixed;
@@ -418,8 +423,9 @@ static void t_ref_dot_random(void)
                 mpfr_clear(x[j]);
             }
             free(w), free(x);
-            mpfr_clears(b, got, want, (mpfr_ptr)0);
+            mpfr_clears(b, got, want, got_row, (mpfr_ptr)0);
             gfl_ref_dot_clear(&dot);
+            gfl_ref_rows_clear(&rows);
         }
     gmp_randclear(gs);
     mpfr_free_cache();
@@ -458,6 +464,13 @@ static void t_ref_dot_cases(void)
         gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
         dot_oracle(want, (const mpfr_t *)w, (const mpfr_t *)x, b, 2, p);
         CHECK(same_bits(got, want), "%s", cases[c].what);
+        gfl_ref_rows rows; /* and as a prepared row */
+        if (gfl_ref_rows_init(&rows, p, 1, 2) == GFL_OK) {
+            gfl_ref_rows_set(&rows, (const mpfr_t *)w, (const mpfr_t *)&b);
+            gfl_ref_dot_row(&dot, got, &rows, 0);
+            CHECK(same_bits(got, want), "%s (prepared row)", cases[c].what);
+            gfl_ref_rows_clear(&rows);
+        }
     }
     /* the ties, spelled out */
     mpfr_set_d(w[0], 1, MPFR_RNDN), mpfr_set_d(x[0], 1, MPFR_RNDN);
