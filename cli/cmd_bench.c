@@ -65,9 +65,9 @@ int gfl_cmd_bench(int argc, char **argv)
     if ((st = gfl_limits_check(&cm.cfg, &job, nbuf, buf)) != GFL_OK || (st = gfl_problem_init(&pb, &cm.cfg)) != GFL_OK)
         return gfl_cli_fail(st);
     const gfl_config *c = &cm.cfg;
-    double sec = 0.0, gf_dgemm = 0.0;
+    double sec = 0.0, med = 0.0, gf_dgemm = 0.0;
     int reps = 0;
-    st = gfl_bench_steps(vt, &pb, &sec);
+    st = gfl_bench_steps(vt, &pb, &sec, &med);
     gfl_problem_clear(&pb);
     if (st == GFL_OK && o.dgemm > 0)
         st = gfl_bench_dgemm((int)o.dgemm, 1.0, &gf_dgemm, &reps);
@@ -77,11 +77,13 @@ int gfl_cmd_bench(int argc, char **argv)
     double gf = sec > 0.0 ? flops / sec / 1e9 : 0.0;
     printf("gfl bench: case %s, path %s, d=%d m=%d n=%d T=%d\n", gfl_case_name(c->case_id), vt->name, c->d, c->m,
            c->n, c->T);
-    printf("steps: %.4f s (%.3g s per step), %.2f GFLOP/s-equivalent (6 n m d per step)\n", sec, sec / c->T, gf);
+    printf("steps: %.4f s (%.3g s per step, median %.3g s), %.2f GFLOP/s-equivalent (6 n m d per step)\n", sec,
+           sec / c->T, med, gf);
     json_t *doc = json_object();
     json_object_set_new(doc, "config", gfl_report_config(c, vt->name));
     json_object_set_new(doc, "versions", gfl_cli_versions());
     json_object_set_new(doc, "step_seconds", json_real(sec));
+    json_object_set_new(doc, "step_median_seconds", json_real(med));
     json_object_set_new(doc, "gflops_equivalent", json_real(gf));
     if (o.dgemm > 0) {
         printf("dgemm %ld^3: %.2f GFLOP/s (best of %d)\n", o.dgemm, gf_dgemm, reps);

@@ -37,14 +37,21 @@ gfl_status gfl_bench_dgemm(int N, double min_seconds, double *gflops, int *reps)
     return GFL_OK;
 }
 
-gfl_status gfl_bench_steps(const gfl_engine_vt *vt, const gfl_problem *pb, double *seconds)
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+gfl_status gfl_bench_steps(const gfl_engine_vt *vt, const gfl_problem *pb, double *seconds, double *median)
 {
     const gfl_config *c = &pb->cfg;
     void *eng = NULL;
     gfl_status st;
     double *X = malloc((size_t)c->n * (size_t)c->d * sizeof(double)), *Y = malloc((size_t)c->n * sizeof(double));
-    *seconds = 0.0;
-    if (!X || !Y) {
+    double *dt = malloc((size_t)c->T * sizeof(double));
+    *seconds = *median = 0.0;
+    if (!X || !Y || !dt) {
         GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory for a batch of %d", c->n);
         goto done;
     }
@@ -59,12 +66,16 @@ gfl_status gfl_bench_steps(const gfl_engine_vt *vt, const gfl_problem *pb, doubl
         double t0 = gfl_clock_seconds();
         if ((st = vt->step(eng, X, Y, c->n, eta, lam, lam_inv_eta, update_w, &info)) != GFL_OK)
             goto done;
-        *seconds += gfl_clock_seconds() - t0;
+        dt[t - 1] = gfl_clock_seconds() - t0;
+        *seconds += dt[t - 1];
     }
+    qsort(dt, (size_t)c->T, sizeof *dt, cmp_double);
+    *median = c->T % 2 ? dt[c->T / 2] : 0.5 * (dt[c->T / 2 - 1] + dt[c->T / 2]);
 done:
     if (eng)
         vt->destroy(eng);
     free(X);
     free(Y);
+    free(dt);
     return st;
 }

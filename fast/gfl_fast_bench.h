@@ -17,7 +17,8 @@
 gfl_status gfl_bench_dgemm(int N, double min_seconds, double *gflops, int *reps);
 
 /* Seconds spent in vt->step over steps 1..T of pb (the batches are drawn
- * outside the timed calls; no evaluation). */
-gfl_status gfl_bench_steps(const gfl_engine_vt *vt, const gfl_problem *pb, double *seconds);
+ * outside the timed calls; no evaluation), and the median of the T step
+ * times (robust to another process taking the cores for a while). */
+gfl_status gfl_bench_steps(const gfl_engine_vt *vt, const gfl_problem *pb, double *seconds, double *median);
 
 #endif
