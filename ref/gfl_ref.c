@@ -5,6 +5,7 @@
 #include <math.h>
 #include <mpfr.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gfl_ref_dot.h"
 #include "gfl_ref_pool.h"
@@ -39,11 +40,18 @@ typedef struct {
     mpfr_t *sqW;         /* m x d: W_ij^2 after a step */
     mpfr_t eta, lam, ln2, L;
     gfl_ref_rows rows;   /* (W, b) prepared for the pre-activations, once per pass */
+    /* H of the last forward pass stays valid while W, b and the batch are
+     * bitwise the same (a reload of a alone, as a checker does for each
+     * candidate output layer on one batch): then the pass recomputes only
+     * the output layer.  H is a function of the bits of (W, b, X) alone. */
+    int h_valid, hn;     /* H and X hold the pre-activations of the hn samples of hX */
+    double *hX;          /* n_max x d: the doubles of that batch */
     ref_tmp *tmp;        /* nth */
     gfl_ref_pool *pool;
     /* the arguments of the job being run */
     const double *jX, *jY;
     int jn, jwant_w, jstep, jupdate_w;
+    int jcached;         /* the forward job reuses H (h_valid for this batch) */
     fw_mode jmode;
 } ref_eng;
 
@@ -87,6 +95,7 @@ static void eng_free(ref_eng *e)
     vec_free(e->sqW, m * d);
     free(e->gk);
     free(e->wrong);
+    free(e->hX);
     for (int t = 0; t < e->ntmp; t++) {
         mpfr_clears(e->tmp[t].t1, e->tmp[t].t2, e->tmp[t].acc, e->tmp[t].z, (mpfr_ptr)0);
         free(e->tmp[t].act);
@@ -128,9 +137,10 @@ static gfl_status ref_create(void **out, const gfl_config *cfg, int n_max)
     e->sqW = vec_new(m * d, p);
     e->gk = calloc(n ? n : 1, 1);
     e->wrong = calloc(n ? n : 1, 1);
+    e->hX = malloc((n * d > 0 ? n * d : 1) * sizeof(double));
     e->tmp = calloc((size_t)e->nth, sizeof *e->tmp);
     if (!e->a || !e->W || !e->b || !e->X || !e->H || !e->f || !e->g || !e->lk || !e->ga || !e->gW ||
-        !e->sqg || !e->sqa || !e->sqW || !e->gk || !e->wrong || !e->tmp) {
+        !e->sqg || !e->sqa || !e->sqW || !e->gk || !e->wrong || !e->hX || !e->tmp) {
         eng_free(e);
         GFL_ERROR(GFL_ENOMEM, "out of memory for the ref path workspaces");
     }
@@ -157,16 +167,30 @@ static gfl_status ref_create(void **out, const gfl_config *cfg, int n_max)
 }
 static void ref_destroy(void *p) { eng_free(p); }
 
+/* 1 unless v holds exactly the double x (same sign for a zero; a NaN is never the same). */
+static int differs(const mpfr_t v, double x)
+{
+    return isnan(x) || mpfr_nan_p(v) || (mpfr_signbit(v) != 0) != (signbit(x) != 0) || mpfr_cmp_d(v, x) != 0;
+}
+
 static gfl_status ref_load(void *p, const double *a, const double *W, const double *b)
 {
     ref_eng *e = p;
     size_t m = (size_t)e->m, d = (size_t)e->d;
+    for (size_t i = 0; e->h_valid && i < m; i++)
+        if (differs(e->b[i], b[i]))
+            e->h_valid = 0;
+    for (size_t i = 0; e->h_valid && i < m * d; i++)
+        if (differs(e->W[i], W[i]))
+            e->h_valid = 0;
     for (size_t i = 0; i < m; i++) {
         mpfr_set_d(e->a[i], a[i], RND); /* exact: prec >= 53 or rounded once */
         mpfr_set_d(e->b[i], b[i], RND);
     }
     for (size_t i = 0; i < m * d; i++)
         mpfr_set_d(e->W[i], W[i], RND);
+    if (e->prec < 53)
+        e->h_valid = 0; /* W, b rounded on reading: "the same double" is not "the same value" */
     return GFL_OK;
 }
 
@@ -220,11 +244,13 @@ static void forward_one(ref_eng *e, ref_tmp *w, int k)
 {
     int m = e->m, d = e->d, h = m / 2;
     mpfr_t *x = e->X + (size_t)k * d;
-    for (int j = 0; j < d; j++)
-        mpfr_set_d(x[j], e->jX[(size_t)k * d + j], RND);
-    gfl_ref_dot_set_x(&w->dot, (const mpfr_t *)x);
-    for (int i = 0; i < m; i++) /* rounded once (ref/gfl_ref_dot.h) */
-        gfl_ref_dot_row(&w->dot, e->H[(size_t)k * m + i], &e->rows, i);
+    if (!e->jcached) {
+        for (int j = 0; j < d; j++)
+            mpfr_set_d(x[j], e->jX[(size_t)k * d + j], RND);
+        gfl_ref_dot_set_x(&w->dot, (const mpfr_t *)x);
+        for (int i = 0; i < m; i++) /* rounded once (ref/gfl_ref_dot.h) */
+            gfl_ref_dot_row(&w->dot, e->H[(size_t)k * m + i], &e->rows, i);
+    }
     mpfr_set_zero(e->f[k], 1);
     for (int i = 0; i < h; i++) {
         relu(w->t1, e->H[(size_t)k * m + i]);
@@ -276,8 +302,15 @@ static void forward(ref_eng *e, const double *X, const double *Y, int n, fw_mode
     e->jY = Y;
     e->jn = n;
     e->jmode = mode;
-    gfl_ref_rows_set(&e->rows, (const mpfr_t *)e->W, (const mpfr_t *)e->b);
+    size_t nd = (size_t)n * (size_t)e->d;
+    e->jcached = e->h_valid && e->hn == n && memcmp(e->hX, X, nd * sizeof(double)) == 0;
+    if (!e->jcached) {
+        gfl_ref_rows_set(&e->rows, (const mpfr_t *)e->W, (const mpfr_t *)e->b);
+        memcpy(e->hX, X, nd * sizeof(double));
+        e->hn = n;
+    }
     gfl_ref_pool_run(e->pool, job_forward, e);
+    e->h_valid = 1;
 }
 
 /* L = sum_k l_k in the order of k (the single-threaded order), unscaled. */
@@ -421,6 +454,8 @@ static void grad(ref_eng *e, const double *X, const double *Y, int n, int want_w
     e->jstep = step;
     e->jupdate_w = update_w;
     gfl_ref_pool_run(e->pool, job_grad, e);
+    if (step && update_w)
+        e->h_valid = 0; /* W moved */
 }
 
 static gfl_status ref_gradient(void *p, const double *X, const double *Y, int n, double *loss,

@@ -675,6 +675,91 @@ static void t_ref_threads_compare(void)
     }
 }
 
+/* The ref engine reuses the pre-activations of its last pass while W, b and
+ * the batch are bitwise the same (a reload of a alone).  Oracle: a fresh
+ * engine for every evaluation.  Each change (a, one entry of W, of b, of the
+ * batch, a step that moves W, a step that does not) is checked against it. */
+static double ref_eval_fresh(const gfl_config *cfg, const double *a, const double *W, const double *b,
+                             const double *X, const double *Y, int n, double *f)
+{
+    void *eng = NULL;
+    double L = NAN, err;
+    if (gfl_ref_engine.create(&eng, cfg, n) == GFL_OK && gfl_ref_engine.load(eng, a, W, b) == GFL_OK &&
+        gfl_ref_engine.evaluate(eng, X, Y, n, &L, &err) == GFL_OK)
+        gfl_ref_engine.forward(eng, X, n, f);
+    if (eng)
+        gfl_ref_engine.destroy(eng);
+    return L;
+}
+
+static void t_ref_reuse_h(void)
+{
+    for (int c = 0; c < 2; c++) {
+        gfl_config cfg;
+        ref_case_config(&ref_cases[c], &cfg);
+        cfg.threads = 2;
+        gfl_problem pb;
+        if (gfl_problem_init(&pb, &cfg) != GFL_OK) {
+            CHECK(0, "problem: %s", gfl_error_message());
+            continue;
+        }
+        int m = cfg.m, d = cfg.d, n = cfg.n;
+        size_t md = (size_t)m * d;
+        double *X = malloc((size_t)n * d * sizeof(double)), *Y = malloc((size_t)n * sizeof(double));
+        double *a = malloc((size_t)m * sizeof(double)), *W = malloc(md * sizeof(double));
+        double *b = malloc((size_t)m * sizeof(double)), *f = malloc((size_t)n * sizeof(double));
+        double *g = malloc((size_t)n * sizeof(double));
+        void *eng = NULL;
+        if (!X || !Y || !a || !W || !b || !f || !g || gfl_ref_engine.create(&eng, &cfg, n) != GFL_OK) {
+            CHECK(0, "setup");
+            goto next;
+        }
+        gfl_problem_batch(&pb, 1, X, Y);
+        memcpy(a, pb.a0, (size_t)m * sizeof(double));
+        memcpy(W, pb.W0, md * sizeof(double));
+        memcpy(b, pb.b, (size_t)m * sizeof(double));
+        for (int v = 0; v < 7; v++) {
+            /* v: 0 first load, 1 new a, 2 same again, 3 one W entry, 4 one b entry, 5 one input, 6 a step */
+            if (v == 1 || v == 2)
+                for (int i = 0; i < m; i++)
+                    a[i] = pb.a0[(i + v) % m] * 0.75;
+            if (v == 3)
+                W[md / 2] = nextafter(W[md / 2], INFINITY);
+            if (v == 4)
+                b[m - 1] = -b[m - 1];
+            if (v == 5)
+                X[(size_t)n * d / 2] *= 1.5;
+            double L, err, Lf = NAN;
+            if (v == 6) {
+                /* the step starts from H of this batch (reused) and moves W:
+                 * against a fresh engine that takes the same step */
+                gfl_step_info info;
+                void *fresh = NULL;
+                CHECK(gfl_ref_engine.step(eng, X, Y, n, 0.5, 0.0, 0, 1, &info) == GFL_OK, "step");
+                if (gfl_ref_engine.create(&fresh, &cfg, n) == GFL_OK && gfl_ref_engine.load(fresh, a, W, b) == GFL_OK &&
+                    gfl_ref_engine.step(fresh, X, Y, n, 0.5, 0.0, 0, 1, &info) == GFL_OK &&
+                    gfl_ref_engine.evaluate(fresh, X, Y, n, &Lf, &err) == GFL_OK)
+                    gfl_ref_engine.forward(fresh, X, n, f);
+                if (fresh)
+                    gfl_ref_engine.destroy(fresh);
+            } else {
+                CHECK(gfl_ref_engine.load(eng, a, W, b) == GFL_OK, "load");
+                Lf = ref_eval_fresh(&cfg, a, W, b, X, Y, n, f);
+            }
+            CHECK(gfl_ref_engine.evaluate(eng, X, Y, n, &L, &err) == GFL_OK, "evaluate");
+            gfl_ref_engine.forward(eng, X, n, g);
+            CHECK(memcmp(&L, &Lf, sizeof L) == 0, "%s, change %d: loss %a, a fresh engine %a", ref_cases[c].name, v, L, Lf);
+            CHECK(memcmp(f, g, (size_t)n * sizeof(double)) == 0, "%s, change %d: outputs differ from a fresh engine",
+                  ref_cases[c].name, v);
+        }
+    next:
+        if (eng)
+            gfl_ref_engine.destroy(eng);
+        free(X), free(Y), free(a), free(W), free(b), free(f), free(g);
+        gfl_problem_clear(&pb);
+    }
+}
+
 void t_ref_threads_register(void)
 {
     CU_pSuite s = CU_add_suite("ref_threads", NULL, NULL);
@@ -682,6 +767,7 @@ void t_ref_threads_register(void)
     CU_add_test(s, "ref results bit-identical to the recorded arithmetic", t_ref_threads_golden);
     CU_add_test(s, "worker pool: every index once per job", t_ref_pool_jobs);
     CU_add_test(s, "worker pool: background jobs (start, wait)", t_ref_pool_background);
+    CU_add_test(s, "pre-activations reused only for the same W, b and batch", t_ref_reuse_h);
     CU_add_test(s, "compare bit-identical on 1, 2 and 3 threads (concurrent self-check)", t_ref_threads_compare);
     CU_add_test(s, "--threads parses, defaults and validates", t_ref_threads_option);
     s = CU_add_suite("ref_dot", NULL, NULL);
