@@ -6,7 +6,7 @@
 
 #include "gfl_cli.h"
 #include "gfl_fast.h"
-#include "gfl_fast_bench.h"
+#include "gfl_bench.h"
 #include "gfl_limits.h"
 #include "gfl_report.h"
 

@@ -1,4 +1,4 @@
-#include "gfl_fast_bench.h"
+#include "gfl_bench.h"
 
 #include <cblas.h>
 #include <stdlib.h>

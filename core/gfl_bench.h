@@ -1,8 +1,8 @@
-/* gfl_fast_bench: the two speeds make bench sets against each other
+/* gfl_bench: the two speeds make bench sets against each other
  * (docs/performance.md): the training steps of a path, and the BLAS matrix
  * product the fast path is built on, measured by the same process. */
-#ifndef GFL_FAST_BENCH_H
-#define GFL_FAST_BENCH_H
+#ifndef GFL_BENCH_H
+#define GFL_BENCH_H
 
 #include "gfl_engine.h"
 #include "gfl_problem.h"
