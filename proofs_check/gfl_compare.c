@@ -9,7 +9,7 @@
 
 #include "gfl_fast_bounds.h"
 #include "gfl_ref.h"
-#include "gfl_ref_pool.h"
+#include "gfl_pool.h"
 #include "gfl_train.h"
 
 double gfl_compare_rel(const double *r, const double *f, size_t len)
@@ -207,7 +207,7 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
     const gfl_config *c = &pb->cfg;
     const gfl_engine_vt *vt[2] = {ref, fast};
     void *eng[2] = {NULL, NULL}, *eng_hi = NULL;
-    gfl_ref_pool *hi_pool = NULL; /* the self-check's own thread */
+    gfl_pool *hi_pool = NULL; /* the self-check's own thread */
     hi_step hs = {.ref = ref};
     gfl_config cm = *c;           /* the main run's configuration */
     size_t m = (size_t)c->m, md = m * (size_t)c->d, nm = (size_t)c->n * m, n = (size_t)c->n;
@@ -263,7 +263,7 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
         if ((st = ref->create(&eng_hi, &chk, c->n)) != GFL_OK ||
             (st = ref->load(eng_hi, pb->a0, pb->W0, pb->b)) != GFL_OK)
             goto cleanup;
-        if (concurrent && (st = gfl_ref_pool_create(&hi_pool, 2)) != GFL_OK)
+        if (concurrent && (st = gfl_pool_create(&hi_pool, 2)) != GFL_OK)
             goto cleanup;
         hs.eng = eng_hi;
         hs.X = X;
@@ -284,7 +284,7 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
             hs.update_w = update_w;
             hs.st = GFL_OK;
             if (hi_pool)
-                gfl_ref_pool_start(hi_pool, hi_step_job, &hs); /* joined below, or by destroy */
+                gfl_pool_start(hi_pool, hi_step_job, &hs); /* joined below, or by destroy */
             else
                 hi_step_job(&hs, 1, 1);
         }
@@ -354,7 +354,7 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
              * state, which the evaluation left as the step made it */
             t0 = gfl_clock_seconds();
             if (hi_pool)
-                gfl_ref_pool_wait(hi_pool);
+                gfl_pool_wait(hi_pool);
             if ((st = hs.st) != GFL_OK ||
                 (st = gfl_ref_agreement_bits(eng[0], eng_hi, &s->selfcheck_bits)) != GFL_OK)
                 goto cleanup;
@@ -372,7 +372,7 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
         res->trusted = res->selfcheck_bits >= (double)(c->prec - GFL_COMPARE_CHECK_SLACK);
     decide(res);
 cleanup:
-    gfl_ref_pool_destroy(hi_pool); /* first: waits for a self-check step under way */
+    gfl_pool_destroy(hi_pool); /* first: waits for a self-check step under way */
     for (int p = 0; p < 2; p++)
         if (eng[p])
             vt[p]->destroy(eng[p]);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "gfl_ref_dot.h"
-#include "gfl_ref_pool.h"
+#include "gfl_pool.h"
 
 #define RND MPFR_RNDN
 
@@ -47,7 +47,7 @@ typedef struct {
     int h_valid, hn;     /* H and X hold the pre-activations of the hn samples of hX */
     double *hX;          /* n_max x d: the doubles of that batch */
     ref_tmp *tmp;        /* nth */
-    gfl_ref_pool *pool;
+    gfl_pool *pool;
     /* the arguments of the job being run */
     const double *jX, *jY;
     int jn, jwant_w, jstep, jupdate_w;
@@ -76,10 +76,24 @@ static void vec_free(mpfr_t *v, size_t len)
     free(v);
 }
 
+/* MPFR's per-thread caches (constants) of the thread it runs on. */
+static void job_free_cache(void *ctx, int tid, int nth)
+{
+    (void)ctx, (void)tid, (void)nth;
+    mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);
+}
+
 static void eng_free(ref_eng *e)
 {
     size_t m = (size_t)e->m, d = (size_t)e->d, n = (size_t)e->n_max;
-    gfl_ref_pool_destroy(e->pool); /* first: no job runs while the rest goes */
+    /* every thread that ran a step frees its MPFR caches: the pool's workers,
+     * and the caller's, which may be a thread of someone else's pool that
+     * ends after this (gfl compare's self-check) */
+    if (e->pool)
+        gfl_pool_run(e->pool, job_free_cache, NULL);
+    else
+        job_free_cache(NULL, 0, 1);
+    gfl_pool_destroy(e->pool); /* first: no job runs while the rest goes */
     vec_free(e->a, m);
     vec_free(e->W, m * d);
     vec_free(e->b, m);
@@ -157,7 +171,7 @@ static gfl_status ref_create(void **out, const gfl_config *cfg, int n_max)
     }
     gfl_status st = gfl_ref_rows_init(&e->rows, p, e->m, e->d);
     if (st == GFL_OK)
-        st = gfl_ref_pool_create(&e->pool, e->nth);
+        st = gfl_pool_create(&e->pool, e->nth);
     if (st != GFL_OK) {
         eng_free(e);
         return st;
@@ -270,7 +284,7 @@ static void job_forward(void *ctx, int tid, int nth)
     ref_eng *e = ctx;
     ref_tmp *w = &e->tmp[tid];
     int lo, hi;
-    gfl_ref_pool_part(e->jn, tid, nth, &lo, &hi);
+    gfl_pool_part(e->jn, tid, nth, &lo, &hi);
     for (int k = lo; k < hi; k++) {
         forward_one(e, w, k);
         if (e->jmode == FW_PLAIN)
@@ -309,7 +323,7 @@ static void forward(ref_eng *e, const double *X, const double *Y, int n, fw_mode
         memcpy(e->hX, X, nd * sizeof(double));
         e->hn = n;
     }
-    gfl_ref_pool_run(e->pool, job_forward, e);
+    gfl_pool_run(e->pool, job_forward, e);
     e->h_valid = 1;
 }
 
@@ -374,7 +388,7 @@ static void job_grad(void *ctx, int tid, int nth)
     ref_eng *e = ctx;
     ref_tmp *w = &e->tmp[tid];
     int m = e->m, d = e->d, n = e->jn, lo, hi;
-    gfl_ref_pool_part(m, tid, nth, &lo, &hi);
+    gfl_pool_part(m, tid, nth, &lo, &hi);
     for (int i = lo; i < hi; i++) {
         /* dL/da_i = (1/n) sum_k g_k sigma(h_ik); act = the k with h_ik > 0 and
          * g_k x_k not exactly zero */
@@ -453,7 +467,7 @@ static void grad(ref_eng *e, const double *X, const double *Y, int n, int want_w
     e->jwant_w = want_w;
     e->jstep = step;
     e->jupdate_w = update_w;
-    gfl_ref_pool_run(e->pool, job_grad, e);
+    gfl_pool_run(e->pool, job_grad, e);
     if (step && update_w)
         e->h_valid = 0; /* W moved */
 }

@@ -32,7 +32,7 @@
 #include "gfl_compare.h"
 #include "gfl_fast.h"
 #include "gfl_ref_dot.h"
-#include "gfl_ref_pool.h"
+#include "gfl_pool.h"
 #include "gfl_rng.h"
 #endif
 
@@ -552,17 +552,17 @@ static void probe_job(void *ctx, int tid, int nthreads)
 static void t_ref_pool_jobs(void)
 {
     for (int nt = 1; nt <= 4; nt++) {
-        gfl_ref_pool *pool = NULL;
-        CHECK(gfl_ref_pool_create(&pool, nt) == GFL_OK, "pool of %d: %s", nt, gfl_error_message());
+        gfl_pool *pool = NULL;
+        CHECK(gfl_pool_create(&pool, nt) == GFL_OK, "pool of %d: %s", nt, gfl_error_message());
         if (!pool)
             continue;
-        CHECK(gfl_ref_pool_size(pool) == nt, "pool of %d reports %d threads", nt, gfl_ref_pool_size(pool));
+        CHECK(gfl_pool_size(pool) == nt, "pool of %d reports %d threads", nt, gfl_pool_size(pool));
         pool_probe p;
         memset(&p, 0, sizeof p);
         int jobs = 50;
         for (int j = 0; j < jobs; j++) {
             p.job = j;
-            gfl_ref_pool_run(pool, probe_job, &p);
+            gfl_pool_run(pool, probe_job, &p);
             long total = 0, want = 0;
             for (int t = 0; t < nt; t++)
                 total += p.sum[t];
@@ -575,11 +575,11 @@ static void t_ref_pool_jobs(void)
                   nt, t, p.calls[t], jobs, p.nthreads_seen[t]);
         for (int t = nt; t < POOL_MAX; t++)
             CHECK(p.calls[t] == 0, "pool of %d: index %d ran", nt, t);
-        gfl_ref_pool_destroy(pool);
+        gfl_pool_destroy(pool);
     }
-    gfl_ref_pool_destroy(NULL); /* a no-op, as free(NULL) */
-    gfl_ref_pool *bad = NULL;
-    CHECK(gfl_ref_pool_create(&bad, 0) == GFL_EINVAL && bad == NULL, "a pool of 0 threads was created");
+    gfl_pool_destroy(NULL); /* a no-op, as free(NULL) */
+    gfl_pool *bad = NULL;
+    CHECK(gfl_pool_create(&bad, 0) == GFL_EINVAL && bad == NULL, "a pool of 0 threads was created");
     gfl_error_clear();
 }
 
@@ -605,19 +605,19 @@ static void t_ref_threads_option(void)
 static void t_ref_pool_background(void)
 {
     for (int nt = 1; nt <= 3; nt++) {
-        gfl_ref_pool *pool = NULL;
-        CHECK(gfl_ref_pool_create(&pool, nt) == GFL_OK, "pool of %d: %s", nt, gfl_error_message());
+        gfl_pool *pool = NULL;
+        CHECK(gfl_pool_create(&pool, nt) == GFL_OK, "pool of %d: %s", nt, gfl_error_message());
         if (!pool)
             continue;
         pool_probe p;
         memset(&p, 0, sizeof p);
         for (int j = 0; j < 20; j++) {
             p.job = j;
-            gfl_ref_pool_start(pool, probe_job, &p);
+            gfl_pool_start(pool, probe_job, &p);
             long mine = 0; /* the caller's own work meanwhile */
             for (long q = 0; q < 100000; q++)
                 mine += q % 7 + j;
-            gfl_ref_pool_wait(pool);
+            gfl_pool_wait(pool);
             for (int t = 1; t < nt; t++) {
                 long want = 0;
                 for (long q = t; q < 100000; q += nt)
@@ -629,9 +629,9 @@ static void t_ref_pool_background(void)
         CHECK(p.calls[0] == 0, "pool of %d: index 0 ran %d background jobs", nt, p.calls[0]);
         for (int t = 1; t < nt; t++)
             CHECK(p.calls[t] == 20, "pool of %d: index %d ran %d of 20 background jobs", nt, t, p.calls[t]);
-        gfl_ref_pool_run(pool, probe_job, &p); /* run() still works after start/wait */
+        gfl_pool_run(pool, probe_job, &p); /* run() still works after start/wait */
         CHECK(p.calls[0] == 1, "pool of %d: run() after start/wait", nt);
-        gfl_ref_pool_destroy(pool);
+        gfl_pool_destroy(pool);
     }
 }
 
