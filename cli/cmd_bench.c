@@ -4,9 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gfl_cli.h"
-#include "gfl_fast.h"
 #include "gfl_bench.h"
+#include "gfl_cli.h"
 #include "gfl_limits.h"
 #include "gfl_report.h"
 
@@ -41,7 +40,7 @@ int gfl_cmd_bench(int argc, char **argv)
 {
     bench_opts o = {"fast", NULL, 0};
     gfl_cli_common cm;
-    const gfl_engine_vt *vt;
+    const gfl_path *path;
     gfl_problem pb;
     gfl_status st = gfl_cli_parse(argc, argv, extras, on_extra, &o, -1, &cm);
     if (st != GFL_OK)
@@ -54,15 +53,16 @@ int gfl_cmd_bench(int argc, char **argv)
         fprintf(stderr, "gfl: bench: give one --case C (try 'gfl cases')\n");
         return 2;
     }
-    gfl_limits_job job = {GFL_WORK_TRAIN, 0, 0, 0};
-    unsigned long buf;
-    if ((st = gfl_cli_engine(o.path, &vt)) != GFL_OK ||
-        (o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK) ||
+    if ((st = gfl_path_lookup_engine(o.path, &path)) != GFL_OK ||
+        (o.json && (st = gfl_output_check_file(o.json)) != GFL_OK) ||
         (st = gfl_config_validate(&cm.cfg)) != GFL_OK)
         return gfl_cli_fail(st);
-    job.ref = strcmp(vt->name, "ref") == 0;
-    int nbuf = gfl_fast_blas_buffers(!job.ref, &buf);
-    if ((st = gfl_limits_check(&cm.cfg, &job, nbuf, buf)) != GFL_OK || (st = gfl_problem_init(&pb, &cm.cfg)) != GFL_OK)
+    const gfl_engine_vt *vt = path->engine;
+    gfl_limits_job job = {GFL_WORK_TRAIN, path->at_prec, 0, 0};
+    unsigned long buf;
+    int nbuf = gfl_path_buffers(path, &buf);
+    if ((st = gfl_limits_check_path(&cm.cfg, &job, path->name, nbuf, buf)) != GFL_OK ||
+        (st = gfl_problem_init(&pb, &cm.cfg)) != GFL_OK)
         return gfl_cli_fail(st);
     const gfl_config *c = &cm.cfg;
     double sec = 0.0, med = 0.0, gf_dgemm = 0.0;
@@ -75,12 +75,12 @@ int gfl_cmd_bench(int argc, char **argv)
         return gfl_cli_fail(st);
     double flops = 6.0 * c->n * (double)c->m * c->d * c->T; /* forward and two gradient products */
     double gf = sec > 0.0 ? flops / sec / 1e9 : 0.0;
-    printf("gfl bench: case %s, path %s, d=%d m=%d n=%d T=%d\n", gfl_case_name(c->case_id), vt->name, c->d, c->m,
+    printf("gfl bench: case %s, path %s, d=%d m=%d n=%d T=%d\n", gfl_case_name(c->case_id), path->name, c->d, c->m,
            c->n, c->T);
     printf("steps: %.4f s (%.3g s per step, median %.3g s), %.2f GFLOP/s-equivalent (6 n m d per step)\n", sec,
            sec / c->T, med, gf);
     json_t *doc = json_object();
-    json_object_set_new(doc, "config", gfl_report_config(c, vt->name));
+    json_object_set_new(doc, "config", gfl_report_config(c, path->name));
     json_object_set_new(doc, "versions", gfl_cli_versions());
     json_object_set_new(doc, "step_seconds", json_real(sec));
     json_object_set_new(doc, "step_median_seconds", json_real(med));

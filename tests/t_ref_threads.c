@@ -30,7 +30,7 @@
 #include <mpfr.h>
 
 #include "gfl_compare.h"
-#include "gfl_fast.h"
+#include "gfl_paths.h"
 #include "gfl_ref_dot.h"
 #include "gfl_pool.h"
 #include "gfl_rng.h"
@@ -650,7 +650,7 @@ static void t_ref_threads_compare(void)
             cfg.threads = t + 1;
             gfl_problem pb;
             CHECK(gfl_problem_init(&pb, &cfg) == GFL_OK, "problem: %s", gfl_error_message());
-            CHECK(gfl_compare_run(&pb, &gfl_ref_engine, &gfl_fast_engine, &r[t]) == GFL_OK, "%s, %d threads: %s",
+            CHECK(gfl_compare_run(&pb, gfl_path_find("ref"), gfl_path_find("fast"), &r[t]) == GFL_OK, "%s, %d threads: %s",
                   ref_cases[c].name, t + 1, gfl_error_message());
             gfl_problem_clear(&pb);
         }
