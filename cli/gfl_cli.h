@@ -59,6 +59,7 @@ struct json_t *gfl_cli_versions(void);
 /* Commands. */
 int gfl_cmd_cases(int argc, char **argv);
 int gfl_cmd_train(int argc, char **argv);
+int gfl_cmd_bench(int argc, char **argv);
 int gfl_cmd_compare(int argc, char **argv);
 int gfl_cmd_features(int argc, char **argv);
 int gfl_cmd_check(int argc, char **argv);

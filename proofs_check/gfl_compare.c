@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfl_pool.h"
 #include "gfl_train.h"
 
 double gfl_compare_rel(const double *r, const double *f, size_t len)
@@ -177,12 +178,38 @@ static void decide(gfl_compare_result *res)
         res->verdict = GFL_COMPARE_FAIL;
 }
 
+/* The self-check's stepper, stepped (or cleared) on index 1 of a pool of two
+ * while the caller does the rest of the step: the main run, the path under
+ * test, the bounds and the evaluations. */
+typedef struct {
+    gfl_stepper *hi;
+    const gfl_stepper *batch;
+    int clear;
+    gfl_status st;
+} hi_job;
+
+static void hi_run(void *ctx, int tid, int nthreads)
+{
+    (void)nthreads;
+    hi_job *h = ctx;
+    gfl_step_info ih;
+    if (tid != 1)
+        return;
+    if (h->clear)
+        gfl_stepper_clear(h->hi); /* on the thread that stepped it (its library caches) */
+    else
+        h->st = gfl_stepper_step(h->hi, h->batch, &ih);
+}
+
 gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_path *ref, const gfl_path *test,
                                 const gfl_compare_opts *opts, gfl_compare_result *res)
 {
     const gfl_config *c = &pb->cfg;
     const gfl_path *path[2] = {ref, test};
     gfl_stepper sp[2], hi;
+    gfl_pool *hi_pool = NULL; /* the self-check's own thread */
+    hi_job hj = {&hi, NULL, 0, GFL_OK};
+    gfl_config cm = *c;        /* the main run's configuration */
     size_t m = (size_t)c->m, md = m * (size_t)c->d, nm = (size_t)c->n * m, n = (size_t)c->n;
     gfl_status st = GFL_OK;
     memset(res, 0, sizeof *res);
@@ -222,14 +249,25 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_path *ref, cons
         hinge[p] = relu[p] + nm;
     }
     int n_max = c->n > c->n_test ? c->n : c->n_test;
+    /* With two threads or more, the self-check (prec + 64) steps at the same
+     * time as the main run, each on half of the threads (no result depends
+     * on the number of threads; docs/performance.md). */
+    int concurrent = opts->selfcheck && c->threads >= 2;
+    if (concurrent)
+        cm.threads = c->threads - c->threads / 2;
     for (int p = 0; p < 2; p++) {
-        if ((st = gfl_stepper_init(&sp[p], path[p]->engine, pb, NULL, n_max)) != GFL_OK)
+        if ((st = gfl_stepper_init(&sp[p], path[p]->engine, pb, p == 0 ? &cm : NULL, n_max)) != GFL_OK)
             goto cleanup;
         sp[p].vt->store(sp[p].eng, pa[p], pW[p]); /* what each path holds (prec < 53 rounds) */
     }
     if (opts->selfcheck) {
         gfl_config chk = *c;
         chk.prec = c->prec + GFL_COMPARE_CHECK_EXTRA;
+        if (concurrent) {
+            chk.threads = c->threads / 2;
+            if ((st = gfl_pool_create(&hi_pool, 2)) != GFL_OK)
+                goto cleanup;
+        }
         res->selfcheck_run = 1;
         res->prec_check = chk.prec;
         res->selfcheck_bits = INFINITY;
@@ -242,6 +280,14 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_path *ref, cons
         /* one batch for every engine: the reference's stepper draws it */
         gfl_stepper_draw(&sp[0]);
         const double *X = sp[0].X, *Y = sp[0].Y;
+        if (hi.eng) {
+            hj.batch = &sp[0];
+            hj.st = GFL_OK;
+            if (hi_pool)
+                gfl_pool_start(hi_pool, hi_run, &hj); /* waited for below, or by the cleanup */
+            else
+                hi_run(&hj, 1, 1);
+        }
         for (int p = 0; p < 2; p++) {
             double t0 = gfl_clock_seconds();
             if ((st = gfl_stepper_step(&sp[p], &sp[0], &info[p])) != GFL_OK)
@@ -263,14 +309,6 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_path *ref, cons
         /* decisions of step t were taken at the parameters before it */
         classify(c, test->bounds, X, Y, pb->b, pa[1], pW[1], pa[0], pW[0], t == 1 && c->prec >= 53, relu, hinge,
                  &w, s);
-        if (hi.eng) {
-            gfl_step_info ih;
-            if ((st = gfl_stepper_step(&hi, &sp[0], &ih)) != GFL_OK ||
-                (st = ref->agreement_bits(sp[0].eng, hi.eng, &s->selfcheck_bits)) != GFL_OK)
-                goto cleanup;
-            if (!(s->selfcheck_bits >= res->selfcheck_bits)) /* NaN-propagating min */
-                res->selfcheck_bits = s->selfcheck_bits;
-        }
         res->seconds_check += gfl_clock_seconds() - t0;
         long amb = s->relu_ambiguous + s->hinge_ambiguous;
         int before = res->first_split_step == 0, split = s->relu_split || s->hinge_split;
@@ -312,6 +350,19 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_path *ref, cons
                     res->max_rel_loss = max_nan(res->max_rel_loss, s->rel_test_loss);
             }
         }
+        if (hi.eng) {
+            /* the self-check's step (started above), against the main run's
+             * state, which the evaluation left as the step made it */
+            t0 = gfl_clock_seconds();
+            if (hi_pool)
+                gfl_pool_wait(hi_pool);
+            if ((st = hj.st) != GFL_OK ||
+                (st = ref->agreement_bits(sp[0].eng, hi.eng, &s->selfcheck_bits)) != GFL_OK)
+                goto cleanup;
+            if (!(s->selfcheck_bits >= res->selfcheck_bits)) /* NaN-propagating min */
+                res->selfcheck_bits = s->selfcheck_bits;
+            res->seconds_check += gfl_clock_seconds() - t0;
+        }
         memcpy(pa[0], a[0], m * sizeof(double));
         memcpy(pW[0], W[0], md * sizeof(double));
         memcpy(pa[1], a[1], m * sizeof(double));
@@ -322,6 +373,12 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_path *ref, cons
         res->trusted = res->selfcheck_bits >= (double)(c->prec - GFL_COMPARE_CHECK_SLACK);
     decide(res);
 cleanup:
+    if (hi_pool) {
+        gfl_pool_wait(hi_pool); /* a self-check step under way (after an error) */
+        hj.clear = 1;
+        gfl_pool_run(hi_pool, hi_run, &hj);
+        gfl_pool_destroy(hi_pool);
+    }
     for (int p = 0; p < 2; p++)
         gfl_stepper_clear(&sp[p]);
     gfl_stepper_clear(&hi);

@@ -5,9 +5,10 @@
 #include <math.h>
 #include <mpfr.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gfl_ref_dot.h"
-#include "gfl_ref_pool.h"
+#include "gfl_pool.h"
 
 #define RND MPFR_RNDN
 
@@ -38,11 +39,19 @@ typedef struct {
     mpfr_t *sqg, *sqa;   /* m: (grad_a + lam a)_i^2 and a_i^2 after a step */
     mpfr_t *sqW;         /* m x d: W_ij^2 after a step */
     mpfr_t eta, lam, ln2, L;
+    gfl_ref_rows rows;   /* (W, b) prepared for the pre-activations, once per pass */
+    /* H of the last forward pass stays valid while W, b and the batch are
+     * bitwise the same (a reload of a alone, as a checker does for each
+     * candidate output layer on one batch): then the pass recomputes only
+     * the output layer.  H is a function of the bits of (W, b, X) alone. */
+    int h_valid, hn;     /* H and X hold the pre-activations of the hn samples of hX */
+    double *hX;          /* n_max x d: the doubles of that batch */
     ref_tmp *tmp;        /* nth */
-    gfl_ref_pool *pool;
+    gfl_pool *pool;
     /* the arguments of the job being run */
     const double *jX, *jY;
     int jn, jwant_w, jstep, jupdate_w;
+    int jcached;         /* the forward job reuses H (h_valid for this batch) */
     fw_mode jmode;
 } ref_eng;
 
@@ -67,10 +76,24 @@ static void vec_free(mpfr_t *v, size_t len)
     free(v);
 }
 
+/* MPFR's per-thread caches (constants) of the thread it runs on. */
+static void job_free_cache(void *ctx, int tid, int nth)
+{
+    (void)ctx, (void)tid, (void)nth;
+    mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE);
+}
+
 static void eng_free(ref_eng *e)
 {
     size_t m = (size_t)e->m, d = (size_t)e->d, n = (size_t)e->n_max;
-    gfl_ref_pool_destroy(e->pool); /* first: no job runs while the rest goes */
+    /* every thread that ran a step frees its MPFR caches: the pool's workers,
+     * and the caller's, which may be a thread of someone else's pool that
+     * ends after this (gfl compare's self-check) */
+    if (e->pool)
+        gfl_pool_run(e->pool, job_free_cache, NULL);
+    else
+        job_free_cache(NULL, 0, 1);
+    gfl_pool_destroy(e->pool); /* first: no job runs while the rest goes */
     vec_free(e->a, m);
     vec_free(e->W, m * d);
     vec_free(e->b, m);
@@ -86,12 +109,14 @@ static void eng_free(ref_eng *e)
     vec_free(e->sqW, m * d);
     free(e->gk);
     free(e->wrong);
+    free(e->hX);
     for (int t = 0; t < e->ntmp; t++) {
         mpfr_clears(e->tmp[t].t1, e->tmp[t].t2, e->tmp[t].acc, e->tmp[t].z, (mpfr_ptr)0);
         free(e->tmp[t].act);
         gfl_ref_dot_clear(&e->tmp[t].dot);
     }
     free(e->tmp);
+    gfl_ref_rows_clear(&e->rows);
     mpfr_clears(e->eta, e->lam, e->ln2, e->L, (mpfr_ptr)0);
     free(e);
 }
@@ -126,9 +151,10 @@ static gfl_status ref_create(void **out, const gfl_config *cfg, int n_max)
     e->sqW = vec_new(m * d, p);
     e->gk = calloc(n ? n : 1, 1);
     e->wrong = calloc(n ? n : 1, 1);
+    e->hX = malloc((n * d > 0 ? n * d : 1) * sizeof(double));
     e->tmp = calloc((size_t)e->nth, sizeof *e->tmp);
     if (!e->a || !e->W || !e->b || !e->X || !e->H || !e->f || !e->g || !e->lk || !e->ga || !e->gW ||
-        !e->sqg || !e->sqa || !e->sqW || !e->gk || !e->wrong || !e->tmp) {
+        !e->sqg || !e->sqa || !e->sqW || !e->gk || !e->wrong || !e->hX || !e->tmp) {
         eng_free(e);
         GFL_ERROR(GFL_ENOMEM, "out of memory for the ref path workspaces");
     }
@@ -143,7 +169,9 @@ static gfl_status ref_create(void **out, const gfl_config *cfg, int n_max)
             GFL_ERROR(GFL_ENOMEM, "out of memory for the ref path workspaces");
         }
     }
-    gfl_status st = gfl_ref_pool_create(&e->pool, e->nth);
+    gfl_status st = gfl_ref_rows_init(&e->rows, p, e->m, e->d);
+    if (st == GFL_OK)
+        st = gfl_pool_create(&e->pool, e->nth);
     if (st != GFL_OK) {
         eng_free(e);
         return st;
@@ -153,16 +181,30 @@ static gfl_status ref_create(void **out, const gfl_config *cfg, int n_max)
 }
 static void ref_destroy(void *p) { eng_free(p); }
 
+/* 1 unless v holds exactly the double x (same sign for a zero; a NaN is never the same). */
+static int differs(const mpfr_t v, double x)
+{
+    return isnan(x) || mpfr_nan_p(v) || (mpfr_signbit(v) != 0) != (signbit(x) != 0) || mpfr_cmp_d(v, x) != 0;
+}
+
 static gfl_status ref_load(void *p, const double *a, const double *W, const double *b)
 {
     ref_eng *e = p;
     size_t m = (size_t)e->m, d = (size_t)e->d;
+    for (size_t i = 0; e->h_valid && i < m; i++)
+        if (differs(e->b[i], b[i]))
+            e->h_valid = 0;
+    for (size_t i = 0; e->h_valid && i < m * d; i++)
+        if (differs(e->W[i], W[i]))
+            e->h_valid = 0;
     for (size_t i = 0; i < m; i++) {
         mpfr_set_d(e->a[i], a[i], RND); /* exact: prec >= 53 or rounded once */
         mpfr_set_d(e->b[i], b[i], RND);
     }
     for (size_t i = 0; i < m * d; i++)
         mpfr_set_d(e->W[i], W[i], RND);
+    if (e->prec < 53)
+        e->h_valid = 0; /* W, b rounded on reading: "the same double" is not "the same value" */
     return GFL_OK;
 }
 
@@ -216,11 +258,13 @@ static void forward_one(ref_eng *e, ref_tmp *w, int k)
 {
     int m = e->m, d = e->d, h = m / 2;
     mpfr_t *x = e->X + (size_t)k * d;
-    for (int j = 0; j < d; j++)
-        mpfr_set_d(x[j], e->jX[(size_t)k * d + j], RND);
-    gfl_ref_dot_set_x(&w->dot, (const mpfr_t *)x);
-    for (int i = 0; i < m; i++) /* rounded once (ref/gfl_ref_dot.h) */
-        gfl_ref_dot_apply(&w->dot, e->H[(size_t)k * m + i], e->W + (size_t)i * d, e->b[i]);
+    if (!e->jcached) {
+        for (int j = 0; j < d; j++)
+            mpfr_set_d(x[j], e->jX[(size_t)k * d + j], RND);
+        gfl_ref_dot_set_x(&w->dot, (const mpfr_t *)x);
+        for (int i = 0; i < m; i++) /* rounded once (ref/gfl_ref_dot.h) */
+            gfl_ref_dot_row(&w->dot, e->H[(size_t)k * m + i], &e->rows, i);
+    }
     mpfr_set_zero(e->f[k], 1);
     for (int i = 0; i < h; i++) {
         relu(w->t1, e->H[(size_t)k * m + i]);
@@ -240,7 +284,7 @@ static void job_forward(void *ctx, int tid, int nth)
     ref_eng *e = ctx;
     ref_tmp *w = &e->tmp[tid];
     int lo, hi;
-    gfl_ref_pool_part(e->jn, tid, nth, &lo, &hi);
+    gfl_pool_part(e->jn, tid, nth, &lo, &hi);
     for (int k = lo; k < hi; k++) {
         forward_one(e, w, k);
         if (e->jmode == FW_PLAIN)
@@ -272,7 +316,15 @@ static void forward(ref_eng *e, const double *X, const double *Y, int n, fw_mode
     e->jY = Y;
     e->jn = n;
     e->jmode = mode;
-    gfl_ref_pool_run(e->pool, job_forward, e);
+    size_t nd = (size_t)n * (size_t)e->d;
+    e->jcached = e->h_valid && e->hn == n && memcmp(e->hX, X, nd * sizeof(double)) == 0;
+    if (!e->jcached) {
+        gfl_ref_rows_set(&e->rows, (const mpfr_t *)e->W, (const mpfr_t *)e->b);
+        memcpy(e->hX, X, nd * sizeof(double));
+        e->hn = n;
+    }
+    gfl_pool_run(e->pool, job_forward, e);
+    e->h_valid = 1;
 }
 
 /* L = sum_k l_k in the order of k (the single-threaded order), unscaled. */
@@ -336,7 +388,7 @@ static void job_grad(void *ctx, int tid, int nth)
     ref_eng *e = ctx;
     ref_tmp *w = &e->tmp[tid];
     int m = e->m, d = e->d, n = e->jn, lo, hi;
-    gfl_ref_pool_part(m, tid, nth, &lo, &hi);
+    gfl_pool_part(m, tid, nth, &lo, &hi);
     for (int i = lo; i < hi; i++) {
         /* dL/da_i = (1/n) sum_k g_k sigma(h_ik); act = the k with h_ik > 0 and
          * g_k x_k not exactly zero */
@@ -415,7 +467,9 @@ static void grad(ref_eng *e, const double *X, const double *Y, int n, int want_w
     e->jwant_w = want_w;
     e->jstep = step;
     e->jupdate_w = update_w;
-    gfl_ref_pool_run(e->pool, job_grad, e);
+    gfl_pool_run(e->pool, job_grad, e);
+    if (step && update_w)
+        e->h_valid = 0; /* W moved */
 }
 
 static gfl_status ref_gradient(void *p, const double *X, const double *Y, int n, double *loss,

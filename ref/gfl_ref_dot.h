@@ -21,15 +21,20 @@
 
 #include "gfl_status.h"
 
+/* 128-bit integers (GCC and Clang) for the carry-save accumulator. */
+__extension__ typedef unsigned __int128 gfl_u128;
+
 typedef struct {
     mpfr_prec_t prec;
     int d;
     mp_size_t nl;       /* limbs of a prec-bit significand */
     mp_size_t L;        /* limbs of an accumulator */
     mp_limb_t *acc;     /* 2 L: the sums of the positive and of the negative terms */
-    mp_limb_t *tmp;     /* nl + 2: one shifted product */
+    gfl_u128 *lane;     /* 2 L: the same sums carry-save (lane t: a multiple of 2^(64 t)) */
     const mpfr_t *x;    /* the inputs of gfl_ref_dot_set_x */
     int x_fixed;        /* 1: every x_j is zero or fits one limb (the fixed-point path) */
+    int any_x;          /* some x_j is not zero; then exmin, exmax: their exponent range */
+    mpfr_exp_t exmin, exmax;
     mp_limb_t *sx;      /* d + 1: input significands (0: the input is zero) */
     mpfr_exp_t *ex;     /* d + 1: input exponents */
     int *xneg;          /* d + 1: input signs (input d is -1, for b) */
@@ -52,5 +57,29 @@ void gfl_ref_dot_set_x(gfl_ref_dot *dot, const mpfr_t *x);
 void gfl_ref_dot_apply(gfl_ref_dot *dot, mpfr_ptr r, const mpfr_t *w, mpfr_srcptr b);
 /* set_x then apply. */
 void gfl_ref_dot_affine(gfl_ref_dot *dot, mpfr_ptr r, const mpfr_t *w, const mpfr_t *x, mpfr_srcptr b);
+
+/* The rows (w_i, b_i) of a layer prepared once per pass for gfl_ref_dot_row:
+ * significands packed, exponents and signs, the exponent range of each row,
+ * so that a sum needs no first pass over its terms to place them.  Read-only
+ * while the rows are used (any number of threads). */
+typedef struct {
+    mpfr_prec_t prec;
+    int m, d;
+    mp_size_t nl;
+    mp_limb_t *limb;    /* m (d + 1) nl: w_i0 .. w_i,d-1, b_i (zero: all limbs 0) */
+    mpfr_exp_t *ew;     /* m (d + 1): exponents (0 for a zero) */
+    unsigned char *wneg;/* m (d + 1): signs */
+    mpfr_exp_t *emin, *emax; /* m: exponent range of the nonzero w_ij (emax < emin: none) */
+    unsigned char *ok;  /* m: every w_ij and b_i zero or regular at prec */
+    const mpfr_t *W, *b;/* the rows themselves (the other paths) */
+} gfl_ref_rows;
+
+gfl_status gfl_ref_rows_init(gfl_ref_rows *rows, mpfr_prec_t prec, int m, int d);
+void gfl_ref_rows_clear(gfl_ref_rows *rows);
+/* Prepares W (m x d) and b (m); they must stay unchanged while rows is used. */
+void gfl_ref_rows_set(gfl_ref_rows *rows, const mpfr_t *W, const mpfr_t *b);
+/* r = RN(<w_i, x> - b_i) for the x of the last gfl_ref_dot_set_x: the same
+ * correctly rounded value as gfl_ref_dot_apply(dot, r, W + i d, b[i]). */
+void gfl_ref_dot_row(gfl_ref_dot *dot, mpfr_ptr r, const gfl_ref_rows *rows, int i);
 
 #endif

@@ -42,7 +42,7 @@ import tempfile
 import time
 
 CASES = ["mog", "xor", "parity", "parity_uniform", "linear", "multiindex"]
-COMMANDS = ["train", "features", "compare", "check"]
+COMMANDS = ["train", "features", "compare", "check", "bench"]
 
 # Option tables (cli/*.c and core/gfl_config.c).  Only what a generated
 # command line needs: names, and values that are valid and cheap.
@@ -59,10 +59,12 @@ CMD_NUM_OPTS = {
                  "level": ["0.95", "0.9", "0.99"], "n-init": ["20", "100"], "n-mc": ["200", "1000"]},
     "check": {"seeds": ["1", "2"], "delta": ["0.1", "0.2"], "delta0": ["0.1"], "level": ["0.95", "0.99"],
               "c-n": ["1", "0.5"], "eps": ["0", "0.1"], "n-pop": ["100", "300"]},
-    "train": {}, "compare": {}}
-FILE_OPT = {"train": "json", "features": "json", "compare": "json", "check": "json"}
-DIR_OPTS = {"train": ["dump"], "features": ["plot"], "compare": ["plot"], "check": ["report"], "verify": ["plot", "traj"]}
-PATHS = {"train": ["fast", "ref"], "features": ["fast", "ref"], "check": ["fast", "ref", "both"], "compare": []}
+    "train": {}, "compare": {}, "bench": {"dgemm": ["0", "16", "40"]}}
+FILE_OPT = {"train": "json", "features": "json", "compare": "json", "check": "json", "bench": "json"}
+DIR_OPTS = {"train": ["dump"], "features": ["plot"], "compare": ["plot"], "check": ["report"], "verify": ["plot", "traj"],
+            "bench": []}
+PATHS = {"train": ["fast", "ref"], "features": ["fast", "ref"], "check": ["fast", "ref", "both"], "compare": [],
+         "bench": ["fast", "ref"]}
 
 BAD_NUMBERS = ["", " ", " 1", "1 ", "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e999", "-1e999",
                "1e-400", "0x10", "0x1p3", "1e", "e5", "--", "-", "+", ".", "1,5", "1.5", "0", "-0", "-1",
@@ -80,7 +82,8 @@ HUGE = {"d": ["1000000000", "2147483647", "2147483648", "4294967296"],
         "seed": ["18446744073709551615", "18446744073709551616", "0", "-1"],
         "n-init": ["100000001", "2147483648"], "n-mc": ["100000001", "2147483648"],
         "n-pop": ["10000001", "2147483648"], "seeds": ["10000001", "2147483648", "0"],
-        "r": ["1000000000", "0"], "k": ["1000000001", "2147483647", "0"]}
+        "r": ["1000000000", "0"], "k": ["1000000001", "2147483647", "0"],
+        "dgemm": ["4097", "15", "-1", "2147483648"]}
 NONFINITE = ["nan", "inf", "-inf", "NAN", "INF", "infinity", "-Infinity", "nan(0x1)", "1e400"]
 ABBREVIATIONS = [("preset", "pres"), ("preset", "pre"), ("case", "cas"), ("case", "ca"), ("json", "js"),
                  ("dump", "du"), ("seed", "se"), ("path", "pa"), ("report", "rep"), ("plot", "pl"),
@@ -175,7 +178,7 @@ def base_invocation(rng, cmd, inv):
         a += ["--seed", str(rng.randint(0, 1000))]
     if rng.random() < 0.4:
         a += ["--" + FILE_OPT[cmd], odd_path(rng, inv, "file")]
-    if rng.random() < 0.35:
+    if rng.random() < 0.35 and DIR_OPTS[cmd]:
         o = rng.choice(DIR_OPTS[cmd])
         if not (o == "dump" and all_cases):
             a += ["--" + o, odd_path(rng, inv, "dir")]
@@ -288,7 +291,7 @@ def generate(seed, index):
         for _ in range(rng.choices([0, 1, 2], weights=[60, 30, 10])[0]):
             mutate(rng, inv)
     else:
-        cmd = rng.choices(COMMANDS, weights=[36, 24, 20, 20])[0]
+        cmd = rng.choices(COMMANDS, weights=[36, 24, 20, 20, 8])[0]
         base_invocation(rng, cmd, inv)
         for _ in range(rng.choices([0, 1, 2, 3], weights=[40, 35, 17, 8])[0]):
             mutate(rng, inv)

@@ -29,8 +29,10 @@
 #include <gmp.h>
 #include <mpfr.h>
 
+#include "gfl_compare.h"
+#include "gfl_paths.h"
 #include "gfl_ref_dot.h"
-#include "gfl_ref_pool.h"
+#include "gfl_pool.h"
 #include "gfl_rng.h"
 #endif
 
@@ -383,12 +385,14 @@ static void t_ref_dot_random(void)
                 continue;
             }
             mpfr_t *w = malloc((size_t)d * sizeof(mpfr_t)), *x = malloc((size_t)d * sizeof(mpfr_t));
-            mpfr_t b, got, want;
-            mpfr_inits2(p, b, got, want, (mpfr_ptr)0);
+            mpfr_t b, got, want, got_row;
+            mpfr_inits2(p, b, got, want, got_row, (mpfr_ptr)0);
             for (int j = 0; j < d; j++) {
                 mpfr_init2(w[j], p);
                 mpfr_init2(x[j], p);
             }
+            gfl_ref_rows rows; /* the same form as a prepared row (gfl_ref_dot_row) */
+            CHECK(gfl_ref_rows_init(&rows, p, 1, d) == GFL_OK, "rows init: %s", gfl_error_message());
             for (int rep = 0; rep < reps; rep++) {
                 int espan = rep % 4 == 3 ? 400 : 8; /* 400: beyond the fixed-point window */
                 for (int j = 0; j < d; j++) {
@@ -401,12 +405,15 @@ static void t_ref_dot_random(void)
                     mpfr_set(x[1], x[0], MPFR_RNDN);
                 }
                 gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
+                gfl_ref_rows_set(&rows, (const mpfr_t *)w, (const mpfr_t *)&b);
+                gfl_ref_dot_row(&dot, got_row, &rows, 0);
                 dot_oracle(want, (const mpfr_t *)w, (const mpfr_t *)x, b, d, p);
                 total++;
-                if (!same_bits(got, want)) {
+                if (!same_bits(got, want) || !same_bits(got_row, want)) {
                     if (bad++ < 3)
-                        CHECK(0, "prec %ld, d %d, rep %d: got %a, want %a (rounded to double)", (long)p, d, rep,
-                              mpfr_get_d(got, MPFR_RNDN), mpfr_get_d(want, MPFR_RNDN));
+                        CHECK(0, "prec %ld, d %d, rep %d: got %a, prepared row %a, want %a (rounded to double)",
+                              (long)p, d, rep, mpfr_get_d(got, MPFR_RNDN), mpfr_get_d(got_row, MPFR_RNDN),
+                              mpfr_get_d(want, MPFR_RNDN));
                 }
             }
             fixed += dot.n_fixed;
@@ -416,8 +423,9 @@ static void t_ref_dot_random(void)
                 mpfr_clear(x[j]);
             }
             free(w), free(x);
-            mpfr_clears(b, got, want, (mpfr_ptr)0);
+            mpfr_clears(b, got, want, got_row, (mpfr_ptr)0);
             gfl_ref_dot_clear(&dot);
+            gfl_ref_rows_clear(&rows);
         }
     gmp_randclear(gs);
     mpfr_free_cache();
@@ -456,6 +464,13 @@ static void t_ref_dot_cases(void)
         gfl_ref_dot_affine(&dot, got, (const mpfr_t *)w, (const mpfr_t *)x, b);
         dot_oracle(want, (const mpfr_t *)w, (const mpfr_t *)x, b, 2, p);
         CHECK(same_bits(got, want), "%s", cases[c].what);
+        gfl_ref_rows rows; /* and as a prepared row */
+        if (gfl_ref_rows_init(&rows, p, 1, 2) == GFL_OK) {
+            gfl_ref_rows_set(&rows, (const mpfr_t *)w, (const mpfr_t *)&b);
+            gfl_ref_dot_row(&dot, got, &rows, 0);
+            CHECK(same_bits(got, want), "%s (prepared row)", cases[c].what);
+            gfl_ref_rows_clear(&rows);
+        }
     }
     /* the ties, spelled out */
     mpfr_set_d(w[0], 1, MPFR_RNDN), mpfr_set_d(x[0], 1, MPFR_RNDN);
@@ -537,17 +552,17 @@ static void probe_job(void *ctx, int tid, int nthreads)
 static void t_ref_pool_jobs(void)
 {
     for (int nt = 1; nt <= 4; nt++) {
-        gfl_ref_pool *pool = NULL;
-        CHECK(gfl_ref_pool_create(&pool, nt) == GFL_OK, "pool of %d: %s", nt, gfl_error_message());
+        gfl_pool *pool = NULL;
+        CHECK(gfl_pool_create(&pool, nt) == GFL_OK, "pool of %d: %s", nt, gfl_error_message());
         if (!pool)
             continue;
-        CHECK(gfl_ref_pool_size(pool) == nt, "pool of %d reports %d threads", nt, gfl_ref_pool_size(pool));
+        CHECK(gfl_pool_size(pool) == nt, "pool of %d reports %d threads", nt, gfl_pool_size(pool));
         pool_probe p;
         memset(&p, 0, sizeof p);
         int jobs = 50;
         for (int j = 0; j < jobs; j++) {
             p.job = j;
-            gfl_ref_pool_run(pool, probe_job, &p);
+            gfl_pool_run(pool, probe_job, &p);
             long total = 0, want = 0;
             for (int t = 0; t < nt; t++)
                 total += p.sum[t];
@@ -560,11 +575,11 @@ static void t_ref_pool_jobs(void)
                   nt, t, p.calls[t], jobs, p.nthreads_seen[t]);
         for (int t = nt; t < POOL_MAX; t++)
             CHECK(p.calls[t] == 0, "pool of %d: index %d ran", nt, t);
-        gfl_ref_pool_destroy(pool);
+        gfl_pool_destroy(pool);
     }
-    gfl_ref_pool_destroy(NULL); /* a no-op, as free(NULL) */
-    gfl_ref_pool *bad = NULL;
-    CHECK(gfl_ref_pool_create(&bad, 0) == GFL_EINVAL && bad == NULL, "a pool of 0 threads was created");
+    gfl_pool_destroy(NULL); /* a no-op, as free(NULL) */
+    gfl_pool *bad = NULL;
+    CHECK(gfl_pool_create(&bad, 0) == GFL_EINVAL && bad == NULL, "a pool of 0 threads was created");
     gfl_error_clear();
 }
 
@@ -585,12 +600,175 @@ static void t_ref_threads_option(void)
     gfl_error_clear();
 }
 
+/* start()/wait(): the job on indices 1 .. n - 1 in the background, never on
+ * index 0, while the caller works; its writes visible after wait(). */
+static void t_ref_pool_background(void)
+{
+    for (int nt = 1; nt <= 3; nt++) {
+        gfl_pool *pool = NULL;
+        CHECK(gfl_pool_create(&pool, nt) == GFL_OK, "pool of %d: %s", nt, gfl_error_message());
+        if (!pool)
+            continue;
+        pool_probe p;
+        memset(&p, 0, sizeof p);
+        for (int j = 0; j < 20; j++) {
+            p.job = j;
+            gfl_pool_start(pool, probe_job, &p);
+            long mine = 0; /* the caller's own work meanwhile */
+            for (long q = 0; q < 100000; q++)
+                mine += q % 7 + j;
+            gfl_pool_wait(pool);
+            for (int t = 1; t < nt; t++) {
+                long want = 0;
+                for (long q = t; q < 100000; q += nt)
+                    want += q % 7 + j;
+                CHECK(p.sum[t] == want, "pool of %d, job %d: index %d summed %ld, want %ld", nt, j, t, p.sum[t], want);
+            }
+            CHECK(mine > 0, "caller's work");
+        }
+        CHECK(p.calls[0] == 0, "pool of %d: index 0 ran %d background jobs", nt, p.calls[0]);
+        for (int t = 1; t < nt; t++)
+            CHECK(p.calls[t] == 20, "pool of %d: index %d ran %d of 20 background jobs", nt, t, p.calls[t]);
+        gfl_pool_run(pool, probe_job, &p); /* run() still works after start/wait */
+        CHECK(p.calls[0] == 1, "pool of %d: run() after start/wait", nt);
+        gfl_pool_destroy(pool);
+    }
+}
+
+/* gfl compare on 1 thread (main run, then the self-check), 2 and 3 threads
+ * (the self-check at the same time as the main run, each on its share of the
+ * threads): every per-step figure and the verdict bit-identical. */
+static void t_ref_threads_compare(void)
+{
+    for (int c = 0; c < 2; c++) {
+        gfl_config cfg;
+        ref_case_config(&ref_cases[c], &cfg);
+        cfg.eval_every = 3;
+        gfl_compare_result r[3];
+        memset(r, 0, sizeof r);
+        for (int t = 0; t < 3; t++) {
+            cfg.threads = t + 1;
+            gfl_problem pb;
+            CHECK(gfl_problem_init(&pb, &cfg) == GFL_OK, "problem: %s", gfl_error_message());
+            CHECK(gfl_compare_run(&pb, gfl_path_find("ref"), gfl_path_find("fast"), &r[t]) == GFL_OK, "%s, %d threads: %s",
+                  ref_cases[c].name, t + 1, gfl_error_message());
+            gfl_problem_clear(&pb);
+        }
+        for (int t = 1; t < 3; t++) {
+            if (!r[0].steps || !r[t].steps)
+                break;
+            CHECK(r[t].selfcheck_run && r[t].selfcheck_bits == r[0].selfcheck_bits &&
+                      r[t].verdict == r[0].verdict && r[t].max_rel_diff == r[0].max_rel_diff &&
+                      r[t].test_loss[0] == r[0].test_loss[0],
+                  "%s: compare on %d threads differs from 1 thread (self-check %a vs %a bits)", ref_cases[c].name,
+                  t + 1, r[t].selfcheck_bits, r[0].selfcheck_bits);
+            for (int k = 1; k <= cfg.T; k++) {
+                const gfl_compare_step *a = &r[0].steps[k], *b = &r[t].steps[k];
+                CHECK(a->selfcheck_bits == b->selfcheck_bits && a->rel_a == b->rel_a && a->rel_W == b->rel_W &&
+                          a->rel_loss == b->rel_loss && a->relu_split == b->relu_split &&
+                          a->relu_ambiguous == b->relu_ambiguous && a->unexplained == b->unexplained,
+                      "%s: step %d on %d threads differs from 1 thread", ref_cases[c].name, k, t + 1);
+            }
+        }
+        for (int t = 0; t < 3; t++)
+            gfl_compare_clear(&r[t]);
+    }
+}
+
+/* The ref engine reuses the pre-activations of its last pass while W, b and
+ * the batch are bitwise the same (a reload of a alone).  Oracle: a fresh
+ * engine for every evaluation.  Each change (a, one entry of W, of b, of the
+ * batch, a step that moves W, a step that does not) is checked against it. */
+static double ref_eval_fresh(const gfl_config *cfg, const double *a, const double *W, const double *b,
+                             const double *X, const double *Y, int n, double *f)
+{
+    void *eng = NULL;
+    double L = NAN, err;
+    if (gfl_ref_engine.create(&eng, cfg, n) == GFL_OK && gfl_ref_engine.load(eng, a, W, b) == GFL_OK &&
+        gfl_ref_engine.evaluate(eng, X, Y, n, &L, &err) == GFL_OK)
+        gfl_ref_engine.forward(eng, X, n, f);
+    if (eng)
+        gfl_ref_engine.destroy(eng);
+    return L;
+}
+
+static void t_ref_reuse_h(void)
+{
+    for (int c = 0; c < 2; c++) {
+        gfl_config cfg;
+        ref_case_config(&ref_cases[c], &cfg);
+        cfg.threads = 2;
+        gfl_problem pb;
+        if (gfl_problem_init(&pb, &cfg) != GFL_OK) {
+            CHECK(0, "problem: %s", gfl_error_message());
+            continue;
+        }
+        int m = cfg.m, d = cfg.d, n = cfg.n;
+        size_t md = (size_t)m * d;
+        double *X = malloc((size_t)n * d * sizeof(double)), *Y = malloc((size_t)n * sizeof(double));
+        double *a = malloc((size_t)m * sizeof(double)), *W = malloc(md * sizeof(double));
+        double *b = malloc((size_t)m * sizeof(double)), *f = malloc((size_t)n * sizeof(double));
+        double *g = malloc((size_t)n * sizeof(double));
+        void *eng = NULL;
+        if (!X || !Y || !a || !W || !b || !f || !g || gfl_ref_engine.create(&eng, &cfg, n) != GFL_OK) {
+            CHECK(0, "setup");
+            goto next;
+        }
+        gfl_problem_batch(&pb, 1, X, Y);
+        memcpy(a, pb.a0, (size_t)m * sizeof(double));
+        memcpy(W, pb.W0, md * sizeof(double));
+        memcpy(b, pb.b, (size_t)m * sizeof(double));
+        for (int v = 0; v < 7; v++) {
+            /* v: 0 first load, 1 new a, 2 same again, 3 one W entry, 4 one b entry, 5 one input, 6 a step */
+            if (v == 1 || v == 2)
+                for (int i = 0; i < m; i++)
+                    a[i] = pb.a0[(i + v) % m] * 0.75;
+            if (v == 3)
+                W[md / 2] = nextafter(W[md / 2], INFINITY);
+            if (v == 4)
+                b[m - 1] = -b[m - 1];
+            if (v == 5)
+                X[(size_t)n * d / 2] *= 1.5;
+            double L, err, Lf = NAN;
+            if (v == 6) {
+                /* the step starts from H of this batch (reused) and moves W:
+                 * against a fresh engine that takes the same step */
+                gfl_step_info info;
+                void *fresh = NULL;
+                CHECK(gfl_ref_engine.step(eng, X, Y, n, 0.5, 0.0, 0, 1, &info) == GFL_OK, "step");
+                if (gfl_ref_engine.create(&fresh, &cfg, n) == GFL_OK && gfl_ref_engine.load(fresh, a, W, b) == GFL_OK &&
+                    gfl_ref_engine.step(fresh, X, Y, n, 0.5, 0.0, 0, 1, &info) == GFL_OK &&
+                    gfl_ref_engine.evaluate(fresh, X, Y, n, &Lf, &err) == GFL_OK)
+                    gfl_ref_engine.forward(fresh, X, n, f);
+                if (fresh)
+                    gfl_ref_engine.destroy(fresh);
+            } else {
+                CHECK(gfl_ref_engine.load(eng, a, W, b) == GFL_OK, "load");
+                Lf = ref_eval_fresh(&cfg, a, W, b, X, Y, n, f);
+            }
+            CHECK(gfl_ref_engine.evaluate(eng, X, Y, n, &L, &err) == GFL_OK, "evaluate");
+            gfl_ref_engine.forward(eng, X, n, g);
+            CHECK(memcmp(&L, &Lf, sizeof L) == 0, "%s, change %d: loss %a, a fresh engine %a", ref_cases[c].name, v, L, Lf);
+            CHECK(memcmp(f, g, (size_t)n * sizeof(double)) == 0, "%s, change %d: outputs differ from a fresh engine",
+                  ref_cases[c].name, v);
+        }
+    next:
+        if (eng)
+            gfl_ref_engine.destroy(eng);
+        free(X), free(Y), free(a), free(W), free(b), free(f), free(g);
+        gfl_problem_clear(&pb);
+    }
+}
+
 void t_ref_threads_register(void)
 {
     CU_pSuite s = CU_add_suite("ref_threads", NULL, NULL);
     CU_add_test(s, "ref results bit-identical on 1, 2 and 3 threads", t_ref_threads_bitwise);
     CU_add_test(s, "ref results bit-identical to the recorded arithmetic", t_ref_threads_golden);
     CU_add_test(s, "worker pool: every index once per job", t_ref_pool_jobs);
+    CU_add_test(s, "worker pool: background jobs (start, wait)", t_ref_pool_background);
+    CU_add_test(s, "pre-activations reused only for the same W, b and batch", t_ref_reuse_h);
+    CU_add_test(s, "compare bit-identical on 1, 2 and 3 threads (concurrent self-check)", t_ref_threads_compare);
     CU_add_test(s, "--threads parses, defaults and validates", t_ref_threads_option);
     s = CU_add_suite("ref_dot", NULL, NULL);
     CU_add_test(s, "affine forms rounded once: random, every precision", t_ref_dot_random);

@@ -1,14 +1,40 @@
 #!/bin/sh
-# Speed and memory benchmarks (make bench).  Each line: wall seconds, peak
-# resident memory (GNU time), and the throughput of the training loop.
-# Timings depend on the machine; the command of every line is printed so it
-# can be rerun alone.
+# Speed and memory benchmarks (make bench; docs/performance.md explains every
+# figure).  One run prints the absolute timings, then the ratios against the
+# anchors (dgemm in the same binary, PyTorch float64 on the same work, the
+# fast path for the ref path), the wall time and peak memory of compare,
+# check and make proofs, and the growth of the step time with m, n and d;
+# it writes $GFL_BENCH_DIR (default bench/): bench.json, report.md and the
+# log-log figure scaling.png.  Every line carries its command, so it can be
+# rerun alone.  Timings depend on the machine and its load: the load average
+# is recorded with them.
 set -eu
 GFL=${1:-bin/gfl}
+OUT=${GFL_BENCH_DIR:-bench}
+PY=/usr/bin/python3
 TIME=/usr/bin/time
+NPROC=$(nproc)
 [ -x "$TIME" ] || { echo "bench: GNU time is missing: apt-get install time" >&2; exit 1; }
+mkdir -p "$OUT"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gfl_bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+RES=$tmp/results.tsv
+: > "$RES"
+# put KEY VALUE...: one result line for tools/bench_report.py
+put() { k=$1; shift; printf "%s\t%s\n" "$k" "$*" >> "$RES"; }
+put load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
+put nproc "$NPROC"
+
+# timed KEY command...: wall s, user s, sys s, peak MiB of the command (and
+# of its largest child: GNU time reports the children's maximum)
+timed() {
+    key=$1; shift
+    out=$($TIME -f "%e %U %S %M" "$@" 2>&1 >/dev/null | tail -n 1)
+    set -- $out
+    put "$key" "$1 $2 $3 $(($4 / 1024))"
+}
 row() {
-    # row LABEL FLOPS_PER_STEP_TIMES_T -- command...
+    # row LABEL FLOPS -- command...: one line of the absolute table
     label=$1; work=$2; shift 2
     out=$($TIME -f "%e %M" "$@" 2>&1 >/dev/null | tail -n 1)
     sec=${out% *}; kb=${out#* }
@@ -21,38 +47,64 @@ for c in xor parity multiindex; do
     T=400; [ "$c" = multiindex ] && T=2000
     row "fast train $c (default)" $((6 * 512 * 256 * 16 * T)) "$GFL" train --case "$c" --path fast
 done
-row "fast train xor m=1024 n=2048 d=64" $((6 * 2048 * 1024 * 64 * 100)) \
-    "$GFL" train --case xor --path fast --m 1024 --n 2048 --d 64 --T 100 --n-test 2048
 row "ref train xor (small)" $((6 * 128 * 64 * 8 * 200)) "$GFL" train --case xor --path ref --preset small
 row "ref train xor prec 256 (small)" $((6 * 128 * 64 * 8 * 200)) \
     "$GFL" train --case xor --path ref --preset small --prec 256
 row "compare every case (small)" 0 "$GFL" compare --all --preset small
 row "features parity d=20 (enumeration)" 0 "$GFL" features --case parity --d 20 --n-init 100 --m 2
-row "check xor (fast, default)" 0 "$GFL" check --case xor --path fast
-row "check xor (ref, small)" 0 "$GFL" check --case xor --path ref --preset small
 
-# Ratios of the ref path (docs/performance.md explains each line and its
-# target).  The machine's load is printed with them: on a shared machine
-# every figure above and below is only as good as that load.
 echo
-echo "ref path ratios (load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gfl_bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-jget() { /usr/bin/python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"; }
-ratio_line() { printf "%-46s %12s   %s\n" "$1" "$2" "$3"; }
-# 1. the whole comparison at the default preset: 128-bit run, 192-bit self-check, fast run
-cmd="$GFL compare --case xor --json $tmp/cmp_default.json"
-out=$($TIME -f "%e %U %S" $cmd 2>&1 >/dev/null | tail -n 1)
-ratio_line "compare xor (default): wall s [target <= 60]" "${out%% *}" "$cmd"
-# 2. ref / fast time per step (steps and test evaluations of each path, same run)
-cmd="$GFL compare --case xor --preset small --json $tmp/cmp_small.json"
+echo "ratios, wall time and memory (load average: $(cut -d' ' -f1-3 /proc/loadavg), $NPROC cores)"
+# 1. the fast path against dgemm, one process (gfl bench)
+cmd="$GFL bench --case xor --d 256 --m 1024 --n 8192 --T 10 --n-test 16 --dgemm 2048 --json $tmp/dgemm.json"
 $cmd >/dev/null
-ratio_line "ref / fast per step (small)" "$(jget "$tmp/cmp_small.json" '"%.1f" % (d["ref"]["seconds"] / d["fast"]["seconds"])')" "$cmd"
-ratio_line "ref / fast per step (default) [target <= 100]" \
-    "$(jget "$tmp/cmp_default.json" '"%.1f" % (d["ref"]["seconds"] / d["fast"]["seconds"])')" \
-    "$GFL compare --case xor (the run of the first line)"
-# 3. CPU time / wall time of a ref run on 2 threads
+put cmd_dgemm "$cmd"
+# 2. the fast path against PyTorch float64 on the same work (xor, d 64, m 1024, n 4096, T 30)
+cmd="$GFL bench --case xor --d 64 --m 1024 --n 4096 --T 30 --n-test 16 --dgemm 0 --json $tmp/fast_torch.json"
+$cmd >/dev/null
+put cmd_fast_torch "$cmd"
+if $PY -c "import torch" 2>/dev/null; then
+    $PY tools/bench_torch.py 64 1024 4096 30 "$NPROC" 1 > "$tmp/torch.json"
+    put cmd_torch "$PY tools/bench_torch.py 64 1024 4096 30 $NPROC 1"
+else
+    echo "bench: PyTorch is not installed (apt-get install python3-torch): no PyTorch line" >&2
+fi
+# 3. the whole comparison at the default and the small preset; ref / fast per step from their JSON
+cmd="$GFL compare --case xor --json $tmp/cmp_default.json"
+timed compare_default $cmd
+put cmd_compare_default "$cmd"
+cmd="$GFL compare --case xor --preset small --json $tmp/cmp_small.json"
+timed compare_small $cmd
+put cmd_compare_small "$cmd"
+# 4. CPU time / wall time of a ref run on 2 threads
 cmd="$GFL train --case xor --path ref --threads 2 --T 100"
-out=$($TIME -f "%e %U %S" $cmd 2>&1 >/dev/null | tail -n 1)
-ratio_line "ref --threads 2: CPU / wall [target >= 1.7]" \
-    "$(echo "$out" | awk '{ if ($1 > 0) printf "%.2f", ($2 + $3) / $1; else printf "-" }')" "$cmd  ($out: wall user sys)"
+timed ref_threads2 $cmd
+put cmd_ref_threads2 "$cmd"
+# 5. check: fast path (default), ref path (default, as make proofs runs it)
+cmd="$GFL check --case xor --path fast"
+timed check_fast $cmd
+put cmd_check_fast "$cmd"
+cmd="$GFL check --case xor --path ref --preset default"
+timed check_ref $cmd
+put cmd_check_ref "$cmd"
+# 6. make proofs (tools/proofs.sh into a directory of its own)
+cmd="sh tools/proofs.sh $GFL"
+GFL_PROOFS_DIR=$tmp/proofs timed proofs sh tools/proofs.sh "$GFL"
+put cmd_proofs "GFL_PROOFS_DIR=DIR $cmd"
+# 7. growth of the step time with m, n and d (each doubled three times from
+#    a base; fast path, and the ref path on smaller sizes)
+for dim in m n d; do
+    for f in 1 2 4 8; do
+        d=32 m=512 n=2048
+        case $dim in m) m=$((m * f)) ;; n) n=$((n * f)) ;; d) d=$((d * f)) ;; esac
+        $GFL bench --case xor --path fast --d $d --m $m --n $n --T 10 --n-test 16 --dgemm 0 --json "$tmp/s.json" >/dev/null
+        put scale "fast $dim $d $m $n 10 $($PY -c "import json; print(json.load(open('$tmp/s.json'))['step_seconds'])")"
+        d=8 m=32 n=64
+        case $dim in m) m=$((m * f)) ;; n) n=$((n * f)) ;; d) d=$((d * f)) ;; esac
+        $GFL bench --case xor --path ref --d $d --m $m --n $n --T 3 --n-test 16 --dgemm 0 --json "$tmp/s.json" >/dev/null
+        put scale "ref $dim $d $m $n 3 $($PY -c "import json; print(json.load(open('$tmp/s.json'))['step_seconds'])")"
+    done
+done
+put cmd_scale "$GFL bench --case xor --path P --d D --m M --n N --T T --n-test 16 --dgemm 0"
+put load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+$PY tools/bench_report.py "$tmp" "$OUT"

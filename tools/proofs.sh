@@ -2,8 +2,11 @@
 # The main job on the built-in default case studies (make proofs):
 # 1. the theorem's proof chain on every case, ref path on the small preset and
 #    fast path on the default one: proofs/report.{json,md} and figures;
-# 2. ref vs fast in lockstep on every case (small preset): proofs/compare.json;
-# 3. the fast path's learning figures at the default configuration.
+# 2. the proof chain with the ref path (MPFR) on the default preset for xor
+#    and parity, the same instances the fast path checks in 1:
+#    proofs/check_ref_<case>.json;
+# 3. ref vs fast in lockstep on every case (small preset): proofs/compare.json;
+# 4. the fast path's learning figures at the default configuration.
 # Exits non-zero when any link is FAIL, VIOLATED, UNCERTIFIED or INCONCLUSIVE
 # (check --strict, SPEC 6) or a comparison FAILs.
 set -u
@@ -19,12 +22,17 @@ rc=0
 echo "== proof chain, every case (SPEC 5, 6) =="
 "$GFL" check --all --strict --report "$OUT" || rc=1
 echo
+echo "== proof chain, ref path on the default preset: xor, parity (SPEC 5, 6, 9) =="
+for c in xor parity; do
+    "$GFL" check --case "$c" --path ref --strict --json "$OUT/check_ref_$c.json" || rc=1
+done
+echo
 echo "== ref vs fast in lockstep, small preset (SPEC 9) =="
 "$GFL" compare --all --preset small --json "$OUT/compare.json" --plot "$OUT" || rc=1
 echo
 echo "== fast path, default configuration (SPEC 7) =="
 "$GFL" train --all --path fast --json "$OUT/train.json" || rc=1
 echo
-echo "reports: $OUT/report.md $OUT/report.json $OUT/compare.json $OUT/train.json (figures in $OUT/)"
+echo "reports: $OUT/report.md $OUT/report.json $OUT/check_ref_xor.json $OUT/check_ref_parity.json $OUT/compare.json $OUT/train.json (figures in $OUT/)"
 [ "$rc" -eq 0 ] && echo "proofs: every exact link PASS, every statistical link that applies CONSISTENT (--strict)" || echo "proofs: FAILED (see above)"
 exit "$rc"

@@ -1,15 +1,14 @@
-#include "gfl_ref_pool.h"
+#include "gfl_pool.h"
 
-#include <mpfr.h>
 #include <pthread.h>
 #include <stdlib.h>
 
 typedef struct {
-    struct gfl_ref_pool *pool;
+    struct gfl_pool *pool;
     int tid;
 } worker_arg;
 
-struct gfl_ref_pool {
+struct gfl_pool {
     int nthreads;
     worker_arg *args;     /* the workers' arguments (freed with the pool, so a
                            * worker allocates and frees nothing itself) */
@@ -21,14 +20,14 @@ struct gfl_ref_pool {
     unsigned long gen;    /* job counter: a change means a new job */
     int pending;          /* workers still running the current job */
     int stop;
-    gfl_ref_pool_job job;
+    gfl_pool_job job;
     void *ctx;
 };
 
 static void *worker(void *p)
 {
     const worker_arg *w = p;
-    gfl_ref_pool *pool = w->pool;
+    gfl_pool *pool = w->pool;
     int tid = w->tid;
     pthread_mutex_lock(&pool->mu);
     unsigned long seen = 0; /* gen starts at 0: a job posted before this line is not missed */
@@ -38,7 +37,7 @@ static void *worker(void *p)
         if (pool->stop)
             break;
         seen = pool->gen;
-        gfl_ref_pool_job job = pool->job;
+        gfl_pool_job job = pool->job;
         void *ctx = pool->ctx;
         pthread_mutex_unlock(&pool->mu);
         job(ctx, tid, pool->nthreads);
@@ -47,11 +46,10 @@ static void *worker(void *p)
             pthread_cond_signal(&pool->done);
     }
     pthread_mutex_unlock(&pool->mu);
-    mpfr_free_cache(); /* MPFR's per-thread constant caches */
     return NULL;
 }
 
-void gfl_ref_pool_destroy(gfl_ref_pool *pool)
+void gfl_pool_destroy(gfl_pool *pool)
 {
     if (!pool)
         return;
@@ -69,12 +67,12 @@ void gfl_ref_pool_destroy(gfl_ref_pool *pool)
     free(pool);
 }
 
-gfl_status gfl_ref_pool_create(gfl_ref_pool **out, int nthreads)
+gfl_status gfl_pool_create(gfl_pool **out, int nthreads)
 {
     *out = NULL;
     if (nthreads < 1)
         GFL_ERROR(GFL_EINVAL, "a worker pool needs at least one thread (got %d)", nthreads);
-    gfl_ref_pool *pool = calloc(1, sizeof *pool);
+    gfl_pool *pool = calloc(1, sizeof *pool);
     if (!pool)
         GFL_ERROR(GFL_ENOMEM, "out of memory for the worker pool");
     pool->nthreads = nthreads;
@@ -94,7 +92,7 @@ gfl_status gfl_ref_pool_create(gfl_ref_pool **out, int nthreads)
         w->pool = pool;
         w->tid = t;
         if (pthread_create(&pool->tids[t - 1], NULL, worker, w) != 0) { /* LCOV_EXCL_START: needs exhausted threads */
-            gfl_ref_pool_destroy(pool);
+            gfl_pool_destroy(pool);
             GFL_ERROR(GFL_ENOMEM, "cannot start worker thread %d of %d", t, nthreads);
         } /* LCOV_EXCL_STOP */
         pool->started = t;
@@ -103,14 +101,12 @@ gfl_status gfl_ref_pool_create(gfl_ref_pool **out, int nthreads)
     return GFL_OK;
 }
 
-int gfl_ref_pool_size(const gfl_ref_pool *pool) { return pool->nthreads; }
+int gfl_pool_size(const gfl_pool *pool) { return pool->nthreads; }
 
-void gfl_ref_pool_run(gfl_ref_pool *pool, gfl_ref_pool_job job, void *ctx)
+void gfl_pool_start(gfl_pool *pool, gfl_pool_job job, void *ctx)
 {
-    if (pool->nthreads == 1) {
-        job(ctx, 0, 1);
+    if (pool->nthreads == 1)
         return;
-    }
     pthread_mutex_lock(&pool->mu);
     pool->job = job;
     pool->ctx = ctx;
@@ -118,14 +114,26 @@ void gfl_ref_pool_run(gfl_ref_pool *pool, gfl_ref_pool_job job, void *ctx)
     pool->gen++;
     pthread_cond_broadcast(&pool->go);
     pthread_mutex_unlock(&pool->mu);
-    job(ctx, 0, pool->nthreads);
+}
+
+void gfl_pool_wait(gfl_pool *pool)
+{
+    if (pool->nthreads == 1)
+        return;
     pthread_mutex_lock(&pool->mu);
     while (pool->pending > 0)
         pthread_cond_wait(&pool->done, &pool->mu);
     pthread_mutex_unlock(&pool->mu);
 }
 
-void gfl_ref_pool_part(int len, int tid, int nthreads, int *lo, int *hi)
+void gfl_pool_run(gfl_pool *pool, gfl_pool_job job, void *ctx)
+{
+    gfl_pool_start(pool, job, ctx);
+    job(ctx, 0, pool->nthreads);
+    gfl_pool_wait(pool);
+}
+
+void gfl_pool_part(int len, int tid, int nthreads, int *lo, int *hi)
 {
     *lo = (int)((long long)len * tid / nthreads);
     *hi = (int)((long long)len * (tid + 1) / nthreads);
