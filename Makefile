@@ -29,7 +29,7 @@ LIB      = $(BUILD)/libgfl.a
 GFL      = $(BIN)/gfl
 TESTS    = $(BUILD)/gfl_tests
 
-.PHONY: all deps build test test-run proofs proofs-run bench clean test-asan test-tsan coverage coverage-run \
+.PHONY: all deps build test test-run proofs proofs-run phenomena phenomena-run bench clean test-asan test-tsan coverage coverage-run \
         valgrind golden artifact fuzz-long fuzz-cli-asan mutation mutation-full
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -71,6 +71,15 @@ proofs: deps
 
 proofs-run: build
 	sh tools/proofs.sh $(GFL)
+
+# The phenomena experiments at full size (SPEC 8, docs/phenomena.md): phenomena/report.md,
+# report.json and the figures; about 20 minutes on 2 cores.  Outputs stay out of git.
+phenomena: deps
+	@$(MAKE) --no-print-directory phenomena-run
+
+phenomena-run: build
+	rm -rf phenomena
+	$(GFL) phenomena --all --report phenomena
 
 # Regenerates tests/golden/ (ref-path results the fast path is held to; docs/compare.md).
 golden: $(GFL) $(TESTS)

@@ -78,20 +78,20 @@ json_t *gfl_phen_ci_json(const gfl_phen_ci *ci)
 
 void gfl_phen_model_clear(gfl_phen_model *m)
 {
-    free(m->a), free(m->W), free(m->W1), free(m->a0), free(m->W0), free(m->b);
+    free(m->a), free(m->W), free(m->W1), free(m->a1), free(m->a0), free(m->W0), free(m->b);
     free(m->Xtest), free(m->Ytest);
     memset(m, 0, sizeof *m);
 }
 
 typedef struct {
-    double *W1, *atmp;
+    double *W1, *a1;
 } hook_ctx;
 
 static gfl_status keep_step1(void *ctx, int t, void *eng, const gfl_engine_vt *vt)
 {
     hook_ctx *h = ctx;
     if (t == 1)
-        vt->store(eng, h->atmp, h->W1);
+        vt->store(eng, h->a1, h->W1);
     return GFL_OK;
 }
 
@@ -124,21 +124,20 @@ gfl_status gfl_phen_train(const gfl_config *cfg, const double *a0, const double 
         return st;
     }
     out->W1 = calloc(m * d, sizeof(double));
-    double *atmp = calloc(m, sizeof(double));
+    out->a1 = calloc(m, sizeof(double));
     out->a0 = dup(pb.a0, m), out->W0 = dup(pb.W0, m * d), out->b = dup(pb.b, m);
     out->Xtest = dup(pb.Xtest, nt * d), out->Ytest = dup(pb.Ytest, nt);
-    if (!out->W1 || !atmp || !out->a0 || !out->W0 || !out->b || !out->Xtest || !out->Ytest) {
+    if (!out->W1 || !out->a1 || !out->a0 || !out->W0 || !out->b || !out->Xtest || !out->Ytest) {
         GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory for an experiment run");
         goto done;
     }
-    hook_ctx h = {out->W1, atmp};
+    hook_ctx h = {out->W1, out->a1};
     if ((st = gfl_train(&gfl_fast_engine, &pb, &run, keep_step1, &h)) != GFL_OK)
         goto done;
     out->test_error = run.test_error;
     out->a = run.a, out->W = run.W;
     run.a = run.W = NULL;
 done:
-    free(atmp);
     gfl_run_clear(&run);
     gfl_problem_clear(&pb);
     if (st != GFL_OK)

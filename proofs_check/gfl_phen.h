@@ -58,7 +58,7 @@ typedef struct {
     gfl_config cfg;
     double test_error;
     double *a, *W;   /* final, m and m x d */
-    double *W1;      /* after step 1, m x d */
+    double *a1, *W1; /* after step 1, m and m x d */
     double *a0, *W0, *b; /* initialization */
     double *Xtest, *Ytest;
 } gfl_phen_model;
