@@ -40,7 +40,7 @@ import sys
 import tempfile
 import time
 
-CASES = ["mog", "xor", "parity", "parity_uniform", "linear", "multiindex"]
+CASES = ["mog", "xor", "parity", "parity_uniform", "linear", "multiindex", "slabs"]
 COMMANDS = ["train", "features", "compare", "check"]
 
 # Option tables (cli/*.c and core/gfl_config.c).  Only what a generated
@@ -50,7 +50,8 @@ DOUBLE_OPTS = {"eta1": ["1", "0.5", "2"], "lam1": ["default", "0", "0.5"], "eta"
                "lam": ["1e-4", "0"], "sigma-a": ["1", "4", "0.5"], "sigma-w": ["1", "2"],
                "sigma-b": ["1", "0.3"], "btilde": ["0.5", "0.1"]}
 CASE_OPTS = {"r": ["2", "4"], "mu": ["1", "2"], "noise": ["0.1", "0.3"], "k": ["1", "3"],
-             "margin": ["0.1", "0"], "subset": None, "rotate": None}
+             "margin": ["0.1", "0"], "subset": None, "rotate": None,
+             "p-struct": ["0.5", "0.1", "1"]}
 ENUM_OPTS = {"loss": ["hinge", "logistic"], "bias-mode": ["const", "sign", "gauss"]}
 FLAGS = ["fixed-batch", "freeze-w", "random-features"]
 CMD_NUM_OPTS = {
