@@ -2,6 +2,7 @@
  * (report.md, report.json, figures) atomically. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gfl_io.h"
 #include "gfl_phen_util.h"
@@ -54,20 +55,21 @@ gfl_status gfl_phen_run(const char *name, int quick, const char *json_path, cons
             continue;
         gfl_phen_result r = {0};
         fprintf(out, "== %s ==\n   claim: %s\n   anchor: %s\n", e->name, e->claim, e->anchor);
-        double t0 = gfl_clock_seconds();
+        double t0 = gfl_clock_seconds(), c0 = (double)clock() / CLOCKS_PER_SEC;
         if ((st = e->run(&o, &r)) != GFL_OK) {
             gfl_phen_result_clear(&r);
             goto done;
         }
-        double secs = gfl_clock_seconds() - t0;
+        double secs = gfl_clock_seconds() - t0, cpu = (double)clock() / CLOCKS_PER_SEC - c0;
         const char *v = r.reproduced ? "REPRODUCED" : "NOT REPRODUCED";
         fprintf(out, "%.*s", (int)r.md_len, r.md ? r.md : "");
-        fprintf(out, "   verdict: %s (%.1f s)\n\n", v, secs);
-        fprintf(mf, "\n## %s: %s\n\n**Claim.** %s\n\n**Anchor.** %s\n\n%.*s\nRun time %.1f s.\n", e->name, v,
-                e->claim, e->anchor, (int)r.md_len, r.md ? r.md : "", secs);
+        fprintf(out, "   verdict: %s (%.1f s, cpu %.1f s)\n\n", v, secs, cpu);
+        fprintf(mf, "\n## %s: %s\n\n**Claim.** %s\n\n**Anchor.** %s\n\n%.*s\nRun time %.1f s (process CPU %.1f s).\n",
+                e->name, v, e->claim, e->anchor, (int)r.md_len, r.md ? r.md : "", secs, cpu);
         json_object_set_new(r.json, "name", json_string(e->name));
         json_object_set_new(r.json, "verdict", json_string(v));
         json_object_set_new(r.json, "seconds", json_real(secs));
+        json_object_set_new(r.json, "cpu_seconds", json_real(cpu));
         json_array_append(json_object_get(doc, "experiments"), r.json);
         *all_reproduced &= r.reproduced;
         gfl_phen_result_clear(&r);
