@@ -182,6 +182,24 @@ def base_invocation(rng, cmd, inv):
     inv.args = a
 
 
+def phenomena_invocation(rng, inv):
+    """gfl phenomena: a cheap valid run (feature-matrix --quick, seconds) with odd
+    output paths, or a command line that is bad usage or --help (never a slow run)."""
+    a = ["phenomena"]
+    if rng.random() < 0.3:
+        a += ["feature-matrix", "--quick"]
+        if rng.random() < 0.5:
+            a += ["--json", odd_path(rng, inv, "file")]
+        if rng.random() < 0.5:
+            a += ["--report", odd_path(rng, inv, "dir")]
+    else:
+        a += [rng.choice(["beyond-kernel", "lottery-ticket", "nosuch", "", "--all"]),
+              rng.choice(UNKNOWN + ["--json", "--report", "--all", "x", "feature-matrix"])]
+        if rng.random() < 0.3:
+            a.insert(1, "--quick")  # never as the value of --json or --report
+    return a
+
+
 def numeric_options(cmd):
     return list(SIZE_OPTS) + list(DOUBLE_OPTS) + ["prec", "seed", "mu", "noise", "margin", "r", "k"] + \
         list(CMD_NUM_OPTS.get(cmd, {}))
@@ -280,7 +298,9 @@ def generate(seed, index):
         inv.args = ["cases"] + rng.choice([[], [], ["--help"], ["xor"], ["--case", "xor"]])
     elif u < 0.06:
         inv.args = ["version"] + rng.choice([[], ["--json"]])
-    elif u < 0.08:
+    elif u < 0.10:
+        inv.args = phenomena_invocation(rng, inv)
+    elif u < 0.12:
         inv.args = rng.choice([[], ["help"], ["--help"], ["-h"], ["--version"], ["frobnicate"], [""], ["train\n"],
                                ["TRAIN"], ["tra"], ["-"], ["--"]])
     else:
