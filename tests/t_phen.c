@@ -149,6 +149,19 @@ static void test_p_struct_oracle(void)
     }
 }
 
+/* 1 when some pre-activation of the initial network at x is within 1e-4 of its kink. */
+static int near_kink(const gfl_problem *pb, const double *x)
+{
+    int d = pb->cfg.d, hit = 0;
+    for (int i = 0; i < pb->cfg.m; i++) {
+        double hk = -pb->b[i];
+        for (int j = 0; j < d; j++)
+            hk += pb->W0[i * d + j] * x[j];
+        hit |= fabs(hk) < 1e-4;
+    }
+    return hit;
+}
+
 /* AGOP: fast and ref against the AGOP of central finite differences of the
  * engine's own forward pass (f is piecewise linear: exact away from kinks,
  * checked by the unchanged activation pattern), and against each other. */
@@ -173,13 +186,7 @@ static void test_agop_paths(void)
     int used = 0;
     for (int k = 0; k < n; k++) {
         /* a sample within 1e-4 of a kink could change pattern under +-h: left out of both sides */
-        int nearkink = 0;
-        for (int i = 0; i < m; i++) {
-            double hk = -pb.b[i];
-            for (int j = 0; j < d; j++)
-                hk += pb.W0[i * d + j] * X[(size_t)k * d + j];
-            nearkink |= fabs(hk) < 1e-4;
-        }
+        int nearkink = near_kink(&pb, X + (size_t)k * d);
         if (nearkink)
             continue;
         used++;
@@ -202,13 +209,7 @@ static void test_agop_paths(void)
     CU_ASSERT_FATAL(Xu != NULL);
     int u = 0;
     for (int k = 0; k < n; k++) {
-        int nearkink = 0;
-        for (int i = 0; i < m; i++) {
-            double hk = -pb.b[i];
-            for (int j = 0; j < d; j++)
-                hk += pb.W0[i * d + j] * X[(size_t)k * d + j];
-            nearkink |= fabs(hk) < 1e-4;
-        }
+        int nearkink = near_kink(&pb, X + (size_t)k * d);
         if (!nearkink)
             memcpy(Xu + (size_t)u++ * d, X + (size_t)k * d, (size_t)d * sizeof(double));
     }
