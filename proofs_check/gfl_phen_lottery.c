@@ -236,7 +236,12 @@ gfl_status gfl_phen_lottery_ticket(const gfl_phen_opts *o, gfl_phen_result *r)
         tx[i] = ms[i], tm[i] = (double)hit / groups, tt[i] = th;
     }
     free(is);
-    fprintf(w.f, "\nTicket-existence curve within its intervals at every m: %s.\n", tok ? "yes" : "no");
+    /* p near 1 makes 1 - (1 - p)^(m/2) = 1 at every m: the comparison then tests nothing */
+    int vacuous = plo > 0.99;
+    fprintf(w.f, "\nTicket-existence curve within its intervals at every m: %s%s.\n", tok ? "yes" : "no",
+            vacuous ? " (vacuous: p is 1 to within its interval, every initialization holds a ticket; the "
+                      "cone test does not separate neurons on this law)" : "");
+    json_object_set_new(r->json, "ticket_curve_vacuous", json_boolean(vacuous));
     json_object_set_new(r->json, "ticket_curve_consistent", json_boolean(tok));
     if (st == GFL_OK && o->figdir) {
         gfl_plot_series sp[NRANK + 1];
