@@ -54,11 +54,11 @@ gfl_status gfl_phen_beyond_kernel(const gfl_phen_opts *o, gfl_phen_result *r)
 {
     /* full: parity d in {16, 32, 64} and xor at m = 512, plus m in {64, 128, 256} at
      * parity d = 32; quick: parity d = 24 at m = 128 and m = 32 (docs/phenomena.md) */
-    static const bk_point full[] = {{GFL_CASE_PARITY, 16, 512}, {GFL_CASE_PARITY, 32, 512},
-                                    {GFL_CASE_PARITY, 64, 512}, {GFL_CASE_XOR, 16, 512},
-                                    {GFL_CASE_PARITY, 32, 64},  {GFL_CASE_PARITY, 32, 128},
-                                    {GFL_CASE_PARITY, 32, 256}};
-    static const bk_point quick[] = {{GFL_CASE_PARITY, 24, 128}, {GFL_CASE_PARITY, 24, 32}};
+    static const bk_point full[] = {{GFL_CASE_PARITY, 16, 512}, {GFL_CASE_PARITY, 32, 64},
+                                    {GFL_CASE_PARITY, 32, 128}, {GFL_CASE_PARITY, 32, 256},
+                                    {GFL_CASE_PARITY, 32, 512}, {GFL_CASE_PARITY, 64, 512},
+                                    {GFL_CASE_XOR, 16, 512}};
+    static const bk_point quick[] = {{GFL_CASE_PARITY, 24, 32}, {GFL_CASE_PARITY, 24, 128}};
     const bk_point *pts = o->quick ? quick : full;
     int npts = o->quick ? 2 : 7, nseeds = 5, n = o->quick ? 256 : 512, T = o->quick ? 100 : 400;
     gfl_phen_md w;
@@ -92,27 +92,40 @@ gfl_status gfl_phen_beyond_kernel(const gfl_phen_opts *o, gfl_phen_result *r)
         else if (pts[i].c == GFL_CASE_PARITY && pts[i].d >= 32 && pts[i].m == 512)
             ok &= ci[i][ARM_ALG1].hi <= 0.02 && ci[i][ARM_RF].lo >= 0.20 && ci[i][ARM_LAZY].lo >= 0.20;
     }
-    if (st == GFL_OK && !o->quick) {
-        /* figures: error vs d (parity, m = 512) and vs m (parity, d = 32), one line per arm */
-        double xd[3] = {16, 32, 64}, yd[NARMS][3], xm[4] = {64, 128, 256, 512}, ym[NARMS][4];
-        for (int a = 0; a < NARMS; a++) {
-            for (int j = 0; j < 3; j++)
-                yd[a][j] = ci[j][a].mean;
-            for (int j = 0; j < 3; j++)
-                ym[a][j] = ci[4 + j][a].mean;
-            ym[a][3] = ci[1][a].mean;
+    if (st == GFL_OK) {
+        /* figures, one line per arm: error vs d over the parity points at the main width,
+         * and vs m over the parity points at the main d (the grid lists them in increasing order) */
+        int md = o->quick ? 128 : 512, dm = o->quick ? 24 : 32, nd = 0, nm = 0;
+        double xd[8], yd[NARMS][8], xm[8], ym[NARMS][8];
+        for (int i = 0; i < npts; i++) {
+            if (pts[i].c != GFL_CASE_PARITY)
+                continue;
+            if (pts[i].m == md) {
+                xd[nd] = pts[i].d;
+                for (int a = 0; a < NARMS; a++)
+                    yd[a][nd] = ci[i][a].mean;
+                nd++;
+            }
+            if (pts[i].d == dm) {
+                xm[nm] = pts[i].m;
+                for (int a = 0; a < NARMS; a++)
+                    ym[a][nm] = ci[i][a].mean;
+                nm++;
+            }
         }
         gfl_plot_series sd[NARMS], sm[NARMS];
         for (int a = 0; a < NARMS; a++) {
-            sd[a] = (gfl_plot_series){arm_names[a], xd, yd[a], 3, "linespoints"};
-            sm[a] = (gfl_plot_series){arm_names[a], xm, ym[a], 4, "linespoints"};
+            sd[a] = (gfl_plot_series){arm_names[a], xd, yd[a], nd, "linespoints"};
+            sm[a] = (gfl_plot_series){arm_names[a], xm, ym[a], nm, "linespoints"};
         }
-        gfl_plot_opts pd = {"beyond the kernel: structured parity k = 3, m = 512", "d", "test 0-1 error", 0};
-        gfl_plot_opts pm = {"beyond the kernel: structured parity k = 3, d = 32", "m", "test 0-1 error", 0};
+        gfl_plot_opts pd = {"beyond the kernel: structured parity k = 3, error vs d", "d", "test 0-1 error", 0};
+        gfl_plot_opts pm = {"beyond the kernel: structured parity k = 3, error vs m", "m (width)", "test 0-1 error",
+                            0};
         st = gfl_phen_figure(o, "beyond_kernel_vs_d.png", &pd, sd, NARMS);
         if (st == GFL_OK)
             st = gfl_phen_figure(o, "beyond_kernel_vs_m.png", &pm, sm, NARMS);
-        fprintf(w.f, "\nFigures: beyond_kernel_vs_d.png, beyond_kernel_vs_m.png.\n");
+        if (o->figdir)
+            fprintf(w.f, "\nFigures: beyond_kernel_vs_d.png, beyond_kernel_vs_m.png.\n");
     }
     gfl_phen_md_close(&w);
     r->reproduced = ok;

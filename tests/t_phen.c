@@ -4,6 +4,7 @@
  * Carlo of the sampler and against the ref path; AGOP of both engines against
  * finite differences of the network's own forward pass and against each
  * other; the quick grid of every experiment (direction of the effect). */
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,20 +243,37 @@ static void test_agop_paths(void)
     gfl_problem_clear(&pb);
 }
 
-/* The quick grid of each experiment: the direction of its effect. */
-static void quick(const char *name)
+/* The quick grid of each experiment: the direction of its effect; and its
+ * report (report.md, report.json naming it, its figure) written into a new
+ * directory, with the JSON written beside it. */
+static void quick(const char *name, const char *figure)
 {
     int ok = 0;
+    char dir[4096], json[4200], path[4300];
+    snprintf(dir, sizeof dir, "%s/phen_%s", gfl_test_scratch(), name);
+    snprintf(json, sizeof json, "%s.json", dir);
     printf("\n  phenomena %s --quick (seeds 1..5)\n", name);
-    gfl_status st = gfl_phen_run(name, 1, NULL, NULL, stdout, &ok);
+    gfl_status st = gfl_phen_run(name, 1, json, dir, stdout, &ok);
     CHECK(st == GFL_OK && ok == 1, "gfl phenomena %s --quick: status %d, reproduced %d", name, (int)st, ok);
+    snprintf(path, sizeof path, "%s/%s", dir, figure);
+    CHECK(access(path, R_OK) == 0, "figure %s missing", path);
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    CHECK(access(path, R_OK) == 0, "%s missing", path);
+    json_error_t err;
+    json_t *doc = json_load_file(json, 0, &err);
+    json_t *e0 = doc ? json_array_get(json_object_get(doc, "experiments"), 0) : NULL;
+    const char *got = e0 ? json_string_value(json_object_get(e0, "name")) : NULL;
+    CHECK(got && strcmp(got, name) == 0 && json_is_true(json_object_get(doc, "all_reproduced")),
+          "%s: JSON names %s", json, got ? got : "(nothing)");
+    if (doc)
+        json_decref(doc);
 }
 
-static void test_quick_beyond_kernel(void) { quick("beyond-kernel"); }
-static void test_quick_simplicity_bias(void) { quick("simplicity-bias"); }
-static void test_quick_lottery(void) { quick("lottery-ticket"); }
-static void test_quick_distributions(void) { quick("distributions"); }
-static void test_quick_feature_matrix(void) { quick("feature-matrix"); }
+static void test_quick_beyond_kernel(void) { quick("beyond-kernel", "beyond_kernel_vs_m.png"); }
+static void test_quick_simplicity_bias(void) { quick("simplicity-bias", "simplicity_bias.png"); }
+static void test_quick_lottery(void) { quick("lottery-ticket", "lottery_tickets.png"); }
+static void test_quick_distributions(void) { quick("distributions", "distributions_features.png"); }
+static void test_quick_feature_matrix(void) { quick("feature-matrix", "feature_matrix_heatmap.png"); }
 
 /* Bad usage of the command: exit 2 and one line on stderr. */
 static void test_cli_usage(void)
