@@ -161,6 +161,7 @@ gfl_status gfl_phen_feature_matrix(const gfl_phen_opts *o, gfl_phen_result *r)
                  "top eigenvector in truth | test accuracy |\n| --- | --- | --- | --- | --- | --- | --- |\n");
     gfl_status st = GFL_OK;
     int ok = 1;
+    double tx[GFL_NCASES], ty[3][GFL_NCASES]; /* the table as a figure: case index vs cosines */
     double *Mh = malloc((size_t)2 * d * d * sizeof(double));
     if (!Mh)
         st = GFL_ENOMEM;
@@ -193,12 +194,22 @@ gfl_status gfl_phen_feature_matrix(const gfl_phen_opts *o, gfl_phen_result *r)
         }
         fprintf(w.f, "\n");
         json_array_append_new(rows, row);
+        tx[c] = c + 1, ty[0][c] = ci[F_COS1].mean, ty[1][c] = ci[F_COS].mean, ty[2][c] = ci[F_BASE].mean;
         gfl_phen_log(o, "  feature-matrix %s: cosine end %.3f baseline %.3f\n", gfl_case_name(cid), ci[F_COS].mean,
                      ci[F_BASE].mean);
         if (o->quick)
             ok &= ci[F_COS].mean >= ci[F_BASE].mean + 0.2;
         else if (cid == GFL_CASE_PARITY || cid == GFL_CASE_MULTIINDEX)
             ok &= ci[F_COS].lo >= 0.9 && ci[F_PEAR].lo >= 0.9 && ci[F_BASE].mean <= ci[F_COS].mean - 0.3;
+    }
+    if (st == GFL_OK && o->figdir) {
+        gfl_plot_series sp[3] = {{"cosine(M, AGOP) after step 1", tx, ty[0], ncase, "linespoints"},
+                                 {"cosine(M, AGOP) at the end", tx, ty[1], ncase, "linespoints"},
+                                 {"baseline: cosine(W0^T W0, AGOP)", tx, ty[2], ncase, "linespoints"}};
+        gfl_plot_opts pt = {"feature matrix vs AGOP per case (1 = first row of the table)", "case (table row)",
+                            "uncentered cosine", 0};
+        st = gfl_phen_figure(o, "feature_matrix_table.png", &pt, sp, 3);
+        fprintf(w.f, "\nFigure: feature_matrix_table.png (rows of the table in order).\n");
     }
     if (st == GFL_OK && o->figdir) {
         char path[4096];
