@@ -248,8 +248,9 @@ gfl_status gfl_phen_lottery_ticket(const gfl_phen_opts *o, gfl_phen_result *r)
         for (int k = 0; k < NRANK; k++)
             sp[k] = (gfl_plot_series){rank_names[k], x, y[k], NQ, "linespoints"};
         sp[NRANK] = (gfl_plot_series){"dense", x, ydense, NQ, "lines"};
-        gfl_plot_opts po = {"lottery ticket: parity d = 32, m = 1024, a retrained", "% of neurons kept",
-                            "test 0-1 error", 0};
+        char title[128];
+        snprintf(title, sizeof title, "lottery ticket: parity d = %d, m = %d, a retrained", d, m);
+        gfl_plot_opts po = {title, "% of neurons kept", "test 0-1 error", 0};
         st = gfl_phen_figure(o, "lottery_pruning.png", &po, sp, NRANK + 1);
         gfl_plot_series stk[2] = {{"measured", tx, tm, 7, "linespoints"}, {"1 - (1 - p)^(m/2)", tx, tt, 7, "lines"}};
         gfl_plot_opts pt = {"ticket existence at initialization", "m", "P(some neuron in the cone)", 0};
