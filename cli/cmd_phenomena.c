@@ -62,7 +62,7 @@ int gfl_cmd_phenomena(int argc, char **argv)
         (report && (st = gfl_cli_check_output_dir(report)) != GFL_OK))
         return gfl_cli_fail(st);
     int ok = 0;
-    if ((st = gfl_phen_run(name, quick, json, report, stdout, &ok)) != GFL_OK)
+    if ((st = gfl_phen_run(gfl_path_tested(), name, quick, json, report, stdout, &ok)) != GFL_OK)
         return gfl_cli_fail(st);
     printf("phenomena: %s\n", ok ? "every experiment REPRODUCED" : "NOT REPRODUCED (see above)");
     return ok ? 0 : 1;

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gfl_fast.h"
 #include "gfl_io.h"
 #include "gfl_phen_util.h"
 #include "gfl_plot.h"
@@ -103,7 +102,7 @@ static double *dup(const double *v, size_t n)
     return p;
 }
 
-gfl_status gfl_phen_train(const gfl_config *cfg, const double *a0, const double *W0, const double *b,
+gfl_status gfl_phen_train(const gfl_path *path, const gfl_config *cfg, const double *a0, const double *W0, const double *b,
                           gfl_phen_model *out)
 {
     memset(out, 0, sizeof *out);
@@ -132,7 +131,7 @@ gfl_status gfl_phen_train(const gfl_config *cfg, const double *a0, const double 
         goto done;
     }
     hook_ctx h = {out->W1, out->a1};
-    if ((st = gfl_train(&gfl_fast_engine, &pb, &run, keep_step1, &h)) != GFL_OK)
+    if ((st = gfl_train(path->engine, &pb, &run, keep_step1, &h)) != GFL_OK)
         goto done;
     out->test_error = run.test_error;
     out->a = run.a, out->W = run.W;
@@ -145,18 +144,19 @@ done:
     return st;
 }
 
-gfl_status gfl_phen_error(const gfl_config *cfg, int m, const double *a, const double *W, const double *b,
+gfl_status gfl_phen_error(const gfl_path *path, const gfl_config *cfg, int m, const double *a, const double *W, const double *b,
                           const double *X, const double *Y, int n, double *err)
 {
     gfl_config c = *cfg;
     c.m = m;
     void *eng;
-    GFL_TRY(gfl_fast_engine.create(&eng, &c, n));
+    const gfl_engine_vt *vt = path->engine;
+    GFL_TRY(vt->create(&eng, &c, n));
     double loss;
-    gfl_status st = gfl_fast_engine.load(eng, a, W, b);
+    gfl_status st = vt->load(eng, a, W, b);
     if (st == GFL_OK)
-        st = gfl_fast_engine.evaluate(eng, X, Y, n, &loss, err);
-    gfl_fast_engine.destroy(eng);
+        st = vt->evaluate(eng, X, Y, n, &loss, err);
+    vt->destroy(eng);
     return st;
 }
 
@@ -221,7 +221,7 @@ gfl_status gfl_phen_errors(const gfl_phen_opts *o, gfl_config cfg, int nseeds, d
     for (int s = 0; s < nseeds; s++) {
         gfl_phen_model md;
         cfg.seed = o->seed0 + (uint64_t)s;
-        GFL_TRY(gfl_phen_train(&cfg, NULL, NULL, NULL, &md));
+        GFL_TRY(gfl_phen_train(o->path, &cfg, NULL, NULL, NULL, &md));
         v[s] = md.test_error;
         gfl_phen_model_clear(&md);
     }

@@ -6,7 +6,7 @@
  * intervals over the seeds, draws its figures when given a directory, and
  * decides REPRODUCED / NOT REPRODUCED against thresholds fixed in the code and
  * written, with the pilot run that calibrated them, in docs/phenomena.md.
- * Training goes through gfl_train with the fast engine; the grids are lists
+ * Training goes through gfl_train with the engine of the path it is given; the grids are lists
  * of configurations, one run each, so they can move onto a sweep runner. */
 #ifndef GFL_PHEN_H
 #define GFL_PHEN_H
@@ -16,9 +16,11 @@
 
 #include "gfl_config.h"
 #include "gfl_engine.h"
+#include "gfl_path.h"
 #include "gfl_status.h"
 
 typedef struct {
+    const gfl_path *path; /* the arithmetic every run uses (the CLI passes the tested path) */
     int quick;            /* reduced grid (tests, make proofs) */
     const char *figdir;   /* directory for the figures, or NULL */
     uint64_t seed0;       /* seeds are seed0 .. seed0 + nseeds - 1 */
@@ -64,11 +66,11 @@ typedef struct {
 } gfl_phen_model;
 
 /* Trains cfg; a0/W0 (may be NULL) replace the drawn initialization. */
-gfl_status gfl_phen_train(const gfl_config *cfg, const double *a0, const double *W0, const double *b,
+gfl_status gfl_phen_train(const gfl_path *path, const gfl_config *cfg, const double *a0, const double *W0, const double *b,
                           gfl_phen_model *out);
 void gfl_phen_model_clear(gfl_phen_model *m);
 /* Test 0-1 error of the network (a, W, b) of width m on (X, Y). */
-gfl_status gfl_phen_error(const gfl_config *cfg, int m, const double *a, const double *W, const double *b,
+gfl_status gfl_phen_error(const gfl_path *path, const gfl_config *cfg, int m, const double *a, const double *W, const double *b,
                           const double *X, const double *Y, int n, double *err);
 
 /* Experiments (one file each besides the first three). */
@@ -82,7 +84,7 @@ gfl_status gfl_phen_feature_matrix(const gfl_phen_opts *o, gfl_phen_result *r);
  * and, with report_dir, report.md, report.json and the figures there (built
  * under a temporary name, then renamed).  *all_reproduced is 1 when every
  * experiment run is REPRODUCED. */
-gfl_status gfl_phen_run(const char *name, int quick, const char *json_path, const char *report_dir,
+gfl_status gfl_phen_run(const gfl_path *path, const char *name, int quick, const char *json_path, const char *report_dir,
                         FILE *out, int *all_reproduced);
 
 #endif

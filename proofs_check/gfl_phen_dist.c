@@ -22,7 +22,7 @@ gfl_status gfl_phen_distributions(const gfl_phen_opts *o, gfl_phen_result *r)
             gfl_config cfg = gfl_phen_config(GFL_CASE_PARITY, d, m, n, T, o->seed0 + (uint64_t)s);
             cfg.p_struct = ps[i];
             gfl_phen_model md;
-            if ((st = gfl_phen_train(&cfg, NULL, NULL, NULL, &md)) != GFL_OK)
+            if ((st = gfl_phen_train(o->path, &cfg, NULL, NULL, NULL, &md)) != GFL_OK)
                 break;
             /* A = first k coordinates; mass of W^(1) in span(e_A); |G_Z| = |w_i^(1)| / (eta1 |a_i^(0)|)
              * by the first-step identity (lam1 = 1/eta1, hinge: l'(0) = -1) */

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gfl_fast.h"
 #include "gfl_io.h"
 #include "gfl_phen_util.h"
 #include "gfl_problem.h"
@@ -88,24 +87,25 @@ enum { F_COS1 = 0, F_COS, F_BASE, F_PEAR, F_TOP, F_ACC, NF };
 static const char *const fnames[NF] = {"cosine_step1", "cosine_end", "cosine_init_baseline",
                                        "pearson_sqrt_agop_end", "top_eigvec_in_truth", "test_accuracy"};
 
-static gfl_status agop_of(const gfl_config *cfg, const double *a, const double *W, const double *b,
+static gfl_status agop_of(const gfl_path *path, const gfl_config *cfg, const double *a, const double *W, const double *b,
                           const double *X, int n, double *A)
 {
     void *eng;
-    GFL_TRY(gfl_fast_engine.create(&eng, cfg, 1));
-    gfl_status st = gfl_fast_engine.load(eng, a, W, b);
+    const gfl_engine_vt *vt = path->engine;
+    GFL_TRY(vt->create(&eng, cfg, 1));
+    gfl_status st = vt->load(eng, a, W, b);
     if (st == GFL_OK)
-        st = gfl_fast_engine.agop(eng, X, n, A);
-    gfl_fast_engine.destroy(eng);
+        st = vt->agop(eng, X, n, A);
+    vt->destroy(eng);
     return st;
 }
 
-static gfl_status one_run(const gfl_config *cfg, double f[NF], double *Mout, double *Aout)
+static gfl_status one_run(const gfl_path *path, const gfl_config *cfg, double f[NF], double *Mout, double *Aout)
 {
     int d = cfg->d, m = cfg->m, dd = d * d;
     gfl_phen_model md;
     gfl_problem pb;
-    GFL_TRY(gfl_phen_train(cfg, NULL, NULL, NULL, &md));
+    GFL_TRY(gfl_phen_train(path, cfg, NULL, NULL, NULL, &md));
     gfl_status st = gfl_problem_init(&pb, cfg);
     if (st != GFL_OK) {
         gfl_phen_model_clear(&md);
@@ -120,8 +120,8 @@ static gfl_status one_run(const gfl_config *cfg, double f[NF], double *Mout, dou
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, m, 1.0, md.W1, d, md.W1, d, 0.0, M1, d);
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, m, 1.0, md.W, d, md.W, d, 0.0, M, d);
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, d, m, 1.0, md.W0, d, md.W0, d, 0.0, M0, d);
-    if ((st = agop_of(cfg, md.a1, md.W1, md.b, md.Xtest, cfg->n_test, A1)) != GFL_OK ||
-        (st = agop_of(cfg, md.a, md.W, md.b, md.Xtest, cfg->n_test, A)) != GFL_OK || (st = sqrtm(A, d, R)) != GFL_OK)
+    if ((st = agop_of(path, cfg, md.a1, md.W1, md.b, md.Xtest, cfg->n_test, A1)) != GFL_OK ||
+        (st = agop_of(path, cfg, md.a, md.W, md.b, md.Xtest, cfg->n_test, A)) != GFL_OK || (st = sqrtm(A, d, R)) != GFL_OK)
         goto done;
     f[F_COS1] = cosine(M1, A1, dd);
     f[F_COS] = cosine(M, A, dd);
@@ -176,7 +176,7 @@ gfl_status gfl_phen_feature_matrix(const gfl_phen_opts *o, gfl_phen_result *r)
             cfg.eval_every = cfg.T;
             cfg.n_test = 2048;
             double one[NF];
-            st = one_run(&cfg, one, s == 0 && cid == GFL_CASE_PARITY ? Mh : NULL, Mh + d * d);
+            st = one_run(o->path, &cfg, one, s == 0 && cid == GFL_CASE_PARITY ? Mh : NULL, Mh + d * d);
             for (int q = 0; q < NF; q++)
                 f[q][s] = one[q];
         }

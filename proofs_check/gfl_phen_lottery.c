@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gfl_fast_oracle.h"
 #include "gfl_phen_util.h"
 #include "gfl_problem.h"
 #include "gfl_rng.h"
@@ -31,7 +30,7 @@ static int by_score_desc(const void *x, const void *y)
 }
 
 /* Retrains a only (from 0, lam1 = 0, T_re steps) on the K kept neurons. */
-static gfl_status retrain(const gfl_config *cfg, const gfl_phen_model *md, const int *keep, int K, int reinit,
+static gfl_status retrain(const gfl_path *path, const gfl_config *cfg, const gfl_phen_model *md, const int *keep, int K, int reinit,
                           double *err)
 {
     int T_re = cfg->m >= 512 ? 200 : 100;
@@ -55,7 +54,7 @@ static gfl_status retrain(const gfl_config *cfg, const gfl_phen_model *md, const
         b[j] = md->b[keep[j]];
     }
     gfl_phen_model r;
-    if ((st = gfl_phen_train(&c, a, W, b, &r)) == GFL_OK) {
+    if ((st = gfl_phen_train(path, &c, a, W, b, &r)) == GFL_OK) {
         *err = r.test_error;
         gfl_phen_model_clear(&r);
     }
@@ -64,13 +63,13 @@ done:
     return st;
 }
 
-static gfl_status prune_seed(const gfl_config *cfg, uint64_t seed, double err[NRANK][NQ], double *dense)
+static gfl_status prune_seed(const gfl_path *path, const gfl_config *cfg, uint64_t seed, double err[NRANK][NQ], double *dense)
 {
     gfl_config c = *cfg;
     c.seed = seed;
     int m = c.m, d = c.d, k = c.k;
     gfl_phen_model md;
-    GFL_TRY(gfl_phen_train(&c, NULL, NULL, NULL, &md));
+    GFL_TRY(gfl_phen_train(path, &c, NULL, NULL, NULL, &md));
     *dense = md.test_error;
     scored *sc = malloc((size_t)m * sizeof *sc);
     int *keep = malloc((size_t)m * sizeof(int));
@@ -101,7 +100,7 @@ static gfl_status prune_seed(const gfl_config *cfg, uint64_t seed, double err[NR
                 K = m;
             for (int j = 0; j < K; j++)
                 keep[j] = sc[j].i;
-            st = retrain(&c, &md, keep, K, r == R_REINIT, &err[r][q]);
+            st = retrain(path, &c, &md, keep, K, r == R_REINIT, &err[r][q]);
         }
     }
 done:
@@ -114,7 +113,7 @@ done:
  * feature G_Z(w, b) lies in the two-sided cone around D = e_A / sqrt(k) with
  * gamma = 0.05 (|cos| >= 0.95). */
 #define TICKET_COS 0.95
-static gfl_status tickets(const gfl_config *cfg, int Npool, int *is, double *pfrac)
+static gfl_status tickets(const gfl_path *path, const gfl_config *cfg, int Npool, int *is, double *pfrac)
 {
     gfl_problem pb;
     GFL_TRY(gfl_problem_init(&pb, cfg));
@@ -133,7 +132,7 @@ static gfl_status tickets(const gfl_config *cfg, int Npool, int *is, double *pfr
     gfl_rng_init(&r, cfg->seed, GFL_STREAM_FEATURES, 0x71C7, 0);
     for (int i = 0; i < Npool; i++)
         gfl_problem_draw_neuron(cfg, &r, w + (size_t)i * d, &b[i]);
-    if ((st = gfl_fast_oracle.G_emp(&pb, X, Y, N, Npool, w, b, G, NULL)) != GFL_OK)
+    if ((st = path->oracle->G_emp(&pb, X, Y, N, Npool, w, b, G, NULL)) != GFL_OK)
         goto done;
     int hits = 0;
     /* a_i from a stream of its own, so the (w, b) pool is the same with or without it */
@@ -173,7 +172,7 @@ gfl_status gfl_phen_lottery_ticket(const gfl_phen_opts *o, gfl_phen_result *r)
     gfl_config cfg = gfl_phen_config(GFL_CASE_PARITY, d, m, o->quick ? 256 : 512, o->quick ? 100 : 400, o->seed0);
     double err[16][NRANK][NQ], dense[16];
     for (int s = 0; s < nseeds; s++) {
-        GFL_TRY(prune_seed(&cfg, o->seed0 + (uint64_t)s, err[s], &dense[s]));
+        GFL_TRY(prune_seed(o->path, &cfg, o->seed0 + (uint64_t)s, err[s], &dense[s]));
         gfl_phen_log(o, "  lottery seed %d: dense %.4f magnitude@5%% %.4f random@5%% %.4f\n", s, dense[s],
                      err[s][R_MAG][2], err[s][R_RANDOM][2]);
     }
@@ -219,7 +218,7 @@ gfl_status gfl_phen_lottery_ticket(const gfl_phen_opts *o, gfl_phen_result *r)
         GFL_ERROR(GFL_ENOMEM, "out of memory");
     }
     double pall;
-    gfl_status st = tickets(&cfg, npool + nest, is, &pall);
+    gfl_status st = tickets(o->path, &cfg, npool + nest, is, &pall);
     double tx[7], tm[2][7], tt[2][7];
     int vac[2] = {0, 0}, tok = 1, tok2 = 1;
     static const char *const defs[2] = {

@@ -25,7 +25,7 @@ static gfl_status write_json(FILE *f, void *ctx)
     return json_dumpf((json_t *)ctx, f, JSON_INDENT(2) | JSON_SORT_KEYS) == 0 ? GFL_OK : GFL_EIO;
 }
 
-gfl_status gfl_phen_run(const char *name, int quick, const char *json_path, const char *report_dir,
+gfl_status gfl_phen_run(const gfl_path *path, const char *name, int quick, const char *json_path, const char *report_dir,
                         FILE *out, int *all_reproduced)
 {
     const gfl_phen_experiment *only = NULL;
@@ -35,7 +35,7 @@ gfl_status gfl_phen_run(const char *name, int quick, const char *json_path, cons
     char tmpdir[4096] = "";
     if (report_dir)
         GFL_TRY(gfl_io_dir_begin(report_dir, tmpdir, sizeof tmpdir));
-    gfl_phen_opts o = {quick, report_dir ? tmpdir : NULL, 1, out};
+    gfl_phen_opts o = {path, quick, report_dir ? tmpdir : NULL, 1, out};
     json_t *doc = json_pack("{s:b,s:[]}", "quick", quick, "experiments");
     char *md = NULL;
     size_t md_len = 0;

@@ -58,7 +58,7 @@ gfl_status gfl_phen_simplicity_bias(const gfl_phen_opts *o, gfl_phen_result *r)
         cfg.eta = 0.1;
         gfl_phen_model md;
         gfl_problem pb;
-        if ((st = gfl_phen_train(&cfg, NULL, NULL, NULL, &md)) != GFL_OK)
+        if ((st = gfl_phen_train(o->path, &cfg, NULL, NULL, NULL, &md)) != GFL_OK)
             break;
         if ((st = gfl_problem_init(&pb, &cfg)) != GFL_OK) {
             gfl_phen_model_clear(&md);
@@ -74,7 +74,7 @@ gfl_status gfl_phen_simplicity_bias(const gfl_phen_opts *o, gfl_phen_result *r)
                 for (int j = 0; j < d; j++)
                     sel[j] = v == 1 ? j == 0 : j > 0;
                 randomize(&pb, md.Xtest, nt, sel, (uint64_t)v, Xr);
-                st = gfl_phen_error(&cfg, m, md.a, md.W, md.b, Xr, md.Ytest, nt, &err);
+                st = gfl_phen_error(o->path, &cfg, m, md.a, md.W, md.b, Xr, md.Ytest, nt, &err);
                 acc[v][s] = 1.0 - err;
             }
             /* share of the top right singular direction of W^(1) along R_1 */

@@ -14,6 +14,7 @@
 
 #include "gfl_fast.h"
 #include "gfl_fast_oracle.h"
+#include "gfl_paths.h"
 #include "gfl_phen.h"
 #include "gfl_population.h"
 #include "gfl_ref.h"
@@ -253,7 +254,7 @@ static void quick(const char *name, const char *figure)
     snprintf(dir, sizeof dir, "%s/phen_%s", gfl_test_scratch(), name);
     snprintf(json, sizeof json, "%s.json", dir);
     printf("\n  phenomena %s --quick (seeds 1..5)\n", name);
-    gfl_status st = gfl_phen_run(name, 1, json, dir, stdout, &ok);
+    gfl_status st = gfl_phen_run(gfl_path_tested(), name, 1, json, dir, stdout, &ok);
     CHECK(st == GFL_OK && ok == 1, "gfl phenomena %s --quick: status %d, reproduced %d", name, (int)st, ok);
     snprintf(path, sizeof path, "%s/%s", dir, figure);
     CHECK(access(path, R_OK) == 0, "figure %s missing", path);
