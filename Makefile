@@ -14,7 +14,7 @@ OPT     ?= -O2
 XCFLAGS ?=
 XLDFLAGS ?=
 PKG_CFLAGS = $(shell pkg-config --cflags openblas jansson cunit mpfr 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs openblas jansson cunit mpfr 2>/dev/null) -lgsl -lgmp -lm
+PKG_LIBS   = $(shell pkg-config --libs openblas jansson cunit mpfr 2>/dev/null) -llapacke -lgsl -lgmp -lm
 CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(OPT) -g -Wall -Wextra -Werror \
           -Wshadow -Wstrict-prototypes -Icore -Iref -Ifast -Ipaths -Iproofs_check -Icli $(PKG_CFLAGS) $(XCFLAGS)
 LDFLAGS = $(XLDFLAGS)
@@ -29,7 +29,7 @@ LIB      = $(BUILD)/libgfl.a
 GFL      = $(BIN)/gfl
 TESTS    = $(BUILD)/gfl_tests
 
-.PHONY: all deps build test test-run proofs proofs-run bench clean test-asan test-tsan coverage coverage-run \
+.PHONY: all deps build test test-run proofs proofs-run phenomena phenomena-run bench clean test-asan test-tsan coverage coverage-run \
         valgrind golden artifact fuzz-long fuzz-cli-asan mutation mutation-full
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -72,6 +72,15 @@ proofs: deps
 
 proofs-run: build
 	sh tools/proofs.sh $(GFL)
+
+# The phenomena experiments at full size (SPEC 8, docs/phenomena.md): phenomena/report.md,
+# report.json and the figures; about 20 minutes on 2 cores.  Outputs stay out of git.
+phenomena: deps
+	@$(MAKE) --no-print-directory phenomena-run
+
+phenomena-run: build
+	rm -rf phenomena
+	$(GFL) phenomena --all --report phenomena
 
 # Regenerates tests/golden/ (ref-path results the fast path is held to; docs/compare.md).
 golden: $(GFL) $(TESTS)

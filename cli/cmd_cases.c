@@ -10,6 +10,7 @@ static const char *const blurb[GFL_NCASES] = {
     "uniform sparse parity on {+-1}^d: tiny first-step signal (SPEC 7)",
     "x ~ N(0, I) with |x_1| >= margin, y = sign(x_1) (SPEC 7 linear)",
     "x ~ N(0, I), y = sign(<u1,x><u2,x>) (SPEC 7 multiindex)",
+    "one linear and d-1 five-slab coordinates, seeded rotation (SPEC 8 slabs)",
 };
 
 int gfl_cmd_cases(int argc, char **argv)

@@ -63,6 +63,7 @@ int gfl_cmd_bench(int argc, char **argv);
 int gfl_cmd_compare(int argc, char **argv);
 int gfl_cmd_features(int argc, char **argv);
 int gfl_cmd_check(int argc, char **argv);
+int gfl_cmd_phenomena(int argc, char **argv);
 int gfl_cmd_verify(int argc, char **argv);
 
 /* "gfl: message" on one line (control characters escaped). */

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 static const char *const case_names[GFL_NCASES] = {
-    "mog", "xor", "parity", "parity_uniform", "linear", "multiindex"};
+    "mog", "xor", "parity", "parity_uniform", "linear", "multiindex", "slabs"};
 static const char *const loss_names[] = {"hinge", "logistic", NULL};
 static const char *const bias_names[] = {"const", "sign", "gauss", NULL};
 
@@ -47,8 +47,9 @@ const gfl_option gfl_config_options[] = {
     {"noise", GFL_OPT_DOUBLE, OFF(noise), CB(MOG) | CB(XOR), NULL, "component standard deviation"},
     {"k", GFL_OPT_INT, OFF(k), CB(PARITY) | CB(PARITY_UNIFORM), NULL, "parity order |A| (odd)"},
     {"subset", GFL_OPT_FLAG, OFF(subset), CB(PARITY) | CB(PARITY_UNIFORM), NULL, "seeded subset A instead of the first k coordinates"},
-    {"margin", GFL_OPT_DOUBLE, OFF(margin), CB(LINEAR), NULL, "rejection margin on |<w*,x>|"},
-    {"rotate", GFL_OPT_FLAG, OFF(rotate), CB(MULTIINDEX), NULL, "seeded rotation of (u1, u2)"},
+    {"margin", GFL_OPT_DOUBLE, OFF(margin), CB(LINEAR) | CB(SLABS), NULL, "rejection margin on |<w*,x>| (slabs: linear and slab margin)"},
+    {"rotate", GFL_OPT_FLAG, OFF(rotate), CB(MULTIINDEX) | CB(SLABS), NULL, "seeded rotation of (u1, u2) (slabs: of the whole basis, default on)"},
+    {"p-struct", GFL_OPT_DOUBLE, OFF(p_struct), CB(PARITY), NULL, "probability of the structured component of the parity law"},
 };
 const size_t gfl_config_noptions = sizeof gfl_config_options / sizeof gfl_config_options[0];
 
@@ -101,6 +102,11 @@ void gfl_config_defaults(gfl_config *cfg, gfl_case_id c, gfl_preset p)
     cfg->noise = 0.1;
     cfg->k = 3;
     cfg->margin = 0.1;
+    cfg->p_struct = 0.5;
+    if (c == GFL_CASE_SLABS) {
+        cfg->rotate = 1;    /* SPEC 8: the slabs are seen through a seeded rotation */
+        cfg->sigma_a = 4.0; /* at 1 the default run is still at 24% error at T = 400 (docs/cases.md) */
+    }
     if (c == GFL_CASE_MULTIINDEX)
         cfg->T = 2000; /* needs more steps (SPEC 7); measured in docs/cases.md */
     if (p == GFL_PRESET_SMALL) {
@@ -313,6 +319,7 @@ gfl_status gfl_config_validate(const gfl_config *c)
     case GFL_CASE_PARITY_UNIFORM:
         REQUIRE(c->k >= 1 && c->k % 2 == 1, "--k must be odd and positive (got %d)", c->k);
         REQUIRE(c->k <= c->d, "--k must not exceed d (got k = %d, d = %d)", c->k, c->d);
+        REQUIRE(c->p_struct >= 0 && c->p_struct <= 1, "--p-struct must be in [0, 1]");
         break;
     case GFL_CASE_LINEAR:
         /* P(|N(0,1)| >= 4) ~ 6e-5 keeps rejection sampling affordable. */
@@ -320,6 +327,11 @@ gfl_status gfl_config_validate(const gfl_config *c)
         break;
     case GFL_CASE_MULTIINDEX:
         REQUIRE(c->d >= 2, "case multiindex needs d >= 2");
+        break;
+    case GFL_CASE_SLABS:
+        /* the five slabs of width (2 - 8 margin)/5 need margin < 1/4 (gendata.py) */
+        REQUIRE(c->d >= 2 && c->d <= 4096, "case slabs needs 2 <= d <= 4096 (its rotation is d x d)");
+        REQUIRE(c->margin > 0 && c->margin < 0.25, "--margin must be in (0, 0.25) for slabs");
         break;
     default:
         GFL_ERROR(GFL_EINVAL, "unknown case");

@@ -20,6 +20,7 @@ typedef enum {
     GFL_CASE_PARITY_UNIFORM,
     GFL_CASE_LINEAR,
     GFL_CASE_MULTIINDEX,
+    GFL_CASE_SLABS,
     GFL_NCASES
 } gfl_case_id;
 
@@ -51,14 +52,15 @@ typedef struct {
     int k;              /* parity: |A| (odd) */
     int subset;         /* parity: 0 = first k coordinates, 1 = seeded subset */
     double margin;      /* linear: rejection margin */
-    int rotate;         /* multiindex: 0 = (e1, e2), 1 = seeded rotation */
+    int rotate;         /* multiindex: 0 = (e1, e2), 1 = seeded rotation; slabs: seeded rotation (default on) */
+    double p_struct;    /* parity: weight of the structured component (SPEC 8; 1/2 by default) */
 } gfl_config;
 
 typedef enum {
     GFL_OPT_INT, GFL_OPT_LONG, GFL_OPT_U64, GFL_OPT_DOUBLE, GFL_OPT_FLAG, GFL_OPT_ENUM
 } gfl_opt_type;
 
-#define GFL_ALL_CASES 0x3fu
+#define GFL_ALL_CASES 0x7fu
 #define GFL_THREADS_MAX 256
 #define GFL_CASE_BIT(c) (1u << (c))
 

@@ -58,6 +58,11 @@ typedef struct gfl_engine_vt {
      * (SPEC 6 C1, C5g) while the interface stays double-only. */
     int (*exact_parts)(void *eng);
     void (*store_exact)(void *eng, int parts, double *a, double *W);
+    /* Average gradient outer product of the current network over n samples
+     * (SPEC 8 feature matrix): M (d x d) = (1/n) sum_k g_k g_k^T with the closed
+     * form g_k = grad_x f(x_k) = sum_i a_i 1[<w_i,x_k> > b_i] w_i, accumulated in
+     * the engine's arithmetic in batches of bounded memory, rounded to double. */
+    gfl_status (*agop)(void *eng, const double *X, int n, double *M);
 } gfl_engine_vt;
 
 #endif

@@ -32,6 +32,8 @@ gfl_oracle_kind gfl_oracle_kind_of(gfl_case_id c, gfl_quantity q)
         /* E|x|^2 = d + margin phi(margin) / Q(margin) [derived]; the rest MC. */
         return q == GFL_Q_BX2 ? GFL_ORACLE_CLOSED_FORM
                               : q == GFL_Q_BX1 ? GFL_ORACLE_BOUND : GFL_ORACLE_MONTE_CARLO;
+    case GFL_CASE_SLABS:
+        /* E|x|^2 = E|z|^2 in closed form (gfl_slabs_Bx2); G and the loss MC. */
     case GFL_CASE_MULTIINDEX:
         return q == GFL_Q_BX2 ? GFL_ORACLE_CLOSED_FORM
                               : q == GFL_Q_BX1 ? GFL_ORACLE_BOUND : GFL_ORACLE_MONTE_CARLO;
@@ -44,6 +46,30 @@ void gfl_parity_point(int d, uint64_t idx, double *x)
 {
     for (int j = 0; j < d; j++)
         x[j] = ((idx >> j) & 1u) ? -1.0 : 1.0;
+}
+
+void gfl_parity_weight_parts(const gfl_problem *pb, uint64_t idx, uint64_t *cu, uint64_t *cs)
+{
+    int ones = 0;
+    for (int j = 0; j < pb->cfg.k; j++)
+        ones += (int)((idx >> pb->A[j]) & 1u);
+    *cu = 4;
+    *cs = (ones == 0 || ones == pb->cfg.k) ? (UINT64_C(1) << (pb->cfg.k + 1)) : 0u;
+}
+
+double gfl_parity_p_struct(const gfl_problem *pb)
+{
+    return pb->cfg.case_id == GFL_CASE_PARITY ? pb->cfg.p_struct : 0.0;
+}
+
+double gfl_slabs_Bx2(const gfl_config *c)
+{
+    /* E(o + w U)^2 = o^2 + o w + w^2 / 3 for U uniform on [0, 1] */
+    double m = c->margin, w = (2.0 - 8.0 * m) / 5.0, o1 = (1.0 + 6.0 * m) / 5.0, o2 = (3.0 + 8.0 * m) / 5.0;
+    double lin = m * m + m * (1.0 - m) + (1.0 - m) * (1.0 - m) / 3.0;
+    double pos = o1 * o1 + o1 * w + w * w / 3.0;
+    double neg = 0.75 * (w * w / 12.0) + 0.25 * (o2 * o2 + o2 * w + w * w / 3.0);
+    return lin + (c->d - 1) * 0.5 * (pos + neg);
 }
 
 uint64_t gfl_parity_weight(const gfl_problem *pb, uint64_t idx)

@@ -31,8 +31,17 @@ gfl_oracle_kind gfl_oracle_kind_of(gfl_case_id c, gfl_quantity q);
 /* Point `idx` of {+-1}^d: x_j = -1 where bit j of idx is set. */
 void gfl_parity_point(int d, uint64_t idx, double *x);
 /* P(x) = c(x) / 2^(d+2) exactly, with the integer c(x) returned here
- * (structured: 2 + 2^k [x_A constant]; uniform: 4) [derived, SPEC 7]. */
+ * (structured: 2 + 2^k [x_A constant]; uniform: 4) [derived, SPEC 7];
+ * valid at p_struct = 1/2 only (otherwise use gfl_parity_weight_parts). */
 uint64_t gfl_parity_weight(const gfl_problem *pb, uint64_t idx);
+/* The two components of the parity law (SPEC 8 mixture, --p-struct):
+ * P(x) = ((1 - p) cu(x) + p cs(x)) / 2^(d+2) with cu = 4 (uniform) and
+ * cs = 2^(k+1) [x_A constant] (structured), p = gfl_parity_p_struct (0 for
+ * parity_uniform).  At p = 1/2, c(x) above is (cu + cs) / 2. */
+void gfl_parity_weight_parts(const gfl_problem *pb, uint64_t idx, uint64_t *cu, uint64_t *cs);
+double gfl_parity_p_struct(const gfl_problem *pb);
+/* Slabs: E|x|^2 = E|z|^2 (the rotation keeps norms) [derived from the law]. */
+double gfl_slabs_Bx2(const gfl_config *c);
 /* The label y(x) = prod_{j in A} x_j of point idx. */
 double gfl_parity_label(const gfl_problem *pb, uint64_t idx);
 

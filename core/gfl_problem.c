@@ -6,6 +6,15 @@
 
 static void *xcalloc(size_t n, size_t sz) { return calloc(n ? n : 1, sz); }
 
+static double dot(const double *u, const double *x, int d)
+{
+    double s = 0;
+    for (int j = 0; j < d; j++)
+        s += u[j] * x[j];
+    return s;
+}
+
+
 void gfl_problem_draw_neuron(const gfl_config *cfg, gfl_rng *r, double *w, double *b)
 {
     for (int j = 0; j < cfg->d; j++)
@@ -56,6 +65,77 @@ static gfl_status mixture_init(gfl_problem *pb)
         }
     }
     return GFL_OK;
+}
+
+/* Slabs (SPEC 8): U = R, d x d orthonormal, row j the image of e_j, so that
+ * x = sum_j z_j R_j for the axis-aligned point z.  A Haar rotation: modified
+ * Gram-Schmidt, applied twice, on rows of Gaussians (identity without --rotate). */
+static gfl_status slabs_init(gfl_problem *pb, gfl_rng *r)
+{
+    int d = pb->cfg.d;
+    pb->U = xcalloc((size_t)d * d, sizeof(double));
+    if (!pb->U)
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the slabs rotation");
+    double *R = pb->U;
+    if (!pb->cfg.rotate) {
+        for (int j = 0; j < d; j++)
+            R[(size_t)j * d + j] = 1.0;
+        return GFL_OK;
+    }
+    for (size_t q = 0; q < (size_t)d * d; q++)
+        R[q] = gfl_rng_normal(r);
+    for (int j = 0; j < d; j++) {
+        double *u = R + (size_t)j * d;
+        for (int pass = 0; pass < 2; pass++)
+            for (int l = 0; l < j; l++) {
+                double c = dot(R + (size_t)l * d, u, d);
+                for (int i = 0; i < d; i++)
+                    u[i] -= c * R[(size_t)l * d + i];
+            }
+        double nu = sqrt(dot(u, u, d));
+        for (int i = 0; i < d; i++)
+            u[i] /= nu;
+    }
+    return GFL_OK;
+}
+
+/* One axis-aligned slabs point z (the law of gendata.py's LMS-5 with
+ * width 1, linear and slab margin `margin`, P(center | y = -1) = 3/4);
+ * returns y.  Slab width w = (2 - 8 margin)/5; y = +1: |z_j| in
+ * [(1 + 6 margin)/5, + w]; y = -1: |z_j| <= w/2 (prob. 3/4) or
+ * |z_j| in [(3 + 8 margin)/5, + w]. */
+double gfl_slabs_point(const gfl_config *c, gfl_rng *r, double *z)
+{
+    double m = c->margin, w = (2.0 - 8.0 * m) / 5.0;
+    double y = gfl_rng_sign(r);
+    z[0] = y * (m + (1.0 - m) * gfl_rng_uniform(r));
+    for (int j = 1; j < c->d; j++) {
+        double s = gfl_rng_sign(r), u = gfl_rng_uniform(r);
+        if (y > 0)
+            z[j] = s * ((1.0 + 6.0 * m) / 5.0 + w * u);
+        else if (gfl_rng_uniform(r) < 0.75)
+            z[j] = 0.5 * s * w * u;
+        else
+            z[j] = s * ((3.0 + 8.0 * m) / 5.0 + w * u);
+    }
+    return y;
+}
+
+void gfl_slabs_rotate(const gfl_problem *pb, const double *z, double *x)
+{
+    int d = pb->cfg.d;
+    for (int i = 0; i < d; i++)
+        x[i] = 0.0;
+    for (int j = 0; j < d; j++)
+        for (int i = 0; i < d; i++)
+            x[i] += z[j] * pb->U[(size_t)j * d + i];
+}
+
+void gfl_slabs_unrotate(const gfl_problem *pb, const double *x, double *z)
+{
+    int d = pb->cfg.d;
+    for (int j = 0; j < d; j++)
+        z[j] = dot(pb->U + (size_t)j * d, x, d);
 }
 
 static gfl_status structure_init(gfl_problem *pb)
@@ -114,6 +194,8 @@ static gfl_status structure_init(gfl_problem *pb)
         for (int j = 0; j < d; j++) u2[j] /= n2;
         return GFL_OK;
     }
+    case GFL_CASE_SLABS:
+        return slabs_init(pb, &r);
     default:                                   /* LCOV_EXCL_LINE: gfl_config_validate rejects */
         GFL_ERROR(GFL_EINVAL, "unknown case"); /* LCOV_EXCL_LINE: unknown cases before this */
     }
@@ -165,14 +247,6 @@ void gfl_problem_clear(gfl_problem *pb)
     memset(pb, 0, sizeof *pb);
 }
 
-static double dot(const double *u, const double *x, int d)
-{
-    double s = 0;
-    for (int j = 0; j < d; j++)
-        s += u[j] * x[j];
-    return s;
-}
-
 static double sample_one(const gfl_problem *pb, gfl_rng *r, double *x)
 {
     const gfl_config *c = &pb->cfg;
@@ -188,7 +262,9 @@ static double sample_one(const gfl_problem *pb, gfl_rng *r, double *x)
     }
     case GFL_CASE_PARITY:
     case GFL_CASE_PARITY_UNIFORM: {
-        int structured = c->case_id == GFL_CASE_PARITY && gfl_rng_sign(r) > 0;
+        /* p_struct = 1/2 keeps the fair-sign draw, so the default stream is unchanged */
+        int structured = c->case_id == GFL_CASE_PARITY &&
+                         (c->p_struct == 0.5 ? gfl_rng_sign(r) > 0 : gfl_rng_uniform(r) < c->p_struct);
         for (int i = 0; i < d; i++)
             x[i] = gfl_rng_sign(r);
         if (structured) {
@@ -218,6 +294,12 @@ static double sample_one(const gfl_problem *pb, gfl_rng *r, double *x)
             p = dot(pb->U, x, d) * dot(pb->U + d, x, d);
         } while (p == 0.0); /* probability zero; keeps the label a sign */
         return p > 0 ? 1.0 : -1.0;
+    }
+    case GFL_CASE_SLABS: {
+        double z[d];
+        double y = gfl_slabs_point(c, r, z);
+        gfl_slabs_rotate(pb, z, x);
+        return y;
     }
     default:        /* LCOV_EXCL_LINE: the problem was validated: */
         return 0.0; /* LCOV_EXCL_LINE: no unknown case reaches here */

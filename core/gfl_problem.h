@@ -24,7 +24,8 @@ typedef struct {
     gfl_config cfg;
     gfl_mixture mix;   /* mog, xor */
     int *A;            /* parity: the k label coordinates, increasing */
-    double *U;         /* linear: w* (1 x d); multiindex: u1, u2 (2 x d), orthonormal */
+    double *U;         /* linear: w* (1 x d); multiindex: u1, u2 (2 x d), orthonormal;
+                        * slabs: the rotation R (d x d), row j the image of e_j */
     double *a0, *W0, *b; /* initialization: m, m x d (row i = w_i), m */
     double *Xtest, *Ytest; /* n_test x d, n_test */
 } gfl_problem;
@@ -41,5 +42,11 @@ void gfl_problem_batch(const gfl_problem *pb, int t, double *X, double *Y);
 void gfl_problem_draw_init(const gfl_config *cfg, gfl_rng *r, double *a, double *W, double *b);
 /* One draw (w, b) of the first-layer initialization law (SPEC 4). */
 void gfl_problem_draw_neuron(const gfl_config *cfg, gfl_rng *r, double *w, double *b);
+
+/* Slabs (SPEC 8): one axis-aligned point z of the law (returns y), and the
+ * seeded rotation x = sum_j z_j R_j and its inverse z_j = <R_j, x>. */
+double gfl_slabs_point(const gfl_config *c, gfl_rng *r, double *z);
+void gfl_slabs_rotate(const gfl_problem *pb, const double *z, double *x);
+void gfl_slabs_unrotate(const gfl_problem *pb, const double *x, double *z);
 
 #endif

@@ -117,7 +117,10 @@ gfl_status gfl_witness_init(gfl_witness *w, const gfl_problem *pb)
     case GFL_CASE_PARITY_UNIFORM:
         st = parity_witness(w, pb);
         break;
-    case GFL_CASE_LINEAR: {
+    case GFL_CASE_LINEAR:
+    case GFL_CASE_SLABS: {
+        /* slabs: the same pair along the linear coordinate R_1 = U row 0, where
+         * |z_1| >= margin: OPT = 0 with the linear part alone (SPEC 8). */
         /* c sigma(<w*,x> - beta) - c sigma(<-w*,x> - beta): y f* = c(|x_1| - beta)
          * >= c(margin - beta) = 1 with beta = margin/2, c = 2/margin (OPT = 0). */
         double beta = c->margin > 0 ? c->margin / 2 : 0.05;

@@ -275,6 +275,12 @@ const char *gfl_fast_blas_version(void)
     return openblas_get_config();
 }
 
+void gfl_fast_params(void *p, int *m, int *d, const double **a, const double **W, const double **b)
+{
+    fast_eng *e = p;
+    *m = e->m, *d = e->d, *a = e->a, *W = e->W, *b = e->b;
+}
+
 const gfl_engine_vt gfl_fast_engine = {
     .name = "fast",
     .create = fast_create,
@@ -288,4 +294,5 @@ const gfl_engine_vt gfl_fast_engine = {
     .decisions = fast_decisions,
     .exact_parts = fast_exact_parts,
     .store_exact = fast_store_exact,
+    .agop = gfl_fast_agop,
 };

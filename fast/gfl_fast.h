@@ -8,6 +8,9 @@
 #include "gfl_engine.h"
 
 extern const gfl_engine_vt gfl_fast_engine;
+/* The engine's parameters, read in place (fast/gfl_fast_agop.c). */
+void gfl_fast_params(void *eng, int *m, int *d, const double **a, const double **W, const double **b);
+gfl_status gfl_fast_agop(void *eng, const double *X, int n, double *M);
 
 const char *gfl_fast_blas_version(void);
 /* How many buffers OpenBLAS maps by itself in this process (one per worker

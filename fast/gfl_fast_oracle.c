@@ -110,6 +110,7 @@ static gfl_status G_enum(const gfl_problem *pb, int K, const double *w, const do
     if (d > GFL_ENUM_MAX_D)
         GFL_ERROR(GFL_EINVAL, "enumeration of {+-1}^%d is too large (d <= %d)", d, GFL_ENUM_MAX_D);
     uint64_t npts = UINT64_C(1) << d;
+    double pstr = gfl_parity_p_struct(pb);
     gfl_status st = GFL_OK;
     double *P = malloc((size_t)CHUNK * d * sizeof(double)), *Yc = malloc(CHUNK * sizeof(double));
     double *Wt = malloc(CHUNK * sizeof(double));
@@ -123,7 +124,10 @@ static gfl_status G_enum(const gfl_problem *pb, int K, const double *w, const do
         for (int k = 0; k < c; k++) {
             gfl_parity_point(d, i0 + (uint64_t)k, P + (size_t)k * d);
             Yc[k] = gfl_parity_label(pb, i0 + (uint64_t)k);
-            Wt[k] = (double)gfl_parity_weight(pb, i0 + (uint64_t)k);
+            uint64_t cu, cs;
+            gfl_parity_weight_parts(pb, i0 + (uint64_t)k, &cu, &cs);
+            /* exact at p = 0, 1/2, 1 (the integer c(x)); rounded once otherwise */
+            Wt[k] = (1.0 - pstr) * (double)cu + pstr * (double)cs;
         }
         if ((st = emp_accumulate(d, P, Yc, Wt, c, K, w, b, G, NULL, NULL)) != GFL_OK)
             goto cleanup;
@@ -204,6 +208,9 @@ static gfl_status fast_moments(const gfl_problem *pb, const gfl_sample *mc, gfl_
         o->Bx2 = (d - 1) + 1.0 + m * phi(m) / Q;
         break;
     }
+    case GFL_CASE_SLABS:
+        o->Bx2 = gfl_slabs_Bx2(c);
+        break;
     default:
         o->Bx2 = d;
         break;

@@ -237,3 +237,34 @@ gfl_status gfl_plot_histogram(const char *png, const gfl_plot_opts *o, const dou
     hist_ctx c = {o, v, n, bins, lo, hi};
     return render(png, hist_body, &c);
 }
+
+typedef struct {
+    const gfl_plot_opts *o;
+    const double *A, *B;
+    int d;
+} heat_ctx;
+
+static void heat_body(FILE *f, const char *png, void *p)
+{
+    heat_ctx *c = p;
+    header(f, png, c->o);
+    fprintf(f, "unset grid\nset view map\nset size ratio -1\nset yrange [*:*] reverse\nset palette rgb 33,13,10\n");
+    for (int k = 0; k < 2; k++) {
+        const double *S = k ? c->B : c->A;
+        double mx = 0;
+        for (int i = 0; i < c->d * c->d; i++)
+            mx = fmax(mx, fabs(S[i]));
+        fprintf(f, "$H%d << EOD\n", k);
+        for (int i = 0; i < c->d; i++)
+            for (int j = 0; j < c->d; j++) /* each matrix scaled to its largest entry; B shifted right */
+                fprintf(f, "%d %d %.17g\n", j + k * (c->d + 1), i, mx > 0 && isfinite(S[i * c->d + j]) ? S[i * c->d + j] / mx : 0.0);
+        fprintf(f, "EOD\n");
+    }
+    fprintf(f, "plot $H0 using 1:2:3 with image notitle, $H1 using 1:2:3 with image notitle\n");
+}
+
+gfl_status gfl_plot_heatmap2(const char *png, const gfl_plot_opts *o, const double *A, const double *B, int d)
+{
+    heat_ctx c = {o, A, B, d};
+    return render(png, heat_body, &c);
+}

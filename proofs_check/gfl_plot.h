@@ -27,4 +27,7 @@ gfl_status gfl_plot_bars(const char *png, const gfl_plot_opts *o, const char *co
 gfl_status gfl_plot_histogram(const char *png, const gfl_plot_opts *o, const double *v, int n,
                               double lo, double hi, int bins);
 
+/* Two d x d matrices side by side as heat maps (each scaled to its largest |entry|). */
+gfl_status gfl_plot_heatmap2(const char *png, const gfl_plot_opts *o, const double *A, const double *B, int d);
+
 #endif

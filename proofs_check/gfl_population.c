@@ -40,15 +40,22 @@ static gfl_status enumerate(const gfl_engine_vt *vt, const gfl_problem *pb, int 
     /* Points repeated by weight fill chunks of exactly `chunk` rows (the total
      * 2^(d+2) is a multiple of it once d >= 11; a last partial chunk otherwise),
      * each chunk mean weighted by its row count. */
+    /* p_struct = 1/2: one pass with c(x); otherwise one pass per component of
+     * the mixture (each of total weight 2^(d+2)), combined with weights 1 - p, p. */
+    double pstr = gfl_parity_p_struct(pb), Lp[2] = {0, 0}, Ep[2] = {0, 0};
+    int single = pstr == 0.5;
+    for (int part = 0; part < (single ? 1 : 2); part++) {
     double L = 0.0, E = 0.0;
     int fill = 0;
     for (uint64_t idx = 0; idx < npts; idx++) {
-        uint64_t c = gfl_parity_weight(pb, idx);
+        uint64_t cu, cs, c;
+        gfl_parity_weight_parts(pb, idx, &cu, &cs);
+        c = single ? (cu + cs) / 2 : part == 0 ? cu : cs;
         double y = gfl_parity_label(pb, idx);
         for (uint64_t r = 0; r < c; r++) {
             gfl_parity_point(d, idx, X + (size_t)fill * d);
             Y[fill++] = y;
-            if (fill == chunk || (idx == npts - 1 && r == c - 1)) {
+            if (fill == chunk) {
                 double l, e;
                 if ((st = vt->evaluate(eng, X, Y, fill, &l, &e)) != GFL_OK)
                     goto cleanup;
@@ -58,8 +65,18 @@ static gfl_status enumerate(const gfl_engine_vt *vt, const gfl_problem *pb, int 
             }
         }
     }
-    out->loss = L / (double)total;
-    out->err = E / (double)total;
+    if (fill > 0) { /* the last partial chunk */
+        double l, e;
+        if ((st = vt->evaluate(eng, X, Y, fill, &l, &e)) != GFL_OK)
+            goto cleanup;
+        L += l * fill;
+        E += e * fill;
+    }
+    Lp[part] = L / (double)total;
+    Ep[part] = E / (double)total;
+    }
+    out->loss = single ? Lp[0] : (1.0 - pstr) * Lp[0] + pstr * Lp[1];
+    out->err = single ? Ep[0] : (1.0 - pstr) * Ep[0] + pstr * Ep[1];
     out->loss_se = out->err_se = out->sigma = 0.0;
     out->kind = GFL_ORACLE_ENUMERATION;
     out->N = (long)total;

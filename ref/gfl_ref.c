@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfl_ref_agop.h"
 #include "gfl_ref_dot.h"
 #include "gfl_pool.h"
 
@@ -604,6 +605,12 @@ gfl_status gfl_ref_agreement_bits(void *eng_lo, void *eng_hi, double *bits)
 const char *gfl_ref_mpfr_version(void) { return mpfr_get_version(); }
 const char *gfl_ref_gmp_version(void) { return gmp_version; }
 
+void gfl_ref_params(void *p, int *m, int *d, long *prec, mpfr_t **a, mpfr_t **W, mpfr_t **b)
+{
+    ref_eng *e = p;
+    *m = e->m, *d = e->d, *prec = (long)e->prec, *a = e->a, *W = e->W, *b = e->b;
+}
+
 const gfl_engine_vt gfl_ref_engine = {
     .name = "ref",
     .create = ref_create,
@@ -617,4 +624,5 @@ const gfl_engine_vt gfl_ref_engine = {
     .decisions = ref_decisions,
     .exact_parts = ref_exact_parts,
     .store_exact = ref_store_exact,
+    .agop = gfl_ref_agop,
 };

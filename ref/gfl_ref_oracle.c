@@ -88,7 +88,8 @@ static gfl_status G_enum(const gfl_problem *pb, mpfr_prec_t p, const double *w, 
     int d = pb->cfg.d;
     if (d > GFL_ENUM_MAX_D)
         GFL_ERROR(GFL_EINVAL, "enumeration of {+-1}^%d is too large (d <= %d)", d, GFL_ENUM_MAX_D);
-    int64_t *acc = calloc((size_t)d, sizeof(int64_t));
+    /* acc: the uniform component's integer sums, acc + d: the structured one's */
+    int64_t *acc = calloc((size_t)2 * d, sizeof(int64_t));
     mpfr_t *terms = malloc((size_t)(d + 1) * sizeof(mpfr_t));
     mpfr_ptr *ptrs = malloc((size_t)(d + 1) * sizeof(mpfr_ptr));
     double *x = malloc((size_t)d * sizeof(double));
@@ -111,15 +112,27 @@ static gfl_status G_enum(const gfl_problem *pb, mpfr_prec_t p, const double *w, 
         mpfr_sum(s, ptrs, (unsigned long)(d + 1), RND); /* correctly rounded: exact sign */
         if (mpfr_sgn(s) <= 0)
             continue;
-        int64_t cy = (int64_t)gfl_parity_weight(pb, idx) * (gfl_parity_label(pb, idx) > 0 ? 1 : -1);
-        for (int j = 0; j < d; j++)
-            acc[j] += x[j] > 0 ? cy : -cy;
+        uint64_t cu, cs;
+        gfl_parity_weight_parts(pb, idx, &cu, &cs);
+        int64_t sy = gfl_parity_label(pb, idx) > 0 ? 1 : -1, yu = (int64_t)cu * sy, ys = (int64_t)cs * sy;
+        for (int j = 0; j < d; j++) {
+            acc[j] += x[j] > 0 ? yu : -yu;
+            acc[d + j] += x[j] > 0 ? ys : -ys;
+        }
     }
+    /* G_j = ((1 - p) acc_u + p acc_s) / 2^(d+2), exact in MPFR at p = 1/2 */
+    mpfr_t ps, qs;
+    mpfr_inits2(p, ps, qs, (mpfr_ptr)0);
     for (int j = 0; j < d; j++) {
-        mpfr_set_si(s, (long)acc[j], RND);
+        mpfr_set_d(ps, gfl_parity_p_struct(pb), RND);
+        mpfr_ui_sub(qs, 1, ps, RND);
+        mpfr_mul_si(qs, qs, (long)acc[j], RND);
+        mpfr_mul_si(ps, ps, (long)acc[d + j], RND);
+        mpfr_add(s, qs, ps, RND);
         mpfr_div_2ui(s, s, (unsigned long)(d + 2), RND);
         G[j] = mpfr_get_d(s, RND);
     }
+    mpfr_clears(ps, qs, (mpfr_ptr)0);
     for (int j = 0; j <= d; j++)
         mpfr_clear(terms[j]);
     mpfr_clear(s);
@@ -275,6 +288,8 @@ static gfl_status ref_moments(const gfl_problem *pb, const gfl_sample *mc, gfl_m
         mpfr_div(u, u, s, RND);
         mpfr_add(B, B, u, RND);
     }
+    if (c->case_id == GFL_CASE_SLABS) /* a rational function of the margin, in double */
+        mpfr_set_d(B, gfl_slabs_Bx2(c), RND);
     o->Bx2 = mpfr_get_d(B, RND);
     mpfr_sqrt(B, B, RND);
     o->Bx1 = mpfr_get_d(B, RND);

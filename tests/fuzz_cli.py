@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 
-CASES = ["mog", "xor", "parity", "parity_uniform", "linear", "multiindex"]
+CASES = ["mog", "xor", "parity", "parity_uniform", "linear", "multiindex", "slabs"]
 COMMANDS = ["train", "features", "compare", "check", "bench"]
 
 # Option tables (cli/*.c and core/gfl_config.c).  Only what a generated
@@ -51,7 +51,8 @@ DOUBLE_OPTS = {"eta1": ["1", "0.5", "2"], "lam1": ["default", "0", "0.5"], "eta"
                "lam": ["1e-4", "0"], "sigma-a": ["1", "4", "0.5"], "sigma-w": ["1", "2"],
                "sigma-b": ["1", "0.3"], "btilde": ["0.5", "0.1"]}
 CASE_OPTS = {"r": ["2", "4"], "mu": ["1", "2"], "noise": ["0.1", "0.3"], "k": ["1", "3"],
-             "margin": ["0.1", "0"], "subset": None, "rotate": None}
+             "margin": ["0.1", "0"], "subset": None, "rotate": None,
+             "p-struct": ["0.5", "0.1", "1"]}
 ENUM_OPTS = {"loss": ["hinge", "logistic"], "bias-mode": ["const", "sign", "gauss"]}
 FLAGS = ["fixed-batch", "freeze-w", "random-features"]
 CMD_NUM_OPTS = {
@@ -141,7 +142,7 @@ def base_invocation(rng, cmd, inv):
     # the sizes: rarer there, so that a bounded run stays short.
     slow = cmd == "check"
     all_cases = rng.random() < (0.01 if slow else 0.12)
-    case = rng.choices(CASES, weights=[6, 6, 6, 6, 1, 1] if slow else [1] * 6)[0]
+    case = rng.choices(CASES, weights=[6, 6, 6, 6, 1, 1, 1] if slow else [1] * len(CASES))[0]
     a += ["--all"] if all_cases else ["--case", case]
     if rng.random() < 0.9:
         a += ["--preset", "small"]
@@ -183,6 +184,24 @@ def base_invocation(rng, cmd, inv):
         if not (o == "dump" and all_cases):
             a += ["--" + o, odd_path(rng, inv, "dir")]
     inv.args = a
+
+
+def phenomena_invocation(rng, inv):
+    """gfl phenomena: a cheap valid run (feature-matrix --quick, seconds) with odd
+    output paths, or a command line that is bad usage or --help (never a slow run)."""
+    a = ["phenomena"]
+    if rng.random() < 0.3:
+        a += ["feature-matrix", "--quick"]
+        if rng.random() < 0.5:
+            a += ["--json", odd_path(rng, inv, "file")]
+        if rng.random() < 0.5:
+            a += ["--report", odd_path(rng, inv, "dir")]
+    else:
+        a += [rng.choice(["beyond-kernel", "lottery-ticket", "nosuch", "", "--all"]),
+              rng.choice(UNKNOWN + ["--json", "--report", "--all", "x", "feature-matrix"])]
+        if rng.random() < 0.3:
+            a.insert(1, "--quick")  # never as the value of --json or --report
+    return a
 
 
 def numeric_options(cmd):
@@ -283,7 +302,9 @@ def generate(seed, index):
         inv.args = ["cases"] + rng.choice([[], [], ["--help"], ["xor"], ["--case", "xor"]])
     elif u < 0.06:
         inv.args = ["version"] + rng.choice([[], ["--json"]])
-    elif u < 0.08:
+    elif u < 0.10:
+        inv.args = phenomena_invocation(rng, inv)
+    elif u < 0.12:
         inv.args = rng.choice([[], ["help"], ["--help"], ["-h"], ["--version"], ["frobnicate"], [""], ["train\n"],
                                ["TRAIN"], ["tra"], ["-"], ["--"]])
     elif u < 0.16:

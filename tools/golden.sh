@@ -15,7 +15,7 @@ GFL=${1:-bin/gfl}
 OUT=${2:-tests/golden}
 TESTS=${3:-build/release/gfl_tests}
 SEED=1
-CASES="mog xor parity parity_uniform linear multiindex"
+CASES="mog xor parity parity_uniform linear multiindex slabs"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gfl_golden.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 mkdir -p "$OUT"

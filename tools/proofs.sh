@@ -33,6 +33,9 @@ echo
 echo "== fast path, default configuration (SPEC 7) =="
 "$GFL" train --all --path fast --json "$OUT/train.json" || rc=1
 echo
+echo "== phenomena, quick grids (SPEC 8; the full run is make phenomena) =="
+"$GFL" phenomena --all --quick --json "$OUT/phenomena_quick.json" || rc=1
+echo
 echo "reports: $OUT/report.md $OUT/report.json $OUT/check_ref_xor.json $OUT/check_ref_parity.json $OUT/compare.json $OUT/train.json (figures in $OUT/)"
 [ "$rc" -eq 0 ] && echo "proofs: every exact link PASS, every statistical link that applies CONSISTENT (--strict)" || echo "proofs: FAILED (see above)"
 exit "$rc"
