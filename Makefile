@@ -16,10 +16,11 @@ XLDFLAGS ?=
 PKG_CFLAGS = $(shell pkg-config --cflags openblas jansson cunit mpfr 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs openblas jansson cunit mpfr 2>/dev/null) -lgsl -lgmp -lm
 CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(OPT) -g -Wall -Wextra -Werror \
-          -Wshadow -Wstrict-prototypes -Icore -Iref -Ifast -Iproofs_check -Icli $(PKG_CFLAGS) $(XCFLAGS)
+          -Wshadow -Wstrict-prototypes -Icore -Iref -Ifast -Iproofs_check -Isweep -Icli $(PKG_CFLAGS) $(XCFLAGS)
 LDFLAGS = $(XLDFLAGS)
 
 LIB_SRC  = $(wildcard core/*.c) $(wildcard ref/*.c) $(wildcard fast/*.c) $(wildcard proofs_check/*.c)
+LIB_SRC += $(wildcard sweep/*.c)
 CLI_SRC  = $(wildcard cli/*.c)
 TEST_SRC = $(wildcard tests/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
