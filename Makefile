@@ -31,7 +31,7 @@ GFL      = $(BIN)/gfl
 TESTS    = $(BUILD)/gfl_tests
 
 .PHONY: all deps build test test-run proofs proofs-run bench clean test-asan test-tsan coverage coverage-run \
-        valgrind golden artifact fuzz-long fuzz-cli-asan mutation mutation-full
+        valgrind golden artifact fuzz-long fuzz-cli-asan mutation mutation-full sweep test-slurm
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -178,3 +178,16 @@ clean:
 	rm -rf build bin proofs dist coverage/html coverage/*.info
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+
+# Sweeps (docs/sweeps.md).  make sweep: the default scaling plan (fast path,
+# every case, 3 widths x 3 batch sizes x 3 T x 5 seeds) on the local backend,
+# merged, with the scaling report in sweeps/scaling/report.md.
+# make test-slurm: a real one-node Slurm cluster (root; SKIPPED otherwise)
+# runs a sweep through the slurm backend (tests/slurm_test.sh).
+sweep: deps
+	@$(MAKE) --no-print-directory build
+	sh tools/sweep.sh $(GFL)
+
+test-slurm: deps
+	@$(MAKE) --no-print-directory build
+	sh tests/slurm_test.sh $(GFL)

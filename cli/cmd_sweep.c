@@ -140,10 +140,11 @@ int gfl_cmd_sweep(int argc, char **argv)
         rc = cmd_exec(&p, argc - 3, argv + 3);
     else if (argc > 3)
         rc = bad("unexpected argument", argv[3]);
-    else if (!strcmp(sub, "status"))
-        rc = done_or_fail(gfl_sweep_status(&p, stdout, &flag), flag ? 0 : 1);
-    else
-        rc = done_or_fail(gfl_sweep_merge(&p, stdout, &flag), flag ? 1 : 0);
+    else {
+        /* the call first: flag is its output */
+        gfl_status st2 = !strcmp(sub, "status") ? gfl_sweep_status(&p, stdout, &flag) : gfl_sweep_merge(&p, stdout, &flag);
+        rc = done_or_fail(st2, !strcmp(sub, "status") ? !flag : flag ? 1 : 0);
+    }
     gfl_sweep_free(&p);
     return rc;
 }
