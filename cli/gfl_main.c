@@ -24,6 +24,7 @@ static void usage(FILE *f)
             "  check     the theorem's proof chain, link by link, with verdicts and figures\n"
             "  compare   run both paths in lockstep and compare them step by step\n"
             "  sweep     plans of many runs on local processes, GNU parallel or Slurm; status, merge\n"
+            "  scaling   the theorem's rates measured on a merged check sweep over m, n, T\n"
             "  version   print the versions of gfl and its libraries\n");
 }
 
@@ -91,6 +92,8 @@ static int run(int argc, char **argv)
         return gfl_cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "sweep") == 0)
         return gfl_cmd_sweep(argc - 1, argv + 1);
+    if (strcmp(cmd, "scaling") == 0)
+        return gfl_cmd_scaling(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         struct json_t *v = gfl_cli_versions();
         char *s = json_dumps(v, JSON_INDENT(1) | JSON_SORT_KEYS);

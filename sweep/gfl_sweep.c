@@ -475,6 +475,8 @@ gfl_status gfl_sweep_exec(const gfl_sweep_plan *p, int i, int *done)
         }
         /* several runs share the cores: one BLAS thread each unless told otherwise */
         setenv("OPENBLAS_NUM_THREADS", getenv("OPENBLAS_NUM_THREADS") ? getenv("OPENBLAS_NUM_THREADS") : "1", 1);
+        /* this very binary, even if bin/gfl was rebuilt meanwhile */
+        execv("/proc/self/exe", av);
         execv(self, av);
         _exit(127);
     }
