@@ -550,7 +550,9 @@ json_t *gfl_sweep_strip(const json_t *v)
         const char *k;
         json_t *x;
         json_object_foreach((json_t *)v, k, x) {
-            if (strcmp(k, "seconds") && strcmp(k, "versions"))
+            size_t n = strlen(k);
+            int timing = strcmp(k, "seconds") == 0 || (n > 8 && strcmp(k + n - 8, "_seconds") == 0);
+            if (!timing && strcmp(k, "versions") && strcmp(k, "host"))
                 json_object_set_new(o, k, gfl_sweep_strip(x));
         }
         return o;

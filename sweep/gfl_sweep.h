@@ -91,7 +91,8 @@ gfl_status gfl_sweep_delta(const struct json_t *results, double delta, double le
 /* The scaling report on a merged check sweep: DIR/scaling/report.md and figures. */
 gfl_status gfl_scaling_report(const char *dir, int boot, FILE *out);
 
-/* The result with every timing field ("seconds") and "versions" removed (new reference). */
+/* The result without what differs between identical runs: timing ("seconds",
+ * "*_seconds"), "host" and "versions" (kept once per merge).  New reference. */
 struct json_t *gfl_sweep_strip(const struct json_t *v);
 
 #endif

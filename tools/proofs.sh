@@ -3,7 +3,8 @@
 # 1. the theorem's proof chain on every case, ref path on the small preset and
 #    fast path on the default one: proofs/report.{json,md} and figures;
 # 2. ref vs fast in lockstep on every case (small preset): proofs/compare.json;
-# 3. the fast path's learning figures at the default configuration.
+# 3. the fast path's learning figures at the default configuration;
+# 4. a small scaling sweep (tools/sweep_proofs.json): slopes and crossovers.
 # Exits non-zero when any link is FAIL, VIOLATED, UNCERTIFIED or INCONCLUSIVE
 # (check --strict, SPEC 6) or a comparison FAILs.
 set -u
@@ -25,6 +26,13 @@ echo
 echo "== fast path, default configuration (SPEC 7) =="
 "$GFL" train --all --path fast --json "$OUT/train.json" || rc=1
 echo
-echo "reports: $OUT/report.md $OUT/report.json $OUT/compare.json $OUT/train.json (figures in $OUT/)"
+echo "== scaling, a small sweep (fast path; docs/sweeps.md, make sweep for the full plan) =="
+rm -rf "$OUT/scaling"
+{ "$GFL" sweep plan tools/sweep_proofs.json --out "$OUT/scaling" >/dev/null &&
+  "$GFL" sweep run "$OUT/scaling" --backend local 2>/dev/null >/dev/null &&
+  "$GFL" sweep merge "$OUT/scaling" >/dev/null &&
+  "$GFL" scaling "$OUT/scaling" --boot 100 | grep -E '^(## |\| (theorem-form chain|regret|a-priori form) \||- )'; } || rc=1
+echo
+echo "reports: $OUT/report.md $OUT/report.json $OUT/compare.json $OUT/train.json $OUT/scaling/scaling/report.md (figures in $OUT/)"
 [ "$rc" -eq 0 ] && echo "proofs: every exact link PASS, every statistical link that applies CONSISTENT (--strict)" || echo "proofs: FAILED (see above)"
 exit "$rc"
