@@ -235,6 +235,48 @@ static void test_cli_sweep(void)
     gfl_sweep_free(&p);
 }
 
+/* Random option words for gfl sweep and gfl scaling: exit 0, 1 or 2 with at
+ * most one line on stderr, never a signal (exit >= 128) or a crash. */
+static void test_fuzz_options(void)
+{
+    const char *t = gfl_test_scratch();
+    char dir[512], plan[600], err[600];
+    snprintf(dir, sizeof dir, "%s/swf", t), snprintf(plan, sizeof plan, "%s/swf_plan.json", t);
+    snprintf(err, sizeof err, "%s/swf.err", t);
+    FILE *f = fopen(plan, "w");
+    fprintf(f, "{\"command\":\"train\",\"options\":{\"T\":2,\"m\":4,\"n\":8,\"preset\":\"small\"},"
+               "\"grid\":{\"case\":[\"xor\"]}}\n");
+    fclose(f);
+    const char *mk[] = {"sweep", "plan", plan, "--out", dir, NULL};
+    CHECK(run(mk, NULL) == 0, "plan for the option fuzz");
+    const char *words[] = {"plan", "run", "exec", "status", "merge", dir, plan, "--backend", "local", "slurm", "bogus",
+                           "--jobs", "0", "-1", "3", "1e9", "--chunk", "--chunk-size", "--throttle", "--time",
+                           "--mem", "x'y", "--no-submit", "--out", "--boot", "5", "", "--help", "0123456789abcdef", "%n"};
+    size_t nw = sizeof words / sizeof words[0];
+    uint64_t s = gfl_test_seed() * 0x2545f4914f6cdd1dULL + 3;
+    for (int it = 0; it < 40 * gfl_test_effort(); it++) {
+        const char *args[8];
+        int n = 0;
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        args[n++] = (s >> 60) % 4 == 0 ? "scaling" : "sweep";
+        int k = 1 + (int)((s >> 20) % 5);
+        for (int j = 0; j < k; j++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            const char *w = words[(s >> 33) % nw];
+            /* never a real run of the backends: those are tested above */
+            if (!strcmp(w, "slurm") || !strcmp(w, "run") || !strcmp(w, "exec"))
+                w = "--no-submit";
+            args[n++] = w;
+        }
+        args[n] = NULL;
+        int rc = run(args, err);
+        char *e = slurp(err);
+        CHECK(rc <= 2 && gfl_test_count_lines(e ? e : "") <= 1, "gfl %s %s %s ... (seed %llu, step %d): exit %d, '%s'",
+              args[0], args[1], n > 2 ? args[2] : "", (unsigned long long)gfl_test_seed(), it, rc, e ? e : "");
+        free(e);
+    }
+}
+
 /* delta check: 10 seeds, 3 with a statistical link VIOLATED, one with an exact FAIL. */
 static void test_delta(void)
 {
@@ -279,4 +321,5 @@ void t_sweep_register(void)
     CU_add_test(s, "mutated plans never crash", test_fuzz_plans);
     CU_add_test(s, "merge identical across workers; resume; refusals", test_cli_sweep);
     CU_add_test(s, "delta check against Clopper-Pearson", test_delta);
+    CU_add_test(s, "random options of sweep and scaling", test_fuzz_options);
 }
