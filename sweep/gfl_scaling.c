@@ -24,10 +24,9 @@
 #include "gfl_plot.h"
 #include "gfl_sweep.h"
 
-enum { NQ = 7, NAX = 3 };
+enum { NQ = 8, NAX = 3 };
 static const char *qname[NQ] = {"min L_D", "tight chain", "theorem-form chain", "approx", "drift", "regret",
-                                "a-priori form"};
-static const char *qfile[NQ] = {"lhs", "tight", "chain", "approx", "drift", "regret", "apriori"};
+                                "a-priori form", "a-priori concentration"};
 static const char *axname[NAX] = {"m", "n", "T"};
 /* The exponent the theorem's form predicts per axis (NAN: none stated);
  * docs/sweeps.md gives each one's source. */
@@ -39,13 +38,36 @@ static const double pred[NQ][NAX] = {
     {NAN, NAN, NAN},    /* drift: the theorem's form has no rate for a moving W */
     {0, 0, -0.5},       /* regret: T^-1/2 at the tuned eta */
     {0, -0.25, 0},      /* a-priori: sqrt(concentration), (log n / n)^(1/4) */
+    {0, -0.5, 0},       /* its concentration term sqrt(B_x2 log n)/(B_G sqrt n) */
 };
 
 typedef struct {
     long seed;
     double x[NAX];
     double y[NQ];
+    double floor_, rbb; /* a-priori: OPT_hat + r B_a1 B_x1 sqrt(2 gamma), and r B_a1 B_x1 */
 } point;
+
+/* The a-priori link's note (proofs_check/gfl_chain.c) carries its parts:
+ * "OPT_hat X + ... = r * B_a1 * B_x1 * sqrt(2gamma + conc) + eps E; ..." */
+static int apriori_parts(const json_t *c, double *opt, double *rbb, double *g2, double *conc)
+{
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(c, "links"), i, l) {
+        const char *id = json_string_value(json_object_get(l, "id")), *note = json_string_value(json_object_get(l, "note"));
+        if (!id || !note || strcmp(id, "apriori") != 0)
+            continue;
+        const char *eq = strstr(note, ") = ");
+        int r;
+        double a, b;
+        if (sscanf(note, "OPT_hat %lg", opt) == 1 && eq && sscanf(eq, ") = %d * %lg * %lg * sqrt(%lg + %lg)", &r, &a, &b, g2, conc) == 5) {
+            *rbb = r * a * b;
+            return 1;
+        }
+    }
+    return 0;
+}
 
 static double get(const json_t *o, const char *a, const char *b)
 {
@@ -202,7 +224,7 @@ static gfl_status one_case(const char *dir, const char *cs, const point *p, int 
         }
         nbq[q] = nb;
         for (int a = 0; a < NAX; a++) {
-            double pr = a == 1 && pred[q][a] == -0.25 ? pn : pred[q][a];
+            double pr = a == 1 && pred[q][a] == -0.25 ? pn : a == 1 && q == 7 ? 2 * pn : pred[q][a];
             lo[q][a] = hi[q][a] = NAN;
             if (nb >= 20 && vary[a]) {
                 qsort(bs + a * boot, (size_t)nb, sizeof *bs, cmp_d);
@@ -281,6 +303,23 @@ static gfl_status one_case(const char *dir, const char *cs, const point *p, int 
                 fprintf(md, "%.3g];", nx ? exp(xb[(int)ceil(0.975 * (nx - 1))]) : NAN);
             free(xb);
         }
+        if (q == 6) {
+            double fl[n > 0 ? n : 1], rb = NAN;
+            int k = 0;
+            for (int i = 0; i < n; i++)
+                if (isfinite(p[i].floor_))
+                    fl[k++] = p[i].floor_, rb = p[i].rbb;
+            if (k) {
+                qsort(fl, (size_t)k, sizeof *fl, cmp_d);
+                double g = 0.5 / (rb * rb);
+                fprintf(md, " Floor without any concentration term, OPT_hat + r B_a1 B_x1 sqrt(2 gamma): median %.3g "
+                            "(range %.3g .. %.3g) at check's (p, gamma, B_G): %s It is below 1 only if gamma < "
+                            "1/(2 (r B_a1 B_x1)^2) = %.2g (r B_a1 B_x1 = %.3g, last run).",
+                        fl[k / 2], fl[0], fl[k - 1],
+                        fl[k / 2] >= 1 ? "**no crossover in n at these parameters**, whatever the fit says." : "a "
+                        "crossover in n is possible.", g, rb);
+            }
+        }
         fputs("\n", md);
     }
     /* figures: medians over seeds against each axis at the other axes' largest values */
@@ -320,7 +359,6 @@ static gfl_status one_case(const char *dir, const char *cs, const point *p, int 
         fprintf(md, "\n![%s vs %s](%s_vs_%s.png)", cs, axname[a], cs, axname[a]);
     }
     fputs("\n", md);
-    (void)qfile;
     free(use), free(bs), free(bb);
     return GFL_OK;
 }
@@ -356,10 +394,13 @@ gfl_status gfl_scaling_report(const char *dir, int boot, FILE *out)
         point *pt = &pts[np];
         pt->seed = (long)get(cfg, "seed", NULL);
         pt->x[0] = get(cfg, "m", NULL), pt->x[1] = get(cfg, "n", NULL), pt->x[2] = get(cfg, "T", NULL);
+        double o = NAN, rbb = NAN, g2 = NAN, conc = NAN;
+        apriori_parts(c, &o, &rbb, &g2, &conc);
         double y[NQ] = {get(c, "lhs_min_test_loss", NULL), get(c, "tight_bound", NULL), get(c, "chain_bound", NULL),
                         get(c, "terms", "approx"), get(c, "terms", "drift"), get(c, "terms", "regret"),
-                        get(c, "apriori_bound", NULL)};
+                        get(c, "apriori_bound", NULL), conc};
         memcpy(pt->y, y, sizeof y);
+        pt->floor_ = o + rbb * sqrt(g2), pt->rbb = rbb;
         if (!(pt->x[0] > 0 && pt->x[1] > 0 && pt->x[2] > 0))
             continue;
         cname[np++] = (char *)json_string_value(json_object_get(c, "case"));
