@@ -239,7 +239,7 @@ static gfl_status scan_runs_dir(const gfl_sweep_plan *p, FILE *out, int *foreign
         if (!why) {
             gfl_run_state s = gfl_sweep_state(p, i);
             int failed_name = strcmp(n + 16, ".failed.json") == 0;
-            if (s == GFL_RUN_MISSING || (failed_name && s == GFL_RUN_DONE && 0))
+            if (s == GFL_RUN_MISSING)
                 why = "stale: its id or configuration is not the plan's";
             else if (failed_name && s == GFL_RUN_DONE)
                 continue; /* an older failure of a run since done: superseded, ignored */
