@@ -363,16 +363,6 @@ static gfl_status one_case(const char *dir, const char *cs, const point *p, int 
     return GFL_OK;
 }
 
-typedef struct {
-    const char *text;
-} txt;
-
-static gfl_status txt_w(FILE *f, void *c)
-{
-    fputs(((const txt *)c)->text, f);
-    return ferror(f) ? GFL_EIO : GFL_OK;
-}
-
 gfl_status gfl_scaling_report(const char *dir, int boot, FILE *out)
 {
     char path[PATH_MAX], sdir[PATH_MAX];
@@ -447,9 +437,8 @@ gfl_status gfl_scaling_report(const char *dir, int boot, FILE *out)
             free(sub);
         }
         fclose(f);
-        txt t = {md};
         if (st == GFL_OK && (st = gfl_io_join(path, sizeof path, sdir, "report.md")) == GFL_OK)
-            st = gfl_io_write_atomic(path, txt_w, &t);
+            st = gfl_sweep_write_text(path, md);
         if (st == GFL_OK)
             fprintf(out, "%s\nwritten: %s\n", md, path);
     }

@@ -259,9 +259,29 @@ static gfl_status json_writer(FILE *f, void *ctx)
     return ferror(f) ? GFL_EIO : GFL_OK;
 }
 
-static gfl_status write_json(const char *path, const json_t *doc)
+gfl_status gfl_sweep_write_json(const char *path, const json_t *doc)
 {
     return gfl_io_write_atomic(path, json_writer, (void *)doc);
+}
+
+static gfl_status text_writer(FILE *f, void *ctx)
+{
+    fputs((const char *)ctx, f);
+    return ferror(f) ? GFL_EIO : GFL_OK;
+}
+
+gfl_status gfl_sweep_write_text(const char *path, const char *text)
+{
+    return gfl_io_write_atomic(path, text_writer, (void *)text);
+}
+
+gfl_status gfl_sweep_self(char *self, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", self, len - 1);
+    if (n <= 0)
+        GFL_ERROR(GFL_EINTERNAL, "cannot find this program (/proc/self/exe): %s", strerror(errno));
+    self[n] = 0;
+    return GFL_OK;
 }
 
 static gfl_status mkdir_p1(const char *d)
@@ -296,7 +316,7 @@ gfl_status gfl_sweep_plan_write(const char *plan_file, const char *dir, int *nru
         else if (!old && access(path, F_OK) == 0)
             GFL_SET_ERROR(st, GFL_EINVAL, "'%s' is not a sweep plan (%s)", path, je.text);
         else if (!old)
-            st = write_json(path, doc);
+            st = gfl_sweep_write_json(path, doc);
         json_decref(old);
         if (st == GFL_OK)
             st = mkdir_p1(sub);
@@ -417,7 +437,7 @@ static char *tail_of(const char *path, size_t max)
     return b;
 }
 
-static double now_seconds(void)
+double gfl_sweep_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -433,10 +453,7 @@ gfl_status gfl_sweep_exec(const gfl_sweep_plan *p, int i, int *done)
         return GFL_OK; /* resume: already there */
     }
     char self[PATH_MAX], tmp[PATH_MAX], log[PATH_MAX], out[PATH_MAX], failed[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        GFL_ERROR(GFL_EINTERNAL, "cannot find this program (/proc/self/exe): %s", strerror(errno));
-    self[n] = 0;
+    GFL_TRY(gfl_sweep_self(self, sizeof self));
     GFL_TRY(run_path(p, r->id, ".json", out, sizeof out));
     GFL_TRY(run_path(p, r->id, ".failed.json", failed, sizeof failed));
     if (snprintf(tmp, sizeof tmp, "%s/runs/.%s.part%ld.json", p->dir, r->id, (long)getpid()) >= (int)sizeof tmp ||
@@ -462,7 +479,7 @@ gfl_status gfl_sweep_exec(const gfl_sweep_plan *p, int i, int *done)
         gfl_io_track(lock, GFL_IO_TEMP_FILE);
     }
     fflush(NULL);
-    double t0 = now_seconds();
+    double t0 = gfl_sweep_now();
     gfl_io_track(tmp, GFL_IO_TEMP_FILE);
     pid_t pid = fork();
     if (pid < 0)
@@ -485,7 +502,7 @@ gfl_status gfl_sweep_exec(const gfl_sweep_plan *p, int i, int *done)
     while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
         ;
     gfl_io_untrack_child(pid);
-    double secs = now_seconds() - t0;
+    double secs = gfl_sweep_now() - t0;
     int rc = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
     json_t *res = (rc == 0 || rc == 1) ? json_load_file(tmp, 0, NULL) : NULL;
     unlink(tmp);
@@ -499,14 +516,14 @@ gfl_status gfl_sweep_exec(const gfl_sweep_plan *p, int i, int *done)
         json_object_set_new(doc, "versions", ver ? json_incref(ver) : gfl_report_versions());
         json_object_del(res, "versions");
         json_object_set_new(doc, "result", res);
-        if ((st = write_json(out, doc)) == GFL_OK)
+        if ((st = gfl_sweep_write_json(out, doc)) == GFL_OK)
             unlink(failed);
         *done = st == GFL_OK;
     } else {
         char *t = tail_of(log, 1500);
         json_object_set_new(doc, "stderr_tail", json_string(t));
         free(t);
-        st = write_json(failed, doc);
+        st = gfl_sweep_write_json(failed, doc);
     }
     json_decref(doc);
     unlink(lock);

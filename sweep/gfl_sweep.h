@@ -91,6 +91,14 @@ gfl_status gfl_sweep_delta(const struct json_t *results, double delta, double le
 /* The scaling report on a merged check sweep: DIR/scaling/report.md and figures. */
 gfl_status gfl_scaling_report(const char *dir, int boot, FILE *out);
 
+/* Shared by the sweep's files: a monotonic clock in seconds, this program's
+ * path (/proc/self/exe), and atomic writes of a JSON document (indented,
+ * sorted keys) or a text. */
+double gfl_sweep_now(void);
+gfl_status gfl_sweep_self(char *path, size_t len);
+gfl_status gfl_sweep_write_json(const char *path, const struct json_t *doc);
+gfl_status gfl_sweep_write_text(const char *path, const char *text);
+
 /* The result without what differs between identical runs: timing ("seconds",
  * "*_seconds"), "host" and "versions" (kept once per merge).  New reference. */
 struct json_t *gfl_sweep_strip(const struct json_t *v);

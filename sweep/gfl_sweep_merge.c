@@ -128,14 +128,6 @@ static gfl_status csv_writer(FILE *f, void *p)
     return ferror(f) ? GFL_EIO : GFL_OK;
 }
 
-static gfl_status json_w(FILE *f, void *p)
-{
-    if (json_dumpf((const json_t *)p, f, JSON_INDENT(1) | JSON_SORT_KEYS | JSON_ENSURE_ASCII) != 0)
-        return GFL_EIO;
-    fputc('\n', f);
-    return ferror(f) ? GFL_EIO : GFL_OK;
-}
-
 /* The markdown table's figures: the check's headline numbers when present. */
 static int md_figure(const char *col)
 {
@@ -358,7 +350,7 @@ gfl_status gfl_sweep_merge(const gfl_sweep_plan *p, FILE *out, int *nfailed)
         }
         char path[PATH_MAX];
         if (st == GFL_OK && (st = gfl_io_join(path, sizeof path, p->dir, "results.json")) == GFL_OK)
-            st = gfl_io_write_atomic(path, json_w, m.doc);
+            st = gfl_sweep_write_json(path, m.doc);
         if (st == GFL_OK && (st = gfl_io_join(path, sizeof path, p->dir, "results.csv")) == GFL_OK)
             st = gfl_io_write_atomic(path, csv_writer, &m);
         if (st == GFL_OK && (st = gfl_io_join(path, sizeof path, p->dir, "results.md")) == GFL_OK)

@@ -14,25 +14,9 @@
 #include "gfl_io.h"
 #include "gfl_sweep.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static gfl_status self_path(char *self, size_t len)
-{
-    ssize_t n = readlink("/proc/self/exe", self, len - 1);
-    if (n <= 0)
-        GFL_ERROR(GFL_EINTERNAL, "cannot find this program (/proc/self/exe): %s", strerror(errno));
-    self[n] = 0;
-    return GFL_OK;
-}
-
 static void progress(int done, int failed, int total, int resumed, double t0, int started, int final)
 {
-    double el = now_s() - t0;
+    double el = gfl_sweep_now() - t0;
     int fresh = done + failed - resumed;
     char eta[32] = "?";
     if (fresh > 0 && started > 0) {
@@ -61,7 +45,7 @@ static gfl_status run_local(const gfl_sweep_plan *p, int jobs, int *nfailed)
         else
             pending[np++] = i;
     }
-    double t0 = now_s(), last = 0;
+    double t0 = gfl_sweep_now(), last = 0;
     pid_t *slot = calloc((size_t)jobs, sizeof *slot);
     int next = 0, running = 0;
     gfl_status st = GFL_OK;
@@ -105,9 +89,9 @@ static gfl_status run_local(const gfl_sweep_plan *p, int jobs, int *nfailed)
             done++;
         else
             failed++;
-        if (now_s() - last > (isatty(2) ? 0.2 : 10.0) || (next >= np && running == 0)) {
+        if (gfl_sweep_now() - last > (isatty(2) ? 0.2 : 10.0) || (next >= np && running == 0)) {
             progress(done, failed, total, resumed, t0, 1, next >= np && running == 0);
-            last = now_s();
+            last = gfl_sweep_now();
         }
     }
     if (np == 0)
@@ -158,19 +142,6 @@ static int spawn(char *const argv[], int out_fd, char *capture, size_t cap)
     return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
 }
 
-static gfl_status write_text(const char *path, const char *text);
-
-static gfl_status text_writer(FILE *f, void *ctx)
-{
-    fputs((const char *)ctx, f);
-    return ferror(f) ? GFL_EIO : GFL_OK;
-}
-
-static gfl_status write_text(const char *path, const char *text)
-{
-    return gfl_io_write_atomic(path, text_writer, (void *)text);
-}
-
 static gfl_status mkdir_in(const gfl_sweep_plan *p, const char *name, char *out, size_t len)
 {
     GFL_TRY(gfl_io_join(out, len, p->dir, name));
@@ -182,7 +153,7 @@ static gfl_status mkdir_in(const gfl_sweep_plan *p, const char *name, char *out,
 static gfl_status run_parallel(const gfl_sweep_plan *p, int jobs, int *nfailed)
 {
     char self[PATH_MAX], pdir[PATH_MAX], ids[PATH_MAX], joblog[PATH_MAX], j[32];
-    GFL_TRY(self_path(self, sizeof self));
+    GFL_TRY(gfl_sweep_self(self, sizeof self));
     GFL_TRY(mkdir_in(p, "parallel", pdir, sizeof pdir));
     GFL_TRY(gfl_io_join(ids, sizeof ids, pdir, "ids"));
     GFL_TRY(gfl_io_join(joblog, sizeof joblog, pdir, "joblog"));
@@ -191,7 +162,7 @@ static gfl_status run_parallel(const gfl_sweep_plan *p, int jobs, int *nfailed)
     for (int i = 0; i < p->nrun; i++)
         memcpy(text + 17 * i, p->runs[i].id, 16), text[17 * i + 16] = '\n';
     text[17 * p->nrun] = 0;
-    gfl_status st = write_text(ids, text);
+    gfl_status st = gfl_sweep_write_text(ids, text);
     free(text);
     GFL_TRY(st);
     snprintf(j, sizeof j, "%d", jobs);
@@ -255,7 +226,7 @@ static gfl_status run_slurm(const gfl_sweep_plan *p, const gfl_sweep_opts *o)
     if (!safe_word(tm) || !safe_word(mem) || (part && !safe_word(part)))
         GFL_ERROR(GFL_EINVAL, "slurm: time, mem and partition must be plain words (e.g. 00:30:00, 1G)");
     char self[PATH_MAX], sdir[PATH_MAX], script[PATH_MAX], jobs[PATH_MAX];
-    GFL_TRY(self_path(self, sizeof self));
+    GFL_TRY(gfl_sweep_self(self, sizeof self));
     if (strchr(self, '\'') || strchr(p->dir, '\'') || strchr(p->dir, '\n'))
         GFL_ERROR(GFL_EINVAL, "slurm: the sweep directory's path must not contain quotes or newlines");
     GFL_TRY(mkdir_in(p, "slurm", sdir, sizeof sdir));
@@ -299,7 +270,7 @@ static gfl_status run_slurm(const gfl_sweep_plan *p, const gfl_sweep_opts *o)
              p->nrun, p->dir, chunk, chunk, chunk, chunk - 1, arr, throttle, tm, mem, part ? "#SBATCH --partition=" : "",
              part ? part : "", part ? "\n" : "", sdir, self, p->dir, chunk);
     free(arr);
-    gfl_status st = write_text(script, text);
+    gfl_status st = gfl_sweep_write_text(script, text);
     free(text);
     GFL_TRY(st);
     if (o->no_submit) {
