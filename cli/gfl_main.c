@@ -23,6 +23,7 @@ static void usage(FILE *f)
             "  features  gradient features, population oracles, learned neurons after step 1\n"
             "  check     the theorem's proof chain, link by link, with verdicts and figures\n"
             "  compare   run both paths in lockstep and compare them step by step\n"
+            "  verify    hold an outside implementation's trajectory to the ref path\n"
             "  sweep     plans of many runs on local processes, GNU parallel or Slurm; status, merge\n"
             "  scaling   the theorem's rates measured on a merged check sweep over m, n, T\n"
             "  version   print the versions of gfl and its libraries\n");
@@ -90,6 +91,8 @@ static int run(int argc, char **argv)
         return gfl_cmd_features(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return gfl_cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "verify") == 0)
+        return gfl_cmd_verify(argc - 1, argv + 1);
     if (strcmp(cmd, "sweep") == 0)
         return gfl_cmd_sweep(argc - 1, argv + 1);
     if (strcmp(cmd, "scaling") == 0)
