@@ -16,10 +16,11 @@ XLDFLAGS ?=
 PKG_CFLAGS = $(shell pkg-config --cflags openblas jansson cunit mpfr 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs openblas jansson cunit mpfr 2>/dev/null) -llapacke -lgsl -lgmp -lm
 CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(OPT) -g -Wall -Wextra -Werror \
-          -Wshadow -Wstrict-prototypes -Icore -Iref -Ifast -Ipaths -Iproofs_check -Icli $(PKG_CFLAGS) $(XCFLAGS)
+          -Wshadow -Wstrict-prototypes -Icore -Iref -Ifast -Ipaths -Iproofs_check -Isweep -Icli $(PKG_CFLAGS) $(XCFLAGS)
 LDFLAGS = $(XLDFLAGS)
 
 LIB_SRC  = $(wildcard core/*.c) $(wildcard ref/*.c) $(wildcard fast/*.c) $(wildcard paths/*.c) $(wildcard proofs_check/*.c)
+LIB_SRC += $(wildcard sweep/*.c)
 CLI_SRC  = $(wildcard cli/*.c)
 TEST_SRC = $(wildcard tests/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -30,7 +31,7 @@ GFL      = $(BIN)/gfl
 TESTS    = $(BUILD)/gfl_tests
 
 .PHONY: all deps build test test-run proofs proofs-run phenomena phenomena-run bench clean test-asan test-tsan coverage coverage-run \
-        valgrind golden artifact fuzz-long fuzz-cli-asan mutation mutation-full
+        valgrind golden artifact fuzz-long fuzz-cli-asan mutation mutation-full sweep test-slurm
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -190,3 +191,16 @@ clean:
 	rm -rf build bin proofs dist coverage/html coverage/*.info
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+
+# Sweeps (docs/sweeps.md).  make sweep: the default scaling plan (fast path,
+# every case, 3 widths x 3 batch sizes x 3 T x 5 seeds) on the local backend,
+# merged, with the scaling report in sweeps/scaling/report.md.
+# make test-slurm: a real one-node Slurm cluster (root; SKIPPED otherwise)
+# runs a sweep through the slurm backend (tests/slurm_test.sh).
+sweep: deps
+	@$(MAKE) --no-print-directory build
+	sh tools/sweep.sh $(GFL)
+
+test-slurm: deps
+	@$(MAKE) --no-print-directory build
+	sh tests/slurm_test.sh $(GFL)

@@ -65,6 +65,8 @@ int gfl_cmd_features(int argc, char **argv);
 int gfl_cmd_check(int argc, char **argv);
 int gfl_cmd_phenomena(int argc, char **argv);
 int gfl_cmd_verify(int argc, char **argv);
+int gfl_cmd_sweep(int argc, char **argv);
+int gfl_cmd_scaling(int argc, char **argv);
 
 /* "gfl: message" on one line (control characters escaped). */
 void gfl_cli_print_error(const char *msg);

@@ -26,6 +26,8 @@ static void usage(FILE *f)
             "  phenomena the paper's explanations of empirical phenomena as experiments\n"
             "  verify    hold an outside implementation's trajectory to the ref path\n"
             "  bench     time a path's training steps against the BLAS matrix product\n"
+            "  sweep     plans of many runs on local processes, GNU parallel or Slurm; status, merge\n"
+            "  scaling   the theorem's rates measured on a merged check sweep over m, n, T\n"
             "  version   print the versions of gfl and its libraries\n");
 }
 
@@ -97,6 +99,10 @@ static int run(int argc, char **argv)
         return gfl_cmd_verify(argc - 1, argv + 1);
     if (strcmp(cmd, "bench") == 0)
         return gfl_cmd_bench(argc - 1, argv + 1);
+    if (strcmp(cmd, "sweep") == 0)
+        return gfl_cmd_sweep(argc - 1, argv + 1);
+    if (strcmp(cmd, "scaling") == 0)
+        return gfl_cmd_scaling(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         struct json_t *v = gfl_cli_versions();
         char *s = json_dumps(v, JSON_INDENT(1) | JSON_SORT_KEYS);

@@ -127,6 +127,7 @@ int main(int argc, char **argv)
     t_ref_threads_register();
     t_phen_register();
     t_verify_register();
+    t_sweep_register();
     t_cov_oom_register();
     t_cov_boundary_register();
     t_cov_engine_register();

@@ -6,7 +6,9 @@
 #    and parity, the same instances the fast path checks in 1:
 #    proofs/check_ref_<case>.json;
 # 3. ref vs fast in lockstep on every case (small preset): proofs/compare.json;
-# 4. the fast path's learning figures at the default configuration.
+# 4. the fast path's learning figures at the default configuration;
+# 5. the phenomena's quick grids (make phenomena runs the full ones);
+# 6. a small scaling sweep (tools/sweep_proofs.json): slopes and crossovers.
 # Exits non-zero when any link is FAIL, VIOLATED, UNCERTIFIED or INCONCLUSIVE
 # (check --strict, SPEC 6) or a comparison FAILs.
 set -u
@@ -36,6 +38,13 @@ echo
 echo "== phenomena, quick grids (SPEC 8; the full run is make phenomena) =="
 "$GFL" phenomena --all --quick --json "$OUT/phenomena_quick.json" || rc=1
 echo
-echo "reports: $OUT/report.md $OUT/report.json $OUT/check_ref_xor.json $OUT/check_ref_parity.json $OUT/compare.json $OUT/train.json (figures in $OUT/)"
+echo "== scaling, a small sweep (fast path; docs/sweeps.md, make sweep for the full plan) =="
+rm -rf "$OUT/scaling"
+{ "$GFL" sweep plan tools/sweep_proofs.json --out "$OUT/scaling" >/dev/null &&
+  "$GFL" sweep run "$OUT/scaling" --backend local 2>/dev/null >/dev/null &&
+  "$GFL" sweep merge "$OUT/scaling" >/dev/null &&
+  "$GFL" scaling "$OUT/scaling" --boot 100 | grep -E '^(## |\| (theorem-form chain|regret|a-priori form) \||- )'; } || rc=1
+echo
+echo "reports: $OUT/report.md $OUT/report.json $OUT/check_ref_xor.json $OUT/check_ref_parity.json $OUT/compare.json $OUT/train.json $OUT/phenomena_quick.json $OUT/scaling/scaling/report.md (figures in $OUT/)"
 [ "$rc" -eq 0 ] && echo "proofs: every exact link PASS, every statistical link that applies CONSISTENT (--strict)" || echo "proofs: FAILED (see above)"
 exit "$rc"
