@@ -3,13 +3,14 @@
 
 #include "gfl_cli.h"
 
-static const char *const blurb[GFL_NCASES] = {
+static const char *const blurb[GFL_NCASES_ALL] = {
     "mixture of r Gaussians N(mu e_j, noise^2 I), labels +,-,+,- (SPEC 7 mog)",
     "XOR mixture: +-mu e1 labelled +1, +-mu e2 labelled -1 (SPEC 7 xor)",
     "structured sparse parity on {+-1}^d, y = prod_{j in A} x_j (SPEC 7 parity)",
     "uniform sparse parity on {+-1}^d: tiny first-step signal (SPEC 7)",
     "x ~ N(0, I) with |x_1| >= margin, y = sign(x_1) (SPEC 7 linear)",
     "x ~ N(0, I), y = sign(<u1,x><u2,x>) (SPEC 7 multiindex)",
+    "a table of data: CSV (gzip accepted) or X.npy with Y.npy; d from the file (SPEC 11, docs/data.md)",
 };
 
 int gfl_cmd_cases(int argc, char **argv)
@@ -19,7 +20,7 @@ int gfl_cmd_cases(int argc, char **argv)
         fprintf(stderr, "gfl: cases takes no arguments\n");
         return 2;
     }
-    for (int c = 0; c < GFL_NCASES; c++) {
+    for (int c = 0; c < GFL_NCASES_ALL; c++) {
         gfl_config def, sm;
         gfl_config_defaults(&def, (gfl_case_id)c, GFL_PRESET_DEFAULT);
         gfl_config_defaults(&sm, (gfl_case_id)c, GFL_PRESET_SMALL);
@@ -37,7 +38,7 @@ int gfl_cmd_cases(int argc, char **argv)
         int any = 0;
         for (size_t i = 0; i < gfl_config_noptions; i++) {
             const gfl_option *o = &gfl_config_options[i];
-            if (o->cases == GFL_ALL_CASES || !(o->cases & GFL_CASE_BIT(c)))
+            if ((o->cases & GFL_STUDY_CASES) == GFL_STUDY_CASES || !(o->cases & GFL_CASE_BIT(c)))
                 continue;
             char v[64];
             gfl_config_format(&def, o, v, sizeof v);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "gfl_check.h"
+#include "gfl_data_check.h"
 #include "gfl_cli.h"
 #include "gfl_fast.h"
 #include "gfl_io.h"
@@ -148,6 +149,7 @@ static void print_case(const gfl_check_case *c)
            num(ch->pop_best.loss), ch->pop_best_t, ch->pop_best.err, num(ch->pop_bound), num(ch->tight_bound),
            ch->loosest, num(ch->apriori_bound), ch->apriori_dominant ? ch->apriori_dominant : "N/A",
            ch->chain_bound > 1 ? "; the theorem-form chain is vacuous (above 1) on this instance" : "");
+    gfl_data_check_print(c);
 }
 
 static json_t *case_json(const gfl_check_case *c)
@@ -224,6 +226,7 @@ static json_t *case_json(const gfl_check_case *c)
     json_object_set_new(o, "lhs_t", json_integer(ch->pop_best_t));
     json_object_set_new(o, "test_error_at_lhs", gfl_json_real(ch->pop_best.err));
     json_object_set_new(o, "seconds", json_real(c->seconds));
+    gfl_data_check_json(o, c);
     return o;
 }
 
@@ -401,9 +404,9 @@ int gfl_cmd_check(int argc, char **argv)
     const char *paths[2 * GFL_NCASES];
     int ncase = 0, nrun = 0, bad = 0;
     /* every (case, path) configuration is validated before any work */
-    for (int c = 0; c < GFL_NCASES && st == GFL_OK; c++) {
-        if (!cm.all && c != (int)cm.cfg.case_id)
-            continue;
+    for (int c = 0; c < GFL_NCASES_ALL && st == GFL_OK; c++) {
+        if (cm.all ? c >= GFL_NCASES : c != (int)cm.cfg.case_id)
+            continue; /* --all: the case studies, not data */
         for (int p = 0; p < 2 && st == GFL_OK; p++) {
             const char *path = p == 0 ? "ref" : "fast";
             if (strcmp(o.path, "both") != 0 && strcmp(o.path, path) != 0)

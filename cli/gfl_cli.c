@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "gfl_data.h"
 #include "gfl_fast.h"
 #include "gfl_io.h"
 #include "gfl_ref.h"
@@ -180,6 +181,8 @@ gfl_status gfl_cli_parse(int argc, char **argv, const gfl_cli_extra *extras, gfl
     }
     if (optind < argc)
         GFL_ERROR(GFL_EINVAL, "%s: unexpected argument '%s'", argv[0], argv[optind]);
+    if (out->cfg.case_id == GFL_CASE_DATA && !out->help)
+        GFL_TRY(gfl_data_resolve(&out->cfg)); /* d, n and n-test come from the file */
     return GFL_OK;
 }
 
@@ -203,7 +206,7 @@ void gfl_cli_usage(const char *cmd, const char *synopsis, const gfl_cli_extra *e
         gfl_config_format(cfg, o, val, sizeof val);
         snprintf(left, sizeof left, "--%s%s", o->name, o->type == GFL_OPT_FLAG ? "" : " X");
         printf("  %-22s %s [%s]%s\n", left, o->help, val,
-               o->cases == GFL_ALL_CASES ? "" : " (case option)");
+               (o->cases & GFL_STUDY_CASES) == GFL_STUDY_CASES ? "" : " (case option)");
     }
 }
 

@@ -1,4 +1,5 @@
 #include "gfl_config.h"
+#include "gfl_data.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,6 +13,8 @@
 
 static const char *const case_names[GFL_NCASES] = {
     "mog", "xor", "parity", "parity_uniform", "linear", "multiindex"};
+static const char *const header_names[] = {"names", "none", "skip", NULL};
+static const char *const part_names[] = {"test", "validation", NULL};
 static const char *const loss_names[] = {"hinge", "logistic", NULL};
 static const char *const bias_names[] = {"const", "sign", "gauss", NULL};
 
@@ -23,11 +26,11 @@ const gfl_option gfl_config_options[] = {
     {"seed", GFL_OPT_U64, OFF(seed), ALL, NULL, "master seed of every random stream"},
     {"prec", GFL_OPT_LONG, OFF(prec), ALL, NULL, "ref path precision in bits"},
     {"threads", GFL_OPT_INT, OFF(threads), ALL, NULL, "ref path threads (default: all cores; no result depends on it)"},
-    {"d", GFL_OPT_INT, OFF(d), ALL, NULL, "input dimension"},
+    {"d", GFL_OPT_INT, OFF(d), ALL & ~CB(DATA), NULL, "input dimension"},
     {"m", GFL_OPT_INT, OFF(m), ALL, NULL, "network width (even)"},
     {"n", GFL_OPT_INT, OFF(n), ALL, NULL, "batch size"},
     {"T", GFL_OPT_INT, OFF(T), ALL, NULL, "number of steps"},
-    {"n-test", GFL_OPT_INT, OFF(n_test), ALL, NULL, "held-out test set size"},
+    {"n-test", GFL_OPT_INT, OFF(n_test), ALL & ~CB(DATA), NULL, "held-out test set size"},
     {"eval-every", GFL_OPT_INT, OFF(eval_every), ALL, NULL, "test evaluation period (and last step)"},
     {"eta1", GFL_OPT_DOUBLE, OFF(eta1), ALL, NULL, "first-step learning rate"},
     {"lam1", GFL_OPT_DOUBLE, OFF(lam1), ALL, NULL, "first-step weight decay (default 1/eta1)"},
@@ -49,18 +52,33 @@ const gfl_option gfl_config_options[] = {
     {"subset", GFL_OPT_FLAG, OFF(subset), CB(PARITY) | CB(PARITY_UNIFORM), NULL, "seeded subset A instead of the first k coordinates"},
     {"margin", GFL_OPT_DOUBLE, OFF(margin), CB(LINEAR), NULL, "rejection margin on |<w*,x>|"},
     {"rotate", GFL_OPT_FLAG, OFF(rotate), CB(MULTIINDEX), NULL, "seeded rotation of (u1, u2)"},
+    {"data", GFL_OPT_STRING, OFF(data), CB(DATA), NULL, "CSV file (.gz accepted) or X.npy (with --labels)"},
+    {"labels", GFL_OPT_STRING, OFF(labels), CB(DATA), NULL, "Y.npy, the labels of --data X.npy"},
+    {"header", GFL_OPT_ENUM, OFF(header), CB(DATA), header_names, "CSV first line: names, none or skip"},
+    {"label", GFL_OPT_STRING, OFF(label), CB(DATA), NULL, "label column: name or 1-based index (default: the last)"},
+    {"positive", GFL_OPT_STRING, OFF(positive), CB(DATA), NULL, "label value mapped to +1 (needed with more than two)"},
+    {"classes", GFL_OPT_STRING, OFF(classes), CB(DATA), NULL, "keep only these label values (comma list)"},
+    {"drop-constant", GFL_OPT_FLAG, OFF(drop_constant), CB(DATA), NULL, "drop constant feature columns (default: refuse them)"},
+    {"no-standardize", GFL_OPT_FLAG, OFF(no_standardize), CB(DATA), NULL, "keep raw features (default: standardized on the training pool)"},
+    {"test-frac", GFL_OPT_DOUBLE, OFF(test_frac), CB(DATA), NULL, "fraction of rows in the test part"},
+    {"feature-frac", GFL_OPT_DOUBLE, OFF(feature_frac), CB(DATA), NULL, "fraction of rows in the feature pool"},
+    {"val-frac", GFL_OPT_DOUBLE, OFF(val_frac), CB(DATA), NULL, "fraction of rows in the validation part"},
+    {"eval-part", GFL_OPT_ENUM, OFF(eval_part), CB(DATA), part_names, "held-out part: test or validation (tuning)"},
+    {"clusters", GFL_OPT_INT, OFF(clusters), CB(DATA), NULL, "candidate feature directions (clusters of first-step neurons)"},
 };
 const size_t gfl_config_noptions = sizeof gfl_config_options / sizeof gfl_config_options[0];
 
 const char *gfl_case_name(gfl_case_id c)
 {
+    if (c == GFL_CASE_DATA)
+        return "data";
     return (c >= 0 && c < GFL_NCASES) ? case_names[c] : "?";
 }
 
 gfl_status gfl_case_from_name(const char *name, gfl_case_id *c)
 {
-    for (int i = 0; i < GFL_NCASES; i++)
-        if (strcmp(name, case_names[i]) == 0) {
+    for (int i = 0; i < GFL_NCASES_ALL; i++)
+        if (strcmp(name, gfl_case_name((gfl_case_id)i)) == 0) {
             *c = (gfl_case_id)i;
             return GFL_OK;
         }
@@ -103,6 +121,11 @@ void gfl_config_defaults(gfl_config *cfg, gfl_case_id c, gfl_preset p)
     cfg->margin = 0.1;
     if (c == GFL_CASE_MULTIINDEX)
         cfg->T = 2000; /* needs more steps (SPEC 7); measured in docs/cases.md */
+    cfg->test_frac = 0.2;
+    cfg->feature_frac = 0.2;
+    cfg->clusters = 4;
+    if (c == GFL_CASE_DATA)
+        gfl_data_defaults(cfg);
     if (p == GFL_PRESET_SMALL) {
         /* Small enough for the MPFR path to run in seconds. */
         cfg->d = 8;
@@ -221,6 +244,11 @@ gfl_status gfl_config_set(gfl_config *cfg, const char *name, const char *value)
         else
             GFL_ERROR(GFL_EINVAL, "--%s: '%s' is not a boolean", name, value);
         break;
+    case GFL_OPT_STRING:
+        if (strlen(value) >= GFL_STR_MAX)
+            GFL_ERROR(GFL_EINVAL, "--%s: value longer than %d bytes", name, GFL_STR_MAX - 1);
+        strcpy(p, value);
+        break;
     case GFL_OPT_ENUM:
         for (int i = 0; o->enum_names[i]; i++)
             if (strcmp(value, o->enum_names[i]) == 0) {
@@ -260,6 +288,7 @@ void gfl_config_format(const gfl_config *cfg, const gfl_option *o, char *buf, si
         break;
     case GFL_OPT_FLAG: snprintf(buf, len, "%s", *(const int *)p ? "true" : "false"); break;
     case GFL_OPT_ENUM: snprintf(buf, len, "%s", o->enum_names[*(const int *)p]); break;
+    case GFL_OPT_STRING: snprintf(buf, len, "%s", p); break;
     }
 }
 
@@ -320,6 +349,9 @@ gfl_status gfl_config_validate(const gfl_config *c)
         break;
     case GFL_CASE_MULTIINDEX:
         REQUIRE(c->d >= 2, "case multiindex needs d >= 2");
+        break;
+    case GFL_CASE_DATA:
+        GFL_TRY(gfl_data_validate(c));
         break;
     default:
         GFL_ERROR(GFL_EINVAL, "unknown case");

@@ -2,8 +2,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "gfl_data_check.h"
 #include "gfl_fast.h"
 #include "gfl_fast_oracle.h"
 #include "gfl_ref.h"
@@ -22,6 +24,7 @@ void gfl_check_defaults(gfl_check_params *p)
 
 void gfl_check_clear(gfl_check_case *c)
 {
+    free(c->data);
     gfl_witness_clear(&c->wit);
     gfl_features_clear(&c->feat);
     gfl_opt_clear(&c->opt);
@@ -102,6 +105,14 @@ gfl_status gfl_check_run(const gfl_config *cfg, const char *path, const gfl_chec
     if (!(p->delta > 0 && p->delta < 1))
         GFL_ERROR(GFL_EINVAL, "--delta must be in (0, 1)");
     gfl_status st = run_one(cfg, path, p, out);
+    if (st == GFL_OK && cfg->case_id == GFL_CASE_DATA) {
+        /* SPEC 11: the baselines beside Algorithm 1 */
+        if (!(out->data = calloc(1, sizeof *out->data)))
+            GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory");
+        else
+            st = gfl_data_summary_run(cfg, strcmp(path, "ref") == 0 ? &gfl_ref_engine : &gfl_fast_engine,
+                                      p->cp.level, out->data);
+    }
     if (st != GFL_OK)
         return st;
     out->seeds = p->seeds;

@@ -16,9 +16,12 @@ typedef struct {
 
 void gfl_check_defaults(gfl_check_params *p);
 
-typedef struct {
+struct gfl_data_summary;
+
+typedef struct gfl_check_case {
     gfl_config cfg;
     char path[8];
+    struct gfl_data_summary *data; /* case data: the split and the baselines (gfl_data_check.h) */
     gfl_witness wit;
     gfl_features_result feat;
     gfl_opt_result opt;
