@@ -124,8 +124,6 @@ void gfl_config_defaults(gfl_config *cfg, gfl_case_id c, gfl_preset p)
     cfg->test_frac = 0.2;
     cfg->feature_frac = 0.2;
     cfg->clusters = 4;
-    if (c == GFL_CASE_DATA)
-        gfl_data_defaults(cfg);
     if (p == GFL_PRESET_SMALL) {
         /* Small enough for the MPFR path to run in seconds. */
         cfg->d = 8;
@@ -135,6 +133,8 @@ void gfl_config_defaults(gfl_config *cfg, gfl_case_id c, gfl_preset p)
         cfg->n_test = 512;
         cfg->eval_every = 10;
     }
+    if (c == GFL_CASE_DATA)
+        gfl_data_defaults(cfg); /* after the preset: it has its own small one */
 }
 
 const gfl_option *gfl_config_find(const char *name)

@@ -331,7 +331,9 @@ static void feed(struct csv_parser *p, csvctx *c, const char *buf, size_t len)
         const char *nl = memchr(buf + off, '\n', len - off);
         size_t seg = nl ? (size_t)(nl - (buf + off)) + 1 : len - off;
         if (csv_parse(p, buf + off, seg, on_field, on_record, c) != seg) {
-            CSV_FAIL(c, "'%s' line %ld: %s", c->o->path, c->line, csv_strerror(csv_error(p)));
+            CSV_FAIL(c, "'%s' line %ld: %s", c->o->path, c->line,
+                     csv_error(p) == CSV_EPARSE ? "malformed quoting (a quote inside an unquoted field, or text "
+                                                  "after a closing quote)" : csv_strerror(csv_error(p)));
             return;
         }
         off += seg;
@@ -369,7 +371,7 @@ static gfl_status read_csv(const gfl_read_opts *o, store *out)
             CSV_FAIL(&c, "'%s': cannot read it: %s", o->path, zerr == Z_BUF_ERROR ? "truncated gzip data" : zmsg);
     }
     if (!c.err && csv_fini(&p, on_field, on_record, &c) != 0)
-        CSV_FAIL(&c, "'%s' line %ld: %s", o->path, c.line, csv_strerror(csv_error(&p)));
+        CSV_FAIL(&c, "'%s': a quoted field is not closed before the end of the file (line %ld)", o->path, c.line);
     csv_free(&p);
     gzclose(gz);
     free(c.f);

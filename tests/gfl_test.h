@@ -50,6 +50,7 @@ void t_stats_register(void);
 void t_limits_register(void);
 void t_links_register(void);
 void t_ref_threads_register(void);
+void t_data_register(void);
 /* Coverage suites (tests/t_cov_*.c): boundaries, error paths, out of memory. */
 void t_cov_oom_register(void);
 void t_cov_boundary_register(void);

@@ -124,6 +124,7 @@ int main(int argc, char **argv)
     t_limits_register();
     t_links_register();
     t_ref_threads_register();
+    t_data_register();
     t_cov_oom_register();
     t_cov_boundary_register();
     t_cov_engine_register();
