@@ -153,7 +153,7 @@ define fuzz_target
 .PHONY: fuzz-$(1) fuzz-$(1)-long
 build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(2) $(wildcard core/*.h)
 	@mkdir -p build/fuzz/corpus_$(1)
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) tests/fuzz/fuzz_$(1).c $(2) -o $$@
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) tests/fuzz/fuzz_$(1).c $(2) -o $$@ $(3)
 fuzz-$(1): deps
 	@$$(MAKE) --no-print-directory build/fuzz/fuzz_$(1)
 	sh tools/fuzz.sh $(1) $$(FUZZ_TIME)
@@ -162,6 +162,10 @@ fuzz-$(1)-long: deps
 	sh tools/fuzz.sh $(1) $$(FUZZ_LONG_TIME) fuzz-$(1)-long
 endef
 $(eval $(call fuzz_target,npy,core/gfl_npy.c core/gfl_io.c core/gfl_status.c))
+# the CSV reader of case data, with what it links (the third argument: libraries)
+$(eval $(call fuzz_target,csv,core/gfl_data_read.c core/gfl_data.c core/gfl_config.c core/gfl_npy.c core/gfl_io.c \
+    core/gfl_status.c core/gfl_limits.c core/gfl_rng.c core/gfl_oracle.c core/gfl_problem.c core/gfl_witness.c \
+    core/gfl_data_witness.c,-lcsv -lz -lm))
 
 # Mutation testing of the checker (tools/mutate.py, docs/mutation.md): every
 # mutant of the certified comparisons and statistics, a deterministic sample of

@@ -59,8 +59,9 @@ static gfl_status canon_label(const char *s, size_t len, char out[GFL_LABEL_MAX]
         GFL_ERROR(GFL_EINVAL, "label '%.20s...' longer than %d bytes", s, GFL_LABEL_MAX - 1);
     memcpy(buf, s, len);
     buf[len] = 0;
-    if (memchr(buf, 0, len))
-        GFL_ERROR(GFL_EINVAL, "label contains a NUL byte");
+    for (size_t k = 0; k < len; k++)
+        if ((unsigned char)buf[k] < 0x20 || buf[k] == 0x7f) /* labels are echoed in messages and reports */
+            GFL_ERROR(GFL_EINVAL, "label contains a control character");
     double v;
     if (gfl_parse_double(buf, &v) == GFL_OK) {
         gfl_format_double(out, GFL_LABEL_MAX, v == 0 ? 0.0 : v); /* -0 and 0 are one label */
@@ -267,6 +268,9 @@ static void on_record(int term, void *data)
             l = l < GFL_LABEL_MAX - 1 ? l : GFL_LABEL_MAX - 1;
             memcpy(c->names[j], c->f[j].text, l);
             c->names[j][l] = 0;
+            for (size_t k = 0; k < l; k++) /* names are echoed in one-line messages */
+                if ((unsigned char)c->names[j][k] < 0x20 || c->names[j][k] == 0x7f)
+                    c->names[j][k] = '?';
         }
         find_label(c);
         return;
@@ -298,7 +302,7 @@ static void on_record(int term, void *data)
                 gfl_error_clear();
                 shown(f, val);
                 CSV_FAIL(c, "'%s' line %ld, %s: %s", c->o->path, c->line, colname(c, j, where, sizeof where),
-                         f->len ? "label too long or not text" : "missing label");
+                         f->len ? "label too long, or with a control character" : "missing label");
                 return;
             }
             continue;

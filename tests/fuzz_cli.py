@@ -181,6 +181,51 @@ def base_invocation(rng, cmd, inv):
     inv.args = a
 
 
+# Case data (SPEC 11): the repository's fixtures by absolute path (the working
+# directory must stay untouched), data options with valid and invalid values.
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+DATA_OPTS = {"header": ["names", "none", "skip", "Names", ""], "label": ["", "label", "5", "1", "0", "x", "6"],
+             "positive": ["1", "0", "2", "0,1", ",", "1,"], "classes": ["0,1", "1", "0,1,2", "a", ""],
+             "test-frac": ["0.2", "0.3", "0", "1", "0.9"], "feature-frac": ["0.2", "0.1", "-0.1"],
+             "val-frac": ["0", "0.1", "0.5"], "eval-part": ["test", "validation", "val"],
+             "clusters": ["1", "4", "0", "65"]}
+
+
+def data_invocation(rng, cmd, inv):
+    a = [cmd, "--case", "data"]
+    pick = rng.random()
+    if pick < 0.5:
+        a += ["--data", os.path.join(FIXTURES, "tiny.csv")]
+    elif pick < 0.7:
+        a += ["--data", os.path.join(FIXTURES, "tiny.csv.gz")]
+    elif pick < 0.9:
+        a += ["--data", os.path.join(FIXTURES, "tiny_X.npy")]
+        if rng.random() < 0.9:
+            a += ["--labels", os.path.join(FIXTURES, rng.choice(["tiny_Y.npy", "tiny_X.npy", "none.npy"]))]
+    else:
+        a += ["--data", rng.choice(["missing.csv", "", "/", os.path.join(FIXTURES, "tiny_Y.npy")])]
+    if rng.random() < 0.9:
+        a += ["--preset", "small"]
+    a += ["--m", str(2 * rng.randint(1, 8)), "--T", str(rng.randint(1, 6)), "--n", str(rng.randint(0, 40))]
+    paths = [p for p in PATHS[cmd] if p != "both"]
+    if paths:
+        a += ["--path", rng.choice(paths)]
+    for o, vals in CMD_NUM_OPTS[cmd].items():
+        if rng.random() < 0.5 or o in ("n-init", "n-mc", "n-pop"):
+            a += ["--" + o, rng.choice(vals)]
+    for _ in range(rng.randint(0, 3)):
+        o = rng.choice(list(DATA_OPTS))
+        a += ["--" + o, rng.choice(DATA_OPTS[o])]
+    for f in ("drop-constant", "no-standardize"):
+        if rng.random() < 0.2:
+            a.append("--" + f)
+    if rng.random() < 0.5:
+        a += ["--seed", str(rng.randint(0, 1000))]
+    if rng.random() < 0.3:
+        a += ["--" + FILE_OPT[cmd], odd_path(rng, inv, "file")]
+    inv.args = a
+
+
 def numeric_options(cmd):
     return list(SIZE_OPTS) + list(DOUBLE_OPTS) + ["prec", "seed", "mu", "noise", "margin", "r", "k"] + \
         list(CMD_NUM_OPTS.get(cmd, {}))
@@ -284,7 +329,10 @@ def generate(seed, index):
                                ["TRAIN"], ["tra"], ["-"], ["--"]])
     else:
         cmd = rng.choices(COMMANDS, weights=[36, 24, 20, 20])[0]
-        base_invocation(rng, cmd, inv)
+        if rng.random() < 0.12:
+            data_invocation(rng, cmd, inv)
+        else:
+            base_invocation(rng, cmd, inv)
         for _ in range(rng.choices([0, 1, 2, 3], weights=[40, 35, 17, 8])[0]):
             mutate(rng, inv)
     return inv

@@ -140,6 +140,8 @@ static void test_bad_files(void)
         {"a,b,y\n1,2,0\n\"3,4,1\n", "", "", "", "a quoted field is not closed", GFL_HEADER_NAMES},
         {"a,b,y\n1,2,0\n3\"x,4,1\n", "", "", "", "line 3: malformed quoting", GFL_HEADER_NAMES},
         {"1,2,0\n3,4\n", "", "", "", "line 2: 2 fields, expected 3", GFL_HEADER_NONE},
+        {"a,y\n1,\"x\ny\"\n2,z\n", "", "", "", "line 3, column 2 ('y'): label too long, or with a control character",
+         GFL_HEADER_NAMES},
     };
     char p[512];
     snprintf(p, sizeof p, "%s/bad.csv", data_dir());
