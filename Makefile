@@ -29,7 +29,7 @@ LIB      = $(BUILD)/libgfl.a
 GFL      = $(BIN)/gfl
 TESTS    = $(BUILD)/gfl_tests
 
-.PHONY: all deps build test test-run proofs proofs-run bench clean test-asan test-tsan coverage coverage-run \
+.PHONY: all deps build test test-run proofs proofs-run realdata bench clean test-asan test-tsan coverage coverage-run \
         valgrind golden artifact fuzz-long fuzz-cli-asan mutation mutation-full
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -71,6 +71,11 @@ proofs: deps
 
 proofs-run: build
 	sh tools/proofs.sh $(GFL)
+
+# gfl check on the real data sets of python3-sklearn (docs/data.md): realdata/report.md
+realdata: deps
+	@$(MAKE) --no-print-directory build
+	sh tools/realdata.sh $(GFL)
 
 # Regenerates tests/golden/ (ref-path results the fast path is held to; docs/compare.md).
 golden: $(GFL) $(TESTS)
