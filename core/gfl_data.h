@@ -98,5 +98,9 @@ gfl_status gfl_data_sample(gfl_sample *s, const gfl_problem *pb, uint64_t tag);
  * in F(d, r, B_F, S) by construction once its features are shown to be in S. */
 #include "gfl_witness.h"
 gfl_status gfl_data_witness(gfl_witness *w, const gfl_problem *pb);
+/* Keeps the neurons whose feature f has keep_feat[f] != 0 (the members of S)
+ * and fits a* again over them: the network is then in the class by
+ * construction (SPEC 5: non-member features never feed OPT_hat). */
+gfl_status gfl_data_witness_keep(gfl_witness *w, const gfl_problem *pb, const int *keep_feat);
 
 #endif

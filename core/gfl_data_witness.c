@@ -148,17 +148,31 @@ static void fit(gfl_loss l, const double *Phi, const double *Y, int N, int r, do
     free(g), free(cur);
 }
 
+/* a* on the training pool over the witness's neurons (D_j, b*_j). */
+static gfl_status fit_weights(gfl_witness *w, const gfl_problem *pb)
+{
+    const gfl_dataset *ds = pb->data;
+    int N = ds->n_train, R = w->r, d = w->d;
+    double *Phi = malloc((size_t)N * R * sizeof(double));
+    if (!Phi)
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the data witness");
+    for (int k = 0; k < N; k++)
+        for (int j = 0; j < R; j++)
+            Phi[(size_t)k * R + j] = fmax(dotp(w->D + (size_t)j * d, ds->Xtrain + (size_t)k * d, d) - w->bstar[j], 0.0);
+    fit(pb->cfg.loss, Phi, ds->Ytrain, N, R, w->astar);
+    free(Phi);
+    return GFL_OK;
+}
+
 gfl_status gfl_data_witness(gfl_witness *w, const gfl_problem *pb)
 {
     const gfl_config *c = &pb->cfg;
-    const gfl_dataset *ds = pb->data;
     int d = c->d, n = c->n, h = c->m / 2, K = c->clusters;
     gfl_status st = GFL_OK;
     double *X = malloc((size_t)n * d * sizeof(double)), *Y = malloc((size_t)n * sizeof(double));
     double *U = malloc((size_t)h * d * sizeof(double)), *beta = malloc((size_t)h * sizeof(double));
     double *C = calloc((size_t)K * d, sizeof(double)), *tmp = malloc((size_t)h * sizeof(double));
     int *lab = calloc((size_t)h, sizeof(int)), *keep = calloc((size_t)h, sizeof(int));
-    double *Phi = NULL;
     if (!X || !Y || !U || !beta || !C || !tmp || !lab || !keep) {
         GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory for the data witness");
         goto cleanup;
@@ -227,19 +241,35 @@ gfl_status gfl_data_witness(gfl_witness *w, const gfl_problem *pb)
             w->bstar[j] = bj[q];
         }
     free(bj), free(cj);
-    /* a* on the training pool */
-    int N = ds->n_train, R = w->r;
-    Phi = malloc((size_t)N * R * sizeof(double));
-    if (!Phi) {
-        gfl_witness_clear(w);
-        GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory for the data witness");
-        goto cleanup;
-    }
-    for (int k = 0; k < N; k++)
-        for (int j = 0; j < R; j++)
-            Phi[(size_t)k * R + j] = fmax(dotp(w->D + (size_t)j * d, ds->Xtrain + (size_t)k * d, d) - w->bstar[j], 0.0);
-    fit(c->loss, Phi, ds->Ytrain, N, R, w->astar);
+    st = fit_weights(w, pb);
 cleanup:
-    free(X), free(Y), free(U), free(beta), free(C), free(tmp), free(lab), free(keep), free(Phi);
+    free(X), free(Y), free(U), free(beta), free(C), free(tmp), free(lab), free(keep);
     return st;
+}
+
+gfl_status gfl_data_witness_keep(gfl_witness *w, const gfl_problem *pb, const int *keep_feat)
+{
+    int r = 0, d = w->d;
+    for (int j = 0; j < w->r; j++)
+        r += keep_feat[w->feat_of[j]] != 0;
+    if (r == 0)
+        GFL_ERROR(GFL_EINVAL, "no candidate feature to keep");
+    gfl_witness nw;
+    memset(&nw, 0, sizeof nw);
+    GFL_TRY(gfl_witness_alloc(&nw, r, d));
+    int q = 0;
+    for (int j = 0; j < w->r; j++)
+        if (keep_feat[w->feat_of[j]]) {
+            memcpy(nw.D + (size_t)q * d, w->D + (size_t)j * d, (size_t)d * sizeof(double));
+            nw.bstar[q++] = w->bstar[j];
+        }
+    gfl_status st = fit_weights(&nw, pb);
+    if (st != GFL_OK) {
+        gfl_witness_clear(&nw);
+        return st;
+    }
+    gfl_witness_group(&nw);
+    gfl_witness_clear(w);
+    *w = nw;
+    return GFL_OK;
 }

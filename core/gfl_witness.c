@@ -33,6 +33,9 @@ static void set(gfl_witness *w, int j, const double *D, double b, double a)
 }
 
 /* Groups neurons with the same (D, sign b*) into features. */
+static void group_features(gfl_witness *w);
+void gfl_witness_group(gfl_witness *w) { group_features(w); }
+
 static void group_features(gfl_witness *w)
 {
     w->nfeat = 0;

@@ -69,6 +69,8 @@ static gfl_status run_one(const gfl_config *cfg, const char *path, const gfl_che
     out->members = 0;
     for (int f = 0; f < out->feat.nfeat; f++)
         out->members += out->feat.feat[f].member;
+    if (pb.data && (st = gfl_data_check_prune(&pb, vt, orc, &fp, out)) != GFL_OK)
+        goto cleanup; /* SPEC 11: only candidates in S build the network */
     if (gfl_oracle_kind_of(cfg->case_id, GFL_Q_LOSS) != GFL_ORACLE_ENUMERATION &&
         ((st = gfl_sample_draw(&fit, &pb, p->n_fit, 21)) != GFL_OK ||
          (st = gfl_sample_draw(&ev, &pb, p->cp.n_pop, 22)) != GFL_OK))

@@ -27,6 +27,7 @@ typedef struct gfl_check_case {
     gfl_opt_result opt;
     gfl_chain_result chain;
     int members;            /* witness features claimed in S(p, gamma, B_G) */
+    int pruned;             /* case data: candidate features not in S, dropped (gfl_data_check_prune) */
     /* delta check */
     int seeds, stat_fail;
     double delta, fail_lo, fail_hi, level;

@@ -219,6 +219,29 @@ gfl_status gfl_data_summary_run(const gfl_config *cfg, const gfl_engine_vt *vt, 
     return st;
 }
 
+gfl_status gfl_data_check_prune(const gfl_problem *pb, const gfl_engine_vt *vt, const gfl_oracle_vt *orc,
+                                const gfl_features_params *fp, gfl_check_case *c)
+{
+    int nf = c->feat.nfeat;
+    c->pruned = nf - c->members;
+    if (c->members == 0 || c->members == nf)
+        return GFL_OK; /* all in S, or none: OPT_hat stays N/A with its reason */
+    int *keep = malloc((size_t)nf * sizeof(int));
+    if (!keep)
+        GFL_ERROR(GFL_ENOMEM, "out of memory");
+    for (int f = 0; f < nf; f++)
+        keep[f] = c->feat.feat[f].member;
+    gfl_status st = gfl_data_witness_keep(&c->wit, pb, keep);
+    free(keep);
+    GFL_TRY(st);
+    gfl_features_clear(&c->feat);
+    GFL_TRY(gfl_features_run(pb, &c->wit, vt, orc, fp, &c->feat));
+    c->members = 0;
+    for (int f = 0; f < c->feat.nfeat; f++)
+        c->members += c->feat.feat[f].member;
+    return GFL_OK;
+}
+
 /* ---- report ---- */
 
 static int exact_links_pass(const gfl_check_case *c)
@@ -256,9 +279,10 @@ void gfl_data_check_print(const gfl_check_case *c)
            "(m = %d) %.4f [%.4f, %.4f]; logistic regression (L2 %g, %d Newton steps) %.4f [%.4f, %.4f]\n",
            s->heldout, c->cfg.n_test, 100 * s->level, s->alg_err, s->alg_lo, s->alg_hi, c->cfg.m, s->rf_err,
            s->rf_lo, s->rf_hi, s->lr_lambda, s->lr_iters, s->lr_err, s->lr_lo, s->lr_hi);
-    printf("OPT_hat on the %s part: %.5g [%.5g, %.5g]%s; tight chain %.5g vs measured min batch loss %.5g\n",
-           s->heldout, v, lo, hi, c->opt.available ? "" : " (N/A: not all candidate features are in S)",
-           c->chain.tight_bound, c->chain.min_batch_loss);
+    printf("OPT_hat on the %s part: %.5g [%.5g, %.5g]%s; %d candidate feature(s) not in S dropped; tight chain "
+           "%.5g vs measured min batch loss %.5g\n", s->heldout, v, lo, hi,
+           c->opt.available ? "" : " (N/A: no candidate feature is in S)", c->pruned, c->chain.tight_bound,
+           c->chain.min_batch_loss);
     printf("data-summary: alg_err=%.6g rf_err=%.6g lr_err=%.6g opt_hat=%.6g opt_lo=%.6g opt_hi=%.6g "
            "opt_available=%d tight=%.6g measured=%.6g exact_links=%s members=%d/%d\n\n",
            s->alg_err, s->rf_err, s->lr_err, v, lo, hi, c->opt.available, c->chain.tight_bound,
@@ -292,5 +316,6 @@ void gfl_data_check_json(json_t *o, const gfl_check_case *c)
     json_object_set_new(j, "opt_hat_heldout", gfl_json_real(v));
     json_object_set_new(j, "opt_hat_ci", json_pack("[f,f]", lo, hi));
     json_object_set_new(j, "exact_links_pass", json_boolean(exact_links_pass(c)));
+    json_object_set_new(j, "candidates_dropped", json_integer(c->pruned));
     json_object_set_new(o, "data", j);
 }

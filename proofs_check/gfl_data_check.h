@@ -42,6 +42,11 @@ typedef struct gfl_data_summary {
 gfl_status gfl_data_summary_run(const gfl_config *cfg, const gfl_engine_vt *vt, double level, gfl_data_summary *s);
 
 struct gfl_check_case;
+/* Case data: the candidate features not in S(p, gamma, B_G) are dropped from
+ * the witness (when some are members) and the features are estimated again,
+ * so that OPT_hat comes from a network of the class; c->pruned counts them. */
+gfl_status gfl_data_check_prune(const gfl_problem *pb, const gfl_engine_vt *vt, const gfl_oracle_vt *orc,
+                                const gfl_features_params *fp, struct gfl_check_case *c);
 /* Lines printed after the case's report, and its "data" JSON member. */
 void gfl_data_check_print(const struct gfl_check_case *c);
 struct json_t;
