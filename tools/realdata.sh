@@ -71,6 +71,7 @@ if [ "${GFL_REALDATA_TUNE:-0}" = 1 ]; then
     exit 0
 fi
 
+rm -rf "$OUT/runs" # a previous run's splits must not enter this report
 mkdir -p "$OUT/runs"
 t0=$(date +%s)
 jobs="$OUT/runs/jobs.txt"
