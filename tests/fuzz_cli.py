@@ -131,6 +131,15 @@ def odd_path(rng, inv, kind):
     return p
 
 
+def path_and_command_options(rng, a, cmd, paths):
+    """--path (one of paths) and the command's own numeric options."""
+    if paths:
+        a += ["--path", rng.choice(paths)]
+    for o, vals in CMD_NUM_OPTS[cmd].items():
+        if rng.random() < 0.5 or o in ("n-init", "n-mc", "n-pop"):
+            a += ["--" + o, rng.choice(vals)]
+
+
 def base_invocation(rng, cmd, inv):
     a = [cmd]
     # check's Monte Carlo oracles (linear, multiindex) cost seconds whatever
@@ -151,12 +160,7 @@ def base_invocation(rng, cmd, inv):
         if o == "d" and case in ("parity", "parity_uniform"):
             v = max(v, 3)  # the default k = 3 needs d >= 3
         a += ["--" + o, str(v)]
-    paths = PATHS[cmd]
-    if paths:
-        a += ["--path", rng.choice(paths)]
-    for o, vals in CMD_NUM_OPTS[cmd].items():
-        if rng.random() < 0.5 or o in ("n-init", "n-mc", "n-pop"):
-            a += ["--" + o, rng.choice(vals)]
+    path_and_command_options(rng, a, cmd, PATHS[cmd])
     for _ in range(rng.randint(0, 3)):
         kind = rng.random()
         if kind < 0.5:
@@ -207,12 +211,7 @@ def data_invocation(rng, cmd, inv):
     if rng.random() < 0.9:
         a += ["--preset", "small"]
     a += ["--m", str(2 * rng.randint(1, 8)), "--T", str(rng.randint(1, 6)), "--n", str(rng.randint(0, 40))]
-    paths = [p for p in PATHS[cmd] if p != "both"]
-    if paths:
-        a += ["--path", rng.choice(paths)]
-    for o, vals in CMD_NUM_OPTS[cmd].items():
-        if rng.random() < 0.5 or o in ("n-init", "n-mc", "n-pop"):
-            a += ["--" + o, rng.choice(vals)]
+    path_and_command_options(rng, a, cmd, [p for p in PATHS[cmd] if p != "both"])
     for _ in range(rng.randint(0, 3)):
         o = rng.choice(list(DATA_OPTS))
         a += ["--" + o, rng.choice(DATA_OPTS[o])]
