@@ -167,6 +167,8 @@ static gfl_status fit_weights(gfl_witness *w, const gfl_problem *pb)
 gfl_status gfl_data_witness(gfl_witness *w, const gfl_problem *pb)
 {
     const gfl_config *c = &pb->cfg;
+    if (!pb->data)
+        GFL_ERROR(GFL_EINVAL, "no witness: case data without its data (gfl_problem_init reads it)");
     int d = c->d, n = c->n, h = c->m / 2, K = c->clusters;
     gfl_status st = GFL_OK;
     double *X = malloc((size_t)n * d * sizeof(double)), *Y = malloc((size_t)n * sizeof(double));
