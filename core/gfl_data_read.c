@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "gfl_limits.h"
@@ -404,6 +405,16 @@ static gfl_status read_npy(const gfl_read_opts *o, store *out)
         GFL_ERROR(GFL_EINVAL, "--data '%s' is a .npy file: give its labels with --labels Y.npy", o->path);
     if (o->label && o->label[0])
         GFL_ERROR(GFL_EINVAL, "--label names a CSV column: with .npy files the labels are --labels");
+    /* the array, the labels' text and the split's copy: about 2.5 times the file */
+    struct stat sb;
+    gfl_limits_env env;
+    gfl_limits_env_read(&env, 0);
+    if (stat(o->path, &sb) == 0 && gfl_limits_fit(2.5 * (double)sb.st_size, 0, &env, o->path) != GFL_OK) {
+        char msg[800];
+        snprintf(msg, sizeof msg, "%s", gfl_error_message());
+        gfl_error_clear();
+        GFL_ERROR(GFL_EINVAL, "file too large for memory: %s", msg);
+    }
     GFL_TRY(gfl_npy_read(o->path, &X, &nx, sx));
     if ((st = gfl_npy_read(o->labels_path, &Y, &ny, sy)) != GFL_OK) {
         free(X);
