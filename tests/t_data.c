@@ -171,6 +171,49 @@ static void test_bad_files(void)
     CHECK(st == GFL_EINVAL && strstr(gfl_error_message(), "cannot read it"), "%s", gfl_error_message());
 }
 
+/* .npy pairs that do not fit together, and options that belong to CSV. */
+static void test_bad_npy(void)
+{
+    char px[512], py[512], p1[512];
+    snprintf(px, sizeof px, "%s/X.npy", data_dir());
+    snprintf(py, sizeof py, "%s/Y.npy", data_dir());
+    snprintf(p1, sizeof p1, "%s/X1.npy", data_dir());
+    double X[6] = {1, 2, 3, 4, 5, 7}, Y[3] = {0, 1, 1}, Yn[3] = {0, NAN, 1};
+    size_t sx[2] = {3, 2}, sy[1] = {3}, s2[1] = {2}, s1[1] = {6};
+    gfl_table t;
+    CU_ASSERT_FATAL(gfl_npy_write(px, X, 2, sx) == GFL_OK && gfl_npy_write(p1, X, 1, s1) == GFL_OK);
+    CU_ASSERT_FATAL(gfl_npy_write(py, Y, 1, sy) == GFL_OK);
+    CU_ASSERT_FATAL(read_table(px, py, GFL_HEADER_NAMES, "", "", "", 0, &t) == GFL_OK);
+    CHECK(t.N == 3 && t.d == 2 && t.Y[0] == -1 && t.Y[2] == 1 && t.X[5] == 7, "N %d d %d", t.N, t.d);
+    gfl_table_clear(&t);
+    static const struct {
+        const char *x, *y, *label, *want;
+    } cases[] = {
+        {NULL, "", "", "give its labels with --labels"},
+        {NULL, NULL, "1", "--label names a CSV column"},
+        {"X1", NULL, "", "must be a 2-d array"},
+        {NULL, "short", "", "labels must have shape (3,)"},
+        {NULL, "nan", "", "label is not a finite number"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *y = py;
+        if (cases[i].y && strcmp(cases[i].y, "short") == 0) {
+            CU_ASSERT_FATAL(gfl_npy_write(py, Y, 1, s2) == GFL_OK);
+        } else if (cases[i].y && strcmp(cases[i].y, "nan") == 0) {
+            CU_ASSERT_FATAL(gfl_npy_write(py, Yn, 1, sy) == GFL_OK);
+        } else if (cases[i].y) {
+            y = cases[i].y;
+        }
+        gfl_status st = read_table(cases[i].x ? p1 : px, y, GFL_HEADER_NAMES, cases[i].label, "", "", 0, &t);
+        CHECK(st == GFL_EINVAL && strstr(gfl_error_message(), cases[i].want) && t.X == NULL, "case %zu: '%s'", i,
+              gfl_error_message());
+        CU_ASSERT_FATAL(gfl_npy_write(py, Y, 1, sy) == GFL_OK);
+    }
+    /* a CSV with --labels */
+    gfl_status st = read_table(TINY, py, GFL_HEADER_NAMES, "", "", "", 0, &t);
+    CHECK(st == GFL_EINVAL && strstr(gfl_error_message(), "--labels goes with --data X.npy"), "%s", gfl_error_message());
+}
+
 /* A file larger than the address space left: refused with one line
  * (a child process with a lowered RLIMIT_AS). */
 static void test_too_large(void)
@@ -268,6 +311,29 @@ static void test_split(void)
                 for (int q = 0; q < 10; q++)
                     overlap += memcmp(X[a] + 4 * k, X[b] + 4 * q, 4 * sizeof(double)) == 0;
     CHECK(overlap == 0 && memcmp(X[3], X[0], sizeof X[0]) == 0, "overlap %d", overlap);
+    /* --eval-part validation: the validation part is the held-out set */
+    gfl_config cv = cfg;
+    cv.n = 0;
+    cv.eval_part = GFL_PART_VALIDATION;
+    CU_ASSERT_FATAL(gfl_data_resolve(&cv) == GFL_OK);
+    gfl_problem pb;
+    CU_ASSERT_FATAL(gfl_problem_init(&pb, &cv) == GFL_OK);
+    CHECK(cv.n_test == 6 && memcmp(pb.Xtest, ds.Xval, 6 * 4 * sizeof(double)) == 0, "n_test %d", cv.n_test);
+    gfl_problem_clear(&pb);
+    /* --no-standardize: the parts hold the file's values */
+    cv.no_standardize = 1;
+    gfl_dataset raw_ds;
+    CU_ASSERT_FATAL(gfl_dataset_init(&raw_ds, &cv) == GFL_OK);
+    CHECK(raw_ds.scale[0] == 1 && raw_ds.mean[0] == 0, "scale %g mean %g", raw_ds.scale[0], raw_ds.mean[0]);
+    gfl_dataset_clear(&raw_ds);
+    /* a configuration that was not resolved is refused */
+    gfl_config cu;
+    tiny_config(&cu, TINY, "");
+    cu.n = 5; /* valid on its own; d = 8 of the small preset is not the file's 4 */
+    CHECK(gfl_problem_init(&pb, &cu) == GFL_EINVAL && strstr(gfl_error_message(), "resolve it first"), "%s",
+          gfl_error_message());
+    cu.test_frac = 0.9;
+    CHECK(gfl_data_resolve(&cu) == GFL_EINVAL, "test-frac 0.9 accepted");
     /* another seed, another split; the same seed, the same split */
     gfl_dataset ds2;
     cfg.n = 30;
@@ -446,6 +512,7 @@ void t_data_register(void)
     CU_add_test(s, "CSV, gzip and .npy pair against numpy's fixture", test_read_fixture);
     CU_add_test(s, "header modes, label column, classes, positive", test_header_label_modes);
     CU_add_test(s, "bad files: one line naming the problem", test_bad_files);
+    CU_add_test(s, "bad .npy pairs", test_bad_npy);
     CU_add_test(s, "a file too large for memory", test_too_large);
     CU_add_test(s, "split, standardization, batches", test_split);
     CU_add_test(s, "logistic regression at its optimum", test_logreg);
