@@ -301,7 +301,6 @@ static void on_record(int term, void *data)
         if (j == c->label_col) {
             if (f->len >= FIELD_MAX || canon_label(f->text, f->len, label) != GFL_OK) {
                 gfl_error_clear();
-                shown(f, val);
                 CSV_FAIL(c, "'%s' line %ld, %s: %s", c->o->path, c->line, colname(c, j, where, sizeof where),
                          f->len ? "label too long, or with a control character" : "missing label");
                 return;
@@ -482,13 +481,13 @@ static int label_less(const char *a, const char *b)
     return strcmp(a, b) < 0;
 }
 
-static void join(const strset *s, const char *except_in, const strset *ex, char *buf, size_t len)
+/* The values of s (only those in `only` when given), comma-separated. */
+static void join(const strset *s, const strset *only, char *buf, size_t len)
 {
     size_t u = 0;
     buf[0] = 0;
-    (void)except_in;
     for (int i = 0; i < s->n && u + 1 < len; i++) {
-        if (ex && strset_find(ex, s->v[i]) < 0)
+        if (only && strset_find(only, s->v[i]) < 0)
             continue;
         u += (size_t)snprintf(buf + u, len - u, "%s%s", u ? "," : "", s->v[i]);
     }
@@ -557,7 +556,7 @@ static gfl_status finish(const gfl_read_opts *o, store *s, gfl_table *t)
             goto cleanup;
         }
     } else if (seen.n > 2) {
-        join(&seen, NULL, NULL, list, sizeof list);
+        join(&seen, NULL, list, sizeof list);
         GFL_SET_ERROR(st, GFL_EINVAL, "'%s': %d distinct label values (%s): give --positive VALUE[,VALUE...] "
                       "or --classes A,B", o->path, seen.n, list);
         goto cleanup;
@@ -604,13 +603,13 @@ static gfl_status finish(const gfl_read_opts *o, store *s, gfl_table *t)
     Y = NULL;
     t->n_labels = seen.n;
     t->dropped = d - dd;
-    join(&seen, NULL, &pos, t->pos, sizeof t->pos);
+    join(&seen, &pos, t->pos, sizeof t->pos);
     {
         strset neg = {0};
         for (int i = 0; i < seen.n; i++)
             if (strset_find(&pos, seen.v[i]) < 0 && strset_add(&neg, seen.v[i]) != GFL_OK)
                 break;
-        join(&neg, NULL, NULL, t->neg, sizeof t->neg);
+        join(&neg, NULL, t->neg, sizeof t->neg);
         free(neg.v);
     }
 cleanup:

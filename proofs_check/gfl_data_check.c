@@ -90,8 +90,6 @@ gfl_status gfl_data_population(const gfl_engine_vt *vt, const gfl_problem *pb, c
 
 /* ---- logistic regression (Newton) ---- */
 
-static double log1pexp(double t) { return t > 0 ? t + log1p(exp(-t)) : log1p(exp(t)); }
-
 gfl_status gfl_data_logreg(const double *X, const double *Y, int N, int d, double lam, double tol, double *w,
                            double *c, int *iters)
 {
@@ -153,7 +151,6 @@ cleanup:
     gsl_vector_free(g);
     gsl_vector_free(step);
     free(th);
-    (void)log1pexp;
     return st;
 }
 
