@@ -30,10 +30,16 @@ int gfl_cmd_cases(int argc, char **argv)
         const double vals[6] = {def.eta1, def.eta, def.lam, def.sigma_a, def.sigma_w, def.btilde};
         for (int i = 0; i < 6; i++)
             gfl_format_double(num[i], sizeof num[i], vals[i]);
-        printf("  %-13s d=%d m=%d n=%d T=%d eta1=%s eta=%s lam=%s sigma_a=%s sigma_w=%s btilde=%s\n",
-               "default:", def.d, def.m, def.n, def.T, num[0], num[1], num[2], num[3], num[4], num[5]);
-        printf("  %-13s d=%d m=%d n=%d T=%d n_test=%d\n", "small preset:", sm.d, sm.m, sm.n, sm.T,
-               sm.n_test);
+        if (c == GFL_CASE_DATA) { /* d and the held-out size come from the file, n = 0 is the whole pool */
+            printf("  %-13s m=%d n=0 (the training pool) T=%d eta1=%s eta=%s lam=%s sigma_a=%s sigma_w=%s btilde=%s\n",
+                   "default:", def.m, def.T, num[0], num[1], num[2], num[3], num[4], num[5]);
+            printf("  %-13s m=%d T=%d; d and n_test from the file\n", "small preset:", sm.m, sm.T);
+        } else {
+            printf("  %-13s d=%d m=%d n=%d T=%d eta1=%s eta=%s lam=%s sigma_a=%s sigma_w=%s btilde=%s\n",
+                   "default:", def.d, def.m, def.n, def.T, num[0], num[1], num[2], num[3], num[4], num[5]);
+            printf("  %-13s d=%d m=%d n=%d T=%d n_test=%d\n", "small preset:", sm.d, sm.m, sm.n, sm.T,
+                   sm.n_test);
+        }
         printf("  %-13s", "parameters:");
         int any = 0;
         for (size_t i = 0; i < gfl_config_noptions; i++) {
