@@ -16,10 +16,10 @@ XLDFLAGS ?=
 PKG_CFLAGS = $(shell pkg-config --cflags openblas jansson cunit mpfr 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs openblas jansson cunit mpfr 2>/dev/null) -lgsl -lgmp -lcsv -lz -lm
 CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(OPT) -g -Wall -Wextra -Werror \
-          -Wshadow -Wstrict-prototypes -Icore -Iref -Ifast -Iproofs_check -Icli $(PKG_CFLAGS) $(XCFLAGS)
+          -Wshadow -Wstrict-prototypes -Icore -Iref -Ifast -Ipaths -Iproofs_check -Icli $(PKG_CFLAGS) $(XCFLAGS)
 LDFLAGS = $(XLDFLAGS)
 
-LIB_SRC  = $(wildcard core/*.c) $(wildcard ref/*.c) $(wildcard fast/*.c) $(wildcard proofs_check/*.c)
+LIB_SRC  = $(wildcard core/*.c) $(wildcard ref/*.c) $(wildcard fast/*.c) $(wildcard paths/*.c) $(wildcard proofs_check/*.c)
 CLI_SRC  = $(wildcard cli/*.c)
 TEST_SRC = $(wildcard tests/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -64,6 +64,7 @@ test-run: build
 	$(TESTS)
 	/usr/bin/python3 tests/replay_dump.py $(GFL)
 	/usr/bin/python3 tests/replay_mp.py $(GFL)
+	/usr/bin/python3 tests/verify_examples.py $(GFL)
 	GFL_FUZZ_SEED=$${GFL_FUZZ_SEED:-1} /usr/bin/python3 tests/fuzz_cli.py $(GFL)
 
 proofs: deps
@@ -149,6 +150,7 @@ fuzz-cli-asan: deps
 # fuzz-NAME (FUZZ_TIME seconds, in CI) and fuzz-NAME-long (FUZZ_LONG_TIME).
 # The seed corpus tests/fuzz/corpus_NAME/ is only read; what the fuzzer
 # learns goes to build/fuzz/corpus_NAME/, crashes to build/fuzz/NAME-SEED-crash-*.
+# FUZZ_LIBS_NAME: libraries a target links (the trajectory reader: jansson).
 FUZZ_CC       ?= clang
 FUZZ_TIME     ?= 60
 FUZZ_LONG_TIME ?= 3600
@@ -158,7 +160,7 @@ define fuzz_target
 .PHONY: fuzz-$(1) fuzz-$(1)-long
 build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(2) $(wildcard core/*.h)
 	@mkdir -p build/fuzz/corpus_$(1)
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) tests/fuzz/fuzz_$(1).c $(2) -o $$@ $(3)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) tests/fuzz/fuzz_$(1).c $(2) $$(FUZZ_LIBS_$(1)) -o $$@
 fuzz-$(1): deps
 	@$$(MAKE) --no-print-directory build/fuzz/fuzz_$(1)
 	sh tools/fuzz.sh $(1) $$(FUZZ_TIME)
@@ -167,10 +169,12 @@ fuzz-$(1)-long: deps
 	sh tools/fuzz.sh $(1) $$(FUZZ_LONG_TIME) fuzz-$(1)-long
 endef
 $(eval $(call fuzz_target,npy,core/gfl_npy.c core/gfl_io.c core/gfl_status.c))
-# the CSV reader of case data, with what it links (the third argument: libraries)
-$(eval $(call fuzz_target,csv,core/gfl_data_read.c core/gfl_data.c core/gfl_config.c core/gfl_npy.c core/gfl_io.c \
-    core/gfl_status.c core/gfl_limits.c core/gfl_rng.c core/gfl_oracle.c core/gfl_problem.c core/gfl_witness.c \
-    core/gfl_data_witness.c,-lcsv -lz -lm))
+FUZZ_LIBS_traj = -ljansson -lm
+$(eval $(call fuzz_target,traj,core/gfl_traj.c core/gfl_npy.c core/gfl_io.c core/gfl_status.c core/gfl_config.c))
+# the CSV reader of case data (docs/fuzzing.md)
+FUZZ_LIBS_csv = -lcsv -lz -lm
+$(eval $(call fuzz_target,csv,core/gfl_data_read.c core/gfl_config.c core/gfl_npy.c core/gfl_io.c core/gfl_status.c \
+    core/gfl_limits.c))
 
 # Mutation testing of the checker (tools/mutate.py, docs/mutation.md): every
 # mutant of the certified comparisons and statistics, a deterministic sample of

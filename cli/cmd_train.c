@@ -6,7 +6,6 @@
 
 #include "gfl_cli.h"
 #include "gfl_io.h"
-#include "gfl_fast.h"
 #include "gfl_limits.h"
 #include "gfl_report.h"
 #include "gfl_train.h"
@@ -55,16 +54,17 @@ static void print_run(const gfl_config *c, const gfl_run *run, const char *path)
 }
 
 /* Trains one configuration; on success the JSON document of the run is in *doc. */
-static gfl_status train_one(const gfl_config *cfg, const gfl_engine_vt *vt, int verbose,
+static gfl_status train_one(const gfl_config *cfg, const gfl_path *path, int verbose,
                             const char *dump, json_t **doc)
 {
+    const gfl_engine_vt *vt = path->engine;
     gfl_problem pb;
     gfl_run run;
     gfl_status st;
-    gfl_limits_job job = {GFL_WORK_TRAIN, strcmp(vt->name, "ref") == 0, 0, 0};
+    gfl_limits_job job = {GFL_WORK_TRAIN, path->at_prec, 0, 0};
     unsigned long buf;
-    int nbuf = gfl_fast_blas_buffers(!job.ref, &buf);
-    GFL_TRY(gfl_limits_check(cfg, &job, nbuf, buf)); /* before any work */
+    int nbuf = gfl_path_buffers(path, &buf);
+    GFL_TRY(gfl_limits_check_path(cfg, &job, path->name, nbuf, buf)); /* before any work */
     GFL_TRY(gfl_problem_init(&pb, cfg));
     if ((st = gfl_run_init(&run, cfg)) != GFL_OK) {
         gfl_problem_clear(&pb);
@@ -73,13 +73,13 @@ static gfl_status train_one(const gfl_config *cfg, const gfl_engine_vt *vt, int 
     st = gfl_train(vt, &pb, &run, NULL, NULL);
     if (st == GFL_OK) {
         if (verbose)
-            print_run(cfg, &run, vt->name);
+            print_run(cfg, &run, path->name);
         else
             printf("%-15s %-5s %4d %5d %5d %5d %12.6f %9.4f %9.2f\n", gfl_case_name(cfg->case_id),
-                   vt->name, cfg->d, cfg->m, cfg->n, cfg->T, run.test_loss, run.test_error,
+                   path->name, cfg->d, cfg->m, cfg->n, cfg->T, run.test_loss, run.test_error,
                    run.train_seconds);
         *doc = json_object();
-        json_object_set_new(*doc, "config", gfl_report_config(cfg, vt->name));
+        json_object_set_new(*doc, "config", gfl_report_config(cfg, path->name));
         json_object_set_new(*doc, "versions", gfl_cli_versions());
         gfl_report_run(*doc, cfg, &run);
         if (dump && (st = gfl_report_dump(dump, &pb, &run, *doc)) == GFL_OK)
@@ -94,7 +94,7 @@ int gfl_cmd_train(int argc, char **argv)
 {
     train_opts o = {"fast", NULL, NULL};
     gfl_cli_common cm;
-    const gfl_engine_vt *vt;
+    const gfl_path *path;
     json_t *out = NULL;
     gfl_status st = gfl_cli_parse(argc, argv, extras, on_extra, &o, -1, &cm);
     if (st != GFL_OK)
@@ -111,9 +111,9 @@ int gfl_cmd_train(int argc, char **argv)
         fprintf(stderr, "gfl: train: --dump takes one case, not --all\n");
         return 2;
     }
-    if ((st = gfl_cli_engine(o.path, &vt)) != GFL_OK ||
-        (o.json && (st = gfl_cli_check_output_file(o.json)) != GFL_OK) ||
-        (o.dump && (st = gfl_cli_check_output_dir(o.dump)) != GFL_OK))
+    if ((st = gfl_path_lookup_engine(o.path, &path)) != GFL_OK ||
+        (o.json && (st = gfl_output_check_file(o.json)) != GFL_OK) ||
+        (o.dump && (st = gfl_output_check_dir(o.dump)) != GFL_OK))
         return gfl_cli_fail(st);
     /* Every case's options are checked before any work, so that a bad value
      * for the last case of --all does not fail after the others ran. */
@@ -125,7 +125,7 @@ int gfl_cmd_train(int argc, char **argv)
     }
     if (!cm.all) {
         if ((st = gfl_config_validate(&cm.cfg)) != GFL_OK ||
-            (st = train_one(&cm.cfg, vt, 1, o.dump, &out)) != GFL_OK)
+            (st = train_one(&cm.cfg, path, 1, o.dump, &out)) != GFL_OK)
             goto done;
         gfl_cli_print_reproduce(argc, argv, &cm);
     } else {
@@ -140,7 +140,7 @@ int gfl_cmd_train(int argc, char **argv)
             json_t *doc = NULL;
             if ((st = gfl_cli_parse(argc, argv, extras, on_extra, &o, c, &cc)) != GFL_OK ||
                 (st = gfl_config_validate(&cc.cfg)) != GFL_OK ||
-                (st = train_one(&cc.cfg, vt, 0, NULL, &doc)) != GFL_OK)
+                (st = train_one(&cc.cfg, path, 0, NULL, &doc)) != GFL_OK)
                 goto done;
             json_array_append_new(runs, doc);
         }

@@ -5,7 +5,9 @@
 #define GFL_CLI_H
 
 #include "gfl_config.h"
-#include "gfl_engine.h"
+#include "gfl_output.h"
+#include "gfl_paths.h"
+#include "gfl_settings.h"
 
 typedef struct {
     const char *name;
@@ -23,6 +25,7 @@ typedef struct {
     int seed_given;
     int help;
     int all;  /* --all: every case study, each with its own defaults */
+    gfl_settings set; /* --preset and the training options, in order (for the library) */
 } gfl_cli_common;
 
 /* Parses argv (argv[0] is the command name).  --case and --preset are applied
@@ -35,21 +38,19 @@ void gfl_cli_usage(const char *cmd, const char *synopsis, const gfl_cli_extra *e
 /* "gfl CMD --case C ... --seed S": one line that reproduces this run. */
 void gfl_cli_print_reproduce(int argc, char **argv, const gfl_cli_common *c);
 
-/* The engine named "ref" or "fast". */
+/* The engine of the path called name (gfl_path_lookup; one line naming the
+ * choices when there is none). */
 gfl_status gfl_cli_engine(const char *name, const gfl_engine_vt **vt);
-/* Fails early (before any work) when an output could not be written. */
-gfl_status gfl_cli_check_output_file(const char *path);
-/* A directory written atomically (--dump, --report): must not exist or be empty. */
-gfl_status gfl_cli_check_output_dir(const char *dir);
-/* A figure directory (--plot): may exist; created by gfl_cli_make_figure_dir
- * only once every option is validated, and removed again if the run fails. */
-gfl_status gfl_cli_check_figure_dir(const char *dir);
-gfl_status gfl_cli_make_figure_dir(const char *dir);
-/* 1 if nothing exists at path (so an output there is this run's own). */
-int gfl_cli_is_new(const char *path);
-/* Registers a figure (and its .gp) that this run created, for removal if a
- * later step fails. */
-void gfl_cli_note_figure(const char *png, int png_new, int gp_new);
+/* The output checks of core/gfl_output.h under the names the commands use. */
+static inline gfl_status gfl_cli_check_output_file(const char *path) { return gfl_output_check_file(path); }
+static inline gfl_status gfl_cli_check_output_dir(const char *dir) { return gfl_output_check_dir(dir); }
+static inline gfl_status gfl_cli_check_figure_dir(const char *dir) { return gfl_output_check_figure_dir(dir); }
+static inline gfl_status gfl_cli_make_figure_dir(const char *dir) { return gfl_output_make_figure_dir(dir); }
+static inline int gfl_cli_is_new(const char *path) { return gfl_output_is_new(path); }
+static inline void gfl_cli_note_figure(const char *png, int png_new, int gp_new)
+{
+    gfl_output_note_figure(png, png_new, gp_new);
+}
 
 /* Versions of every library in use (gfl, compiler, MPFR, GMP, BLAS, jansson). */
 struct json_t;
@@ -61,6 +62,7 @@ int gfl_cmd_train(int argc, char **argv);
 int gfl_cmd_compare(int argc, char **argv);
 int gfl_cmd_features(int argc, char **argv);
 int gfl_cmd_check(int argc, char **argv);
+int gfl_cmd_verify(int argc, char **argv);
 
 /* "gfl: message" on one line (control characters escaped). */
 void gfl_cli_print_error(const char *msg);

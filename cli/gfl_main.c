@@ -23,6 +23,7 @@ static void usage(FILE *f)
             "  features  gradient features, population oracles, learned neurons after step 1\n"
             "  check     the theorem's proof chain, link by link, with verdicts and figures\n"
             "  compare   run both paths in lockstep and compare them step by step\n"
+            "  verify    hold an outside implementation's trajectory to the ref path\n"
             "  version   print the versions of gfl and its libraries\n");
 }
 
@@ -88,6 +89,8 @@ static int run(int argc, char **argv)
         return gfl_cmd_features(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return gfl_cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "verify") == 0)
+        return gfl_cmd_verify(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         struct json_t *v = gfl_cli_versions();
         char *s = json_dumps(v, JSON_INDENT(1) | JSON_SORT_KEYS);

@@ -109,6 +109,8 @@ const gfl_option *gfl_config_find(const char *name);
 void gfl_config_format(const gfl_config *cfg, const gfl_option *o, char *buf, size_t len);
 /* Checks ranges and sizes; one-line error on failure. */
 gfl_status gfl_config_validate(const gfl_config *cfg);
+/* The options of case data that need no file (fractions, --data given). */
+gfl_status gfl_config_validate_data(const gfl_config *cfg);
 /* lam1 with its default resolved in double (the ref path resolves it itself). */
 double gfl_config_lam1(const gfl_config *cfg);
 int gfl_config_lam1_is_default(const gfl_config *cfg);

@@ -10,41 +10,7 @@
 
 #include "gfl_rng.h"
 
-void gfl_data_defaults(gfl_config *cfg)
-{
-    /* The grid's choice on the validation part of two of the three real
-     * data tasks (docs/data.md, "Hyperparameters"); n = 0 is the whole
-     * training pool. */
-    cfg->n = 0;
-    cfg->T = 100;
-    cfg->m = 256;
-    cfg->eta1 = 1.0;
-    cfg->eta = 0.05;
-    cfg->lam = 1e-4;
-    cfg->sigma_a = 4.0;
-    cfg->n_test = 1; /* fixed by gfl_data_resolve */
-    cfg->eval_every = 10;
-    if (cfg->preset == GFL_PRESET_SMALL) {
-        cfg->m = 32;
-        cfg->T = 40;
-        cfg->eval_every = 5;
-    }
-}
-
 #define REQUIRE(cond, ...) do { if (!(cond)) GFL_ERROR(GFL_EINVAL, __VA_ARGS__); } while (0)
-
-gfl_status gfl_data_validate(const gfl_config *c)
-{
-    REQUIRE(c->data[0], "case data needs --data FILE (a CSV file, or X.npy with --labels Y.npy)");
-    REQUIRE(c->test_frac > 0 && c->test_frac < 1, "--test-frac must be in (0, 1)");
-    REQUIRE(c->feature_frac > 0 && c->feature_frac < 1, "--feature-frac must be in (0, 1)");
-    REQUIRE(c->val_frac >= 0 && c->val_frac < 1, "--val-frac must be in [0, 1)");
-    REQUIRE(c->test_frac + c->feature_frac + c->val_frac < 0.95,
-            "--test-frac + --feature-frac + --val-frac must leave at least 5%% of the rows for training");
-    REQUIRE(c->eval_part == GFL_PART_TEST || c->val_frac > 0, "--eval-part validation needs --val-frac > 0");
-    REQUIRE(c->clusters >= 1 && c->clusters <= 64, "--clusters must be in [1, 64] (got %d)", c->clusters);
-    return GFL_OK;
-}
 
 /* ---- one table in memory: the last one read, reused while its options and
  * files are unchanged (every engine, seed and command of a process reads the
@@ -226,7 +192,7 @@ void gfl_dataset_batch(const gfl_dataset *ds, const gfl_config *cfg, int t, doub
 
 gfl_status gfl_data_resolve(gfl_config *cfg)
 {
-    GFL_TRY(gfl_data_validate(cfg));
+    GFL_TRY(gfl_config_validate_data(cfg));
     const gfl_table *t;
     GFL_TRY(table_get(cfg, &t));
     int nt, nf, nv, nr;

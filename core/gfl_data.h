@@ -68,10 +68,6 @@ int gfl_dataset_fresh_batches(const gfl_dataset *ds, int n);
 /* The batch of step t (1-based), by the rule above. */
 void gfl_dataset_batch(const gfl_dataset *ds, const gfl_config *cfg, int t, double *X, double *Y);
 
-/* Data defaults of a configuration (gfl_config_defaults calls it). */
-void gfl_data_defaults(gfl_config *cfg);
-/* Options of the data case that need no file (fractions, sizes). */
-gfl_status gfl_data_validate(const gfl_config *cfg);
 /* Reads and splits the data once to fix the sizes that come from the file:
  * d, n (0 = the whole training pool; larger than the pool is an error) and
  * n_test (the held-out part). */

@@ -113,6 +113,12 @@ gfl_status gfl_limits_fit(double need, double reserve, const gfl_limits_env *env
 gfl_status gfl_limits_check(const gfl_config *cfg, const gfl_limits_job *job, int buffers,
                             unsigned long buffer_bytes)
 {
+    return gfl_limits_check_path(cfg, job, job->ref ? "ref" : "fast", buffers, buffer_bytes);
+}
+
+gfl_status gfl_limits_check_path(const gfl_config *cfg, const gfl_limits_job *job, const char *path,
+                                 int buffers, unsigned long buffer_bytes)
+{
     static const char *const names[] = {"train", "features", "check"};
     char what[64];
     gfl_limits_env env;
@@ -121,6 +127,6 @@ gfl_status gfl_limits_check(const gfl_config *cfg, const gfl_limits_job *job, in
     if (job->work == GFL_WORK_COMPARE)
         snprintf(what, sizeof what, "compare");
     else
-        snprintf(what, sizeof what, "%s on the %s path", names[job->work], job->ref ? "ref" : "fast");
+        snprintf(what, sizeof what, "%s on the %s path", names[job->work], path);
     return gfl_limits_fit(gfl_limits_need(cfg, job), reserve, &env, what);
 }

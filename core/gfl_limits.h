@@ -12,7 +12,7 @@ typedef enum { GFL_WORK_TRAIN = 0, GFL_WORK_FEATURES, GFL_WORK_CHECK, GFL_WORK_C
 
 typedef struct {
     gfl_work work;
-    int ref;           /* 1: the MPFR path (compare always runs both) */
+    int ref;           /* 1: a path at cfg->prec bits, MPFR (compare always runs both) */
     long n_init, n_mc; /* features: draws of the init law, Monte Carlo sample size */
 } gfl_limits_job;
 
@@ -44,5 +44,8 @@ gfl_status gfl_limits_fit(double need, double reserve, const gfl_limits_env *env
  * gfl_fast_blas_buffers), those not mapped yet are reserved. */
 gfl_status gfl_limits_check(const gfl_config *cfg, const gfl_limits_job *job, int buffers,
                             unsigned long buffer_bytes);
+/* The same, the message naming the path (core/gfl_path.h) the job runs on. */
+gfl_status gfl_limits_check_path(const gfl_config *cfg, const gfl_limits_job *job, const char *path,
+                                 int buffers, unsigned long buffer_bytes);
 
 #endif

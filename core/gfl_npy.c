@@ -386,8 +386,11 @@ static gfl_status lx_shape(npy_lex *l, int *ndim, size_t shape[GFL_NPY_MAX_NDIM]
 
 /* Validates the header dict of hlen bytes (SPEC 10): exactly the keys descr
  * ('<f8'), fortran_order (False) and shape, then only whitespace, then '\n'. */
-static gfl_status npy_parse_header(const char *path, const char *h, size_t hlen, int *ndim,
-                                   size_t shape[GFL_NPY_MAX_NDIM])
+/* The dtypes gfl_npy_read_as_double accepts, by their descr. */
+static const char *const npy_dtype_descr[] = {"<f8", "<f4", "<i8", "<i4"};
+
+static gfl_status npy_parse_header(const char *path, const char *h, size_t hlen, unsigned accept,
+                                   int *dtype, int *ndim, size_t shape[GFL_NPY_MAX_NDIM])
 {
     npy_lex l = {h, h + hlen, path};
     int seen_descr = 0, seen_order = 0, seen_shape = 0;
@@ -414,13 +417,23 @@ static gfl_status npy_parse_header(const char *path, const char *h, size_t hlen,
             size_t vn;
             if (seen_descr++)
                 return lx_bad(&l, "duplicate key 'descr'");
+            char want[64] = "only '<f8' is supported";
+            if (accept != GFL_NPY_F8) {
+                snprintf(want, sizeof want, "supported:");
+                for (int q = 0; q < 4; q++)
+                    if (accept & (1u << q))
+                        snprintf(want + strlen(want), sizeof want - strlen(want), " '%s'", npy_dtype_descr[q]);
+            }
             if (l.p < l.end && *l.p != '\'' && *l.p != '"')
-                GFL_ERROR(GFL_EINVAL, "'%s': unsupported dtype (structured); only '<f8' is supported",
-                          path);
+                GFL_ERROR(GFL_EINVAL, "'%s': unsupported dtype (structured); %s", path, want);
             GFL_TRY(lx_string(&l, &v, &vn));
-            if (vn != 3 || memcmp(v, "<f8", 3) != 0)
-                GFL_ERROR(GFL_EINVAL, "'%s': unsupported dtype '%s'; only '<f8' is supported", path,
-                          npy_show(show, sizeof show, v, vn));
+            *dtype = -1;
+            for (int q = 0; q < 4; q++)
+                if ((accept & (1u << q)) && vn == 3 && memcmp(v, npy_dtype_descr[q], 3) == 0)
+                    *dtype = q;
+            if (*dtype < 0)
+                GFL_ERROR(GFL_EINVAL, "'%s': unsupported dtype '%s'; %s", path,
+                          npy_show(show, sizeof show, v, vn), want);
         } else if (kn == 13 && memcmp(k, "fortran_order", 13) == 0) {
             if (seen_order++)
                 return lx_bad(&l, "duplicate key 'fortran_order'");
@@ -455,7 +468,27 @@ static gfl_status npy_parse_header(const char *path, const char *h, size_t hlen,
     return GFL_OK;
 }
 
-gfl_status gfl_npy_read(const char *path, double **data, int *ndim, size_t shape[GFL_NPY_MAX_NDIM])
+/* Little-endian element k of a '<f4', '<i8' or '<i4' buffer, as a double
+ * (exact for f4 and i4; i8 beyond 2^53 rounds, which callers range-check). */
+static double npy_element(const unsigned char *buf, int dtype, size_t k)
+{
+    size_t w = dtype == 1 || dtype == 3 ? 4 : 8;
+    uint64_t u = 0;
+    for (size_t b = 0; b < w; b++)
+        u |= (uint64_t)buf[w * k + b] << (8 * b);
+    if (dtype == 1) {
+        uint32_t u32 = (uint32_t)u;
+        float f;
+        memcpy(&f, &u32, 4);
+        return (double)f;
+    }
+    if (dtype == 3)
+        return (double)(int32_t)(uint32_t)u;
+    return (double)(int64_t)u;
+}
+
+static gfl_status npy_read_impl(const char *path, unsigned accept, double **data, int *ndim,
+                                size_t shape[GFL_NPY_MAX_NDIM], int *dtype_out)
 {
     gfl_status st = GFL_OK;
     FILE *f = NULL;
@@ -463,8 +496,8 @@ gfl_status gfl_npy_read(const char *path, double **data, int *ndim, size_t shape
     unsigned char *buf = NULL;
     unsigned char pre[12];
     size_t got, hlen, lenbytes, need, have = 0, cap;
-    int nd = 0;
-    size_t shp[GFL_NPY_MAX_NDIM] = {0};
+    int nd = 0, dtype = 0;
+    size_t shp[GFL_NPY_MAX_NDIM] = {0}, esz;
     struct stat sb;
 
     *data = NULL;
@@ -523,9 +556,10 @@ gfl_status gfl_npy_read(const char *path, double **data, int *ndim, size_t shape
         goto cleanup;
     }
     hdr[hlen] = '\0';
-    st = npy_parse_header(path, hdr, hlen, &nd, shp);
+    st = npy_parse_header(path, hdr, hlen, accept, &dtype, &nd, shp);
     if (st != GFL_OK)
         goto cleanup;
+    esz = dtype == 1 || dtype == 3 ? 4 : 8;
 
     need = 1;
     for (int i = 0; i < nd; i++) {
@@ -535,13 +569,13 @@ gfl_status gfl_npy_read(const char *path, double **data, int *ndim, size_t shape
         }
     }
     for (int i = 0; i < nd && need; i++) {
-        if (need > SIZE_MAX / 8 / shp[i]) {
+        if (need > SIZE_MAX / 8 / shp[i]) { /* 8: the doubles returned, whatever esz */
             GFL_SET_ERROR(st, GFL_EINVAL, "'%s': array size overflows", path);
             goto cleanup;
         }
         need *= shp[i];
     }
-    need *= 8;
+    need *= esz;
 
     /* For a regular file the size is known: reject truncation or trailing
      * bytes before allocating what a corrupt header claims. */
@@ -598,8 +632,21 @@ gfl_status gfl_npy_read(const char *path, double **data, int *ndim, size_t shape
         GFL_SET_ERROR(st, GFL_EINVAL, "'%s': trailing data after the array", path);
         goto cleanup;
     }
+    if (dtype != 0) {
+        size_t count = need / esz;
+        double *v = malloc(count ? count * sizeof(double) : 8);
+        if (!v) {
+            GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory reading '%s'", path);
+            goto cleanup;
+        }
+        for (size_t k = 0; k < count; k++)
+            v[k] = npy_element(buf, dtype, k);
+        free(buf);
+        buf = (unsigned char *)(void *)v;
+        need = count * 8;
+    }
     /* LCOV_EXCL_START: big-endian hosts only */
-    if (!npy_host_le()) {
+    if (dtype == 0 && !npy_host_le()) {
         for (size_t i = 0; i < need / 8; i++) {
             double v = npy_decode(buf + 8 * i);
             memcpy(buf + 8 * i, &v, 8);
@@ -611,11 +658,28 @@ gfl_status gfl_npy_read(const char *path, double **data, int *ndim, size_t shape
     *ndim = nd;
     for (int i = 0; i < GFL_NPY_MAX_NDIM; i++)
         shape[i] = i < nd ? shp[i] : 0;
+    if (dtype_out)
+        *dtype_out = 1 << dtype;
 
 cleanup:
     free(buf);
     free(hdr);
     if (f)
         fclose(f);
+    return st;
+}
+
+gfl_status gfl_npy_read(const char *path, double **data, int *ndim, size_t shape[GFL_NPY_MAX_NDIM])
+{
+    return npy_read_impl(path, GFL_NPY_F8, data, ndim, shape, NULL);
+}
+
+gfl_status gfl_npy_read_as_double(const char *path, unsigned accept, double **data, int *ndim,
+                                  size_t shape[GFL_NPY_MAX_NDIM], unsigned *dtype)
+{
+    int dt = 0;
+    gfl_status st = npy_read_impl(path, accept & GFL_NPY_ANY, data, ndim, shape, &dt);
+    if (st == GFL_OK && dtype)
+        *dtype = (unsigned)dt;
     return st;
 }

@@ -37,4 +37,16 @@ void gfl_npy_stream_abort(gfl_npy_stream *s);
  * *data is NULL and GFL_EINVAL is returned (GFL_ENOMEM if allocation fails). */
 gfl_status gfl_npy_read(const char *path, double **data, int *ndim, size_t shape[GFL_NPY_MAX_NDIM]);
 
+/* Outside input of other dtypes (SPEC 12: trajectories written in float32,
+ * step numbers as integers): accept is a mask of GFL_NPY_F8 | F4 | I8 | I4;
+ * the values are returned as doubles (exact for f4 and i4; i8 beyond 2^53
+ * rounds), *dtype is the one found.  Otherwise as gfl_npy_read. */
+#define GFL_NPY_F8 1u
+#define GFL_NPY_F4 2u
+#define GFL_NPY_I8 4u
+#define GFL_NPY_I4 8u
+#define GFL_NPY_ANY 15u
+gfl_status gfl_npy_read_as_double(const char *path, unsigned accept, double **data, int *ndim,
+                                  size_t shape[GFL_NPY_MAX_NDIM], unsigned *dtype);
+
 #endif

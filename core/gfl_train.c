@@ -52,11 +52,9 @@ double gfl_clock_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static gfl_status evaluate(const gfl_engine_vt *vt, void *eng, const gfl_problem *pb,
-                           gfl_trace_rec *rec)
+static gfl_status evaluate(gfl_stepper *s, gfl_trace_rec *rec)
 {
-    GFL_TRY(vt->evaluate(eng, pb->Xtest, pb->Ytest, pb->cfg.n_test, &rec->test_loss,
-                         &rec->test_error));
+    GFL_TRY(gfl_stepper_evaluate(s, &rec->test_loss, &rec->test_error));
     rec->evaluated = 1;
     if (!isfinite(rec->test_loss))
         GFL_ERROR(GFL_ENUMERIC, "training produced a non-finite test loss at step %d", rec->t);
@@ -101,23 +99,69 @@ static double norm2_scaled(const double *v, size_t n)
     return mx * sqrt(s);
 }
 
+gfl_status gfl_stepper_init(gfl_stepper *s, const gfl_engine_vt *vt, const gfl_problem *pb,
+                            const gfl_config *cfg, int n_max)
+{
+    memset(s, 0, sizeof *s);
+    s->vt = vt;
+    s->pb = pb;
+    s->cfg = cfg ? *cfg : pb->cfg;
+    const gfl_config *c = &s->cfg;
+    s->X = malloc((size_t)c->n * (size_t)c->d * sizeof(double));
+    s->Y = malloc((size_t)c->n * sizeof(double));
+    if (!s->X || !s->Y) {
+        gfl_stepper_clear(s);
+        GFL_ERROR(GFL_ENOMEM, "out of memory for a batch");
+    }
+    gfl_status st;
+    if ((st = vt->create(&s->eng, c, n_max)) != GFL_OK || (st = vt->load(s->eng, pb->a0, pb->W0, pb->b)) != GFL_OK)
+        gfl_stepper_clear(s);
+    return st;
+}
+
+void gfl_stepper_draw(gfl_stepper *s)
+{
+    s->next = s->t + 1;
+    gfl_train_step_params(&s->cfg, s->next, &s->eta, &s->lam, &s->lam_inv_eta, &s->update_w);
+    gfl_problem_batch(s->pb, s->next, s->X, s->Y);
+}
+
+gfl_status gfl_stepper_step(gfl_stepper *s, const gfl_stepper *batch, gfl_step_info *info)
+{
+    if (batch->next != s->t + 1)
+        GFL_ERROR(GFL_EINTERNAL, "stepper: the batch drawn is for step %d, not %d", batch->next, s->t + 1);
+    GFL_TRY(s->vt->step(s->eng, batch->X, batch->Y, s->cfg.n, batch->eta, batch->lam, batch->lam_inv_eta,
+                        batch->update_w, info));
+    s->t++;
+    return GFL_OK;
+}
+
+gfl_status gfl_stepper_evaluate(gfl_stepper *s, double *loss, double *err)
+{
+    return s->vt->evaluate(s->eng, s->pb->Xtest, s->pb->Ytest, s->cfg.n_test, loss, err);
+}
+
+int gfl_stepper_eval_due(const gfl_config *cfg, int t) { return t % cfg->eval_every == 0 || t == cfg->T; }
+
+void gfl_stepper_clear(gfl_stepper *s)
+{
+    if (s->eng)
+        s->vt->destroy(s->eng);
+    free(s->X);
+    free(s->Y);
+    memset(s, 0, sizeof *s);
+}
+
 gfl_status gfl_train(const gfl_engine_vt *vt, const gfl_problem *pb, gfl_run *run,
                      gfl_step_hook hook, void *hook_ctx)
 {
     const gfl_config *c = &pb->cfg;
-    void *eng = NULL;
-    gfl_status st = GFL_OK;
-    double *X = malloc((size_t)c->n * (size_t)c->d * sizeof(double));
-    double *Y = malloc((size_t)c->n * sizeof(double));
-    if (!X || !Y) {
-        GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory for a batch");
-        goto cleanup;
-    }
+    gfl_stepper sp;
+    gfl_status st;
     int n_max = c->n > c->n_test ? c->n : c->n_test;
-    if ((st = vt->create(&eng, c, n_max)) != GFL_OK)
-        goto cleanup;
-    if ((st = vt->load(eng, pb->a0, pb->W0, pb->b)) != GFL_OK)
-        goto cleanup;
+    if ((st = gfl_stepper_init(&sp, vt, pb, NULL, n_max)) != GFL_OK)
+        return st;
+    void *eng = sp.eng;
     double t0 = gfl_clock_seconds();
     run->rec[0].t = 0;
     run->rec[0].batch_loss = NAN;
@@ -132,16 +176,13 @@ gfl_status gfl_train(const gfl_engine_vt *vt, const gfl_problem *pb, gfl_run *ru
                       "|a| = %g, |W|_F = %g", vt->name, run->rec[0].norm_a, run->rec[0].norm_W);
         goto cleanup;
     }
-    if ((st = evaluate(vt, eng, pb, &run->rec[0])) != GFL_OK)
+    if ((st = evaluate(&sp, &run->rec[0])) != GFL_OK)
         goto cleanup;
     for (int t = 1; t <= c->T; t++) {
-        double eta, lam;
-        int lam_inv_eta, update_w;
         gfl_step_info info;
         gfl_trace_rec *rec = &run->rec[t];
-        gfl_train_step_params(c, t, &eta, &lam, &lam_inv_eta, &update_w);
-        gfl_problem_batch(pb, t, X, Y);
-        if ((st = vt->step(eng, X, Y, c->n, eta, lam, lam_inv_eta, update_w, &info)) != GFL_OK)
+        gfl_stepper_draw(&sp);
+        if ((st = gfl_stepper_step(&sp, &sp, &info)) != GFL_OK)
             goto cleanup;
         rec->t = t;
         rec->batch_loss = info.batch_loss;
@@ -157,8 +198,8 @@ gfl_status gfl_train(const gfl_engine_vt *vt, const gfl_problem *pb, gfl_run *ru
                           t, vt->name);
             goto cleanup;
         }
-        if (t % c->eval_every == 0 || t == c->T)
-            if ((st = evaluate(vt, eng, pb, rec)) != GFL_OK)
+        if (gfl_stepper_eval_due(c, t))
+            if ((st = evaluate(&sp, rec)) != GFL_OK)
                 goto cleanup;
         if (hook && (st = hook(hook_ctx, t, eng, vt)) != GFL_OK)
             goto cleanup;
@@ -170,9 +211,6 @@ gfl_status gfl_train(const gfl_engine_vt *vt, const gfl_problem *pb, gfl_run *ru
     run->test_loss = run->rec[c->T].test_loss;
     run->test_error = run->rec[c->T].test_error;
 cleanup:
-    if (eng)
-        vt->destroy(eng);
-    free(X);
-    free(Y);
+    gfl_stepper_clear(&sp);
     return st;
 }

@@ -1,8 +1,12 @@
-/* gfl_train: the Algorithm 1 driver (SPEC 3), written once for both paths.
+/* gfl_train: Algorithm 1 (SPEC 3), written once for every path.
  *
- * The driver owns the loop: it regenerates each step's batch, picks
- * (eta_t, lam_t), decides whether W moves, evaluates on the test set, records
- * the trace and stops on a non-finite value.  The arithmetic is the engine's.
+ * The stepper is Algorithm 1 itself: it creates an engine on the instance,
+ * regenerates each step's batch, picks (eta_t, lam_t), decides whether W
+ * moves and takes the step; the arithmetic is the engine's.  Everything that
+ * runs Algorithm 1 drives a stepper: gfl_train (the trace, the test-set
+ * evaluations and the NaN guard), the lockstep comparison of two paths
+ * (proofs_check/gfl_compare.c), the proof chain (through gfl_train) and the
+ * gradient features (step 1).
  */
 #ifndef GFL_TRAIN_H
 #define GFL_TRAIN_H
@@ -32,6 +36,36 @@ typedef struct {
     double test_loss, test_error; /* final */
     double train_seconds;
 } gfl_run;
+
+/* One run of Algorithm 1 on one engine, step by step. */
+typedef struct {
+    const gfl_engine_vt *vt;
+    const gfl_problem *pb;
+    gfl_config cfg;     /* pb->cfg, or a copy at another precision (a self-check) */
+    void *eng;
+    int t;              /* steps taken */
+    /* The next step (gfl_stepper_draw): its number, parameters and batch. */
+    int next;
+    double eta, lam;
+    int lam_inv_eta, update_w;
+    double *X, *Y;      /* n x d, n */
+} gfl_stepper;
+
+/* An engine of vt for cfg (NULL: pb->cfg) with workspaces for batches of up
+ * to n_max samples, loaded with the initialization (a0, W0, b) of pb. */
+gfl_status gfl_stepper_init(gfl_stepper *s, const gfl_engine_vt *vt, const gfl_problem *pb,
+                            const gfl_config *cfg, int n_max);
+/* Parameters and batch of step t + 1 into s (regenerated from the seed). */
+void gfl_stepper_draw(gfl_stepper *s);
+/* Step t + 1 on the batch and parameters that `batch` drew for it (batch == s
+ * for its own; another stepper's to run several engines in lockstep on one
+ * batch). */
+gfl_status gfl_stepper_step(gfl_stepper *s, const gfl_stepper *batch, gfl_step_info *info);
+/* Mean loss and 0-1 error on the test set. */
+gfl_status gfl_stepper_evaluate(gfl_stepper *s, double *loss, double *err);
+/* 1 when step t is one the test set is evaluated at (every eval_every, and the last). */
+int gfl_stepper_eval_due(const gfl_config *cfg, int t);
+void gfl_stepper_clear(gfl_stepper *s);
 
 /* Called after every step t >= 1 with the engine (to inspect its state). */
 typedef gfl_status (*gfl_step_hook)(void *ctx, int t, void *eng, const gfl_engine_vt *vt);

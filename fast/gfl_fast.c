@@ -1,5 +1,6 @@
 #include "gfl_fast.h"
 #include "gfl_fast_fault.h"
+#include "gfl_loss.h"
 #include "gfl_testcase.h"
 
 #include <cblas.h>
@@ -28,28 +29,6 @@ typedef struct {
     double *ga, *gW;    /* gradients: m, m x d */
     int nstep;          /* steps taken (only GFL_FAULT_DROP_INV_N_LATE reads it) */
 } fast_eng;
-
-/* SPEC 1: losses as functions of the margin z = y f(x). */
-double gfl_fast_loss(gfl_loss l, double z)
-{
-    GFL_TESTCASE(l == GFL_LOSS_HINGE && z == 1.0); /* margin exactly 1: l(1) = 0 */
-    if (l == GFL_LOSS_HINGE)
-        return z >= 1.0 ? 0.0 : 1.0 - z; /* written so that a NaN margin gives NaN */
-    /* log(1 + e^-z) / log 2, written to avoid overflow of e^-z. */
-    double v = z >= 0 ? log1p(exp(-z)) : -z + log1p(exp(z));
-    return v / M_LN2;
-}
-
-double gfl_fast_loss_deriv(gfl_loss l, double z)
-{
-    GFL_TESTCASE(l == GFL_LOSS_HINGE && z == 1.0); /* margin exactly 1: l'(1) = 0 */
-    if (l == GFL_LOSS_HINGE)
-        return z < 1.0 ? -1.0 : 0.0; /* l'(1) = 0 */
-    /* -(1/log 2) / (1 + e^z), stable for both signs of z. */
-    double e = exp(-fabs(z));
-    double s = z >= 0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
-    return -s / M_LN2;
-}
 
 static void eng_free(fast_eng *e)
 {
@@ -149,7 +128,7 @@ static gfl_status fast_evaluate(void *p, const double *X, const double *Y, int n
         forward(e, X + (size_t)k0 * e->d, nc);
         for (int k = 0; k < nc; k++) {
             double z = Y[k0 + k] * e->f[k];
-            L += gfl_fast_loss(e->loss, z);
+            L += gfl_loss_value(e->loss, z);
             GFL_TESTCASE(z == 0.0); /* f = 0 */
             E += z > 0.0 ? 0.0 : 1.0; /* f = 0 (and NaN) counts as an error */
         }
@@ -192,8 +171,8 @@ static double grad(fast_eng *e, const double *X, const double *Y, int n, int wan
     double L = 0.0;
     for (int k = 0; k < n; k++) {
         double z = Y[k] * e->f[k];
-        L += gfl_fast_loss(e->loss, z);
-        e->g[k] = gfl_fast_loss_deriv(e->loss, z) * Y[k];
+        L += gfl_loss_value(e->loss, z);
+        e->g[k] = gfl_loss_deriv(e->loss, z) * Y[k];
     }
     /* dL/da_i = (1/n) sum_k g_k sigma(h_ik) */
     int drop = gfl_fast_fault == GFL_FAULT_DROP_INV_N ||

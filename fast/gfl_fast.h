@@ -14,9 +14,8 @@ const char *gfl_fast_blas_version(void);
  * thread, plus the calling thread's when calls_blas) and their size. */
 int gfl_fast_blas_buffers(int calls_blas, unsigned long *bytes);
 
-/* The losses of SPEC 1 as functions of the margin z = y f(x), in double:
- * l(z) and l'(z) (hinge: l'(1) = 0; logistic: log(1 + e^-z)/log 2). */
-double gfl_fast_loss(gfl_loss l, double z);
-double gfl_fast_loss_deriv(gfl_loss l, double z);
+/* The fast path's descriptor (fast/gfl_fast_path.c; core/gfl_path.h). */
+struct gfl_path;
+extern const struct gfl_path gfl_fast_path;
 
 #endif

@@ -40,23 +40,12 @@
  * disagree) is told apart from a rounding tie.
  *
  * Computing the bounds.  The sums of absolute values and the final products
- * use the upward operations of gfl_fast_bounds.h (round to nearest, then one
+ * use the upward operations of core/gfl_bounds.h (round to nearest, then one
  * step up), so each returned bound is >= the real value of its formula.
  */
 #include "gfl_fast_bounds.h"
 
 #include <limits.h>
-
-double gfl_fast_gamma(long n)
-{
-    if (n <= 0)
-        return 0.0;
-    if (n >= (1L << 52))
-        return INFINITY;
-    double nu = ldexp((double)n, -53); /* exact */
-    double den = 1.0 - nu;              /* exact: a multiple of 2^-53 in [1/2, 1) */
-    return gfl_fast_next_up(nu / den);
-}
 
 /* e such that |v| = M 2^e with M odd (v finite, nonzero). */
 static int low_bit_exp(double v)
@@ -86,14 +75,14 @@ static int sum_certified(int exact, int emin, double sabs)
     return sabs < ldexp(1.0, emin + 53 > 1100 ? 1100 : emin + 53);
 }
 
-void gfl_fast_bound_h(int d, const double *w, const double *x, double b, gfl_fast_hbound *out)
+void gfl_fast_bound_h(int d, const double *w, const double *x, double b, gfl_hbound *out)
 {
     double s = 0.0, sabs = 0.0;
     int exact = 1, emin = INT_MAX;
     for (int j = 0; j < d; j++) {
         double p = w[j] * x[j];
         s += p;
-        sabs = gfl_fast_add_up(sabs, gfl_fast_mul_up(fabs(w[j]), fabs(x[j])));
+        sabs = gfl_add_up(sabs, gfl_mul_up(fabs(w[j]), fabs(x[j])));
         if (exact && p != 0.0) {
             if (product_exact(w[j], x[j], p)) {
                 int e = low_bit_exp(p);
@@ -109,18 +98,18 @@ void gfl_fast_bound_h(int d, const double *w, const double *x, double b, gfl_fas
         int e = low_bit_exp(b);
         emin = e < emin ? e : emin;
     }
-    sabs = gfl_fast_add_up(sabs, fabs(b));
+    sabs = gfl_add_up(sabs, fabs(b));
     out->h = s - b;
     out->sabs = sabs;
     if (sum_certified(exact && isfinite(sabs), emin, sabs)) {
         out->err = 0.0;
         return;
     }
-    double err = gfl_fast_mul_up(gfl_fast_gamma((long)d + 1), sabs);
-    out->err = gfl_fast_add_up(err, ldexp((double)d, -1074));
+    double err = gfl_mul_up(gfl_gamma_up((long)d + 1), sabs);
+    out->err = gfl_add_up(err, ldexp((double)d, -1074));
 }
 
-double gfl_fast_bound_f(int m, const double *a, const gfl_fast_hbound *hb, double *fhat)
+double gfl_fast_bound_f(int m, const double *a, const gfl_hbound *hb, double *fhat)
 {
     double F = 0.0, A = 0.0, B = 0.0, sabs = 0.0;
     int exact = 1, emin = INT_MAX;
@@ -139,15 +128,15 @@ double gfl_fast_bound_f(int m, const double *a, const gfl_fast_hbound *hb, doubl
                 emin = ep < emin ? ep : emin;
             }
         }
-        A = gfl_fast_add_up(A, gfl_fast_mul_up(aa, e));
-        B = gfl_fast_add_up(B, gfl_fast_mul_up(aa, gfl_fast_add_up(s, 2.0 * e)));
-        sabs = gfl_fast_add_up(sabs, gfl_fast_mul_up(aa, s));
+        A = gfl_add_up(A, gfl_mul_up(aa, e));
+        B = gfl_add_up(B, gfl_mul_up(aa, gfl_add_up(s, 2.0 * e)));
+        sabs = gfl_add_up(sabs, gfl_mul_up(aa, s));
     }
     *fhat = F;
     if (sum_certified(exact && isfinite(sabs), emin, sabs))
         return 0.0;
-    double err = gfl_fast_add_up(A, gfl_fast_mul_up(gfl_fast_gamma(m), B));
-    return gfl_fast_add_up(err, ldexp((double)m, -1074));
+    double err = gfl_add_up(A, gfl_mul_up(gfl_gamma_up(m), B));
+    return gfl_add_up(err, ldexp((double)m, -1074));
 }
 
 double gfl_fast_bound_margin(double ef, double y, double f, double *margin)
@@ -159,5 +148,7 @@ double gfl_fast_bound_margin(double ef, double y, double f, double *margin)
     *margin = r;
     if (err == 0.0)
         return ef;
-    return gfl_fast_add_up(ef, gfl_fast_mul_up(GFL_FAST_U, fabs(r)));
+    return gfl_add_up(ef, gfl_mul_up(GFL_FAST_U, fabs(r)));
 }
+
+const gfl_bounds_vt gfl_fast_bounds = {gfl_fast_bound_h, gfl_fast_bound_f, gfl_fast_bound_margin};

@@ -100,11 +100,6 @@ double gfl_cert_sum_err(int n, double sum_abs)
     return gfl_cert_mul(gfl_cert_gamma(n, 0x1p-53), fabs(sum_abs), +1);
 }
 
-double gfl_cert_unit(const char *path, long prec)
-{
-    return (path && strcmp(path, "ref") == 0) ? ldexp(1.0, (int)-prec) : 0x1p-53;
-}
-
 double gfl_cert_loss_err(double u, gfl_loss loss, int n, int d, int m, const double *a,
                          const double *W, const double *b, double xmax, double L, int to_double)
 {

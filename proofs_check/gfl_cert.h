@@ -58,9 +58,6 @@ double gfl_cert_gamma(double k, double u);
  * rounded up.  C5's T'-term sums carry it. */
 double gfl_cert_sum_err(int n, double sum_abs);
 
-/* Unit roundoff of a path: 2^-53 (fast) or 2^-prec (ref). */
-double gfl_cert_unit(const char *path, long prec);
-
 /* A-priori radius of a mean loss L = (1/n) sum_k l(y_k f(x_k)) computed by an
  * engine with unit roundoff u for the network (a, W, b) of width m on inputs
  * with |x| <= xmax:  |f~ - f| <= gamma_{d+m+4} sum_i |a_i| (|w_i| xmax + |b_i|)

@@ -1,16 +1,10 @@
-#include "gfl_chain.h"
+/* The proof chain's driver (gfl_chain.h): the context, the two training
+ * passes over the same run and the hook between their steps; the per-batch
+ * work is in gfl_chain_comparators.c, the verdicts in gfl_chain_links.c. */
+#include "gfl_chain_parts.h"
 
-#include <gsl/gsl_cdf.h>
-#include <ctype.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "gfl_recompute.h"
-#include "gfl_stats.h"
-#include "gfl_train.h"
 
 void gfl_chain_defaults(gfl_chain_params *cp)
 {
@@ -22,318 +16,6 @@ void gfl_chain_defaults(gfl_chain_params *cp)
     cp->fault = GFL_CHAIN_FAULT_NONE;
 }
 
-/* Everything the two passes share. */
-typedef struct {
-    const gfl_problem *pb;
-    const gfl_engine_vt *vt;
-    const gfl_witness *wit;
-    const gfl_chain_params *cp;
-    int m, d, n, T, h, pass, ref;
-    double u;              /* unit roundoff of the path */
-    /* step 1 */
-    double *a1, *W1, *nw1, *U, *beta;
-    int parts;             /* doubles per entry of the engine's exact state */
-    double *a1x, *W1x;     /* step 1 exactly (store_exact), for C1 */
-    /* C5g: sampled steps, the exact state around the current one */
-    const gfl_run *run;
-    unsigned char *c5g_at; /* index t: step t is recomputed */
-    double *g_aprev, *g_Wprev, *g_anext, *g_Wnext;
-    gfl_c5g_check c5g;
-    /* pass 1 accumulators over t = 2..T (network W^(t-1), batch Z^(t-1)) */
-    double *Dsum, *Esum;   /* sum_t |w_i^(t-1) - w_i^(1)| xbar_t and without xbar */
-    double xbar_sum, xmax, lstar_sum;
-    /* comparator (pass 2): I_j = I[j K .. j K + K - 1] */
-    int K;
-    int *I;
-    double *atilde;
-    /* tight-chain comparators: every C4 comparator of the K grid and the
-     * trained output weights a^(T); cand_a is ncand x m */
-    int ncand, cand_chain;
-    int cand_K[32];
-    double *cand_a, *cand_sum, *cand_err, *cand_pert;
-    double lstar_err, approx_sum, drift_sum;
-    double c4_worst, c6_worst;  /* smallest certified slack */
-    int c4_fail, c6_fail, c4_unc, c6_unc, c4_worst_t, c6_worst_t;
-    double *batch_err;     /* radius of the batch loss of step t (index t) */
-    double *gscale;        /* bound on the a-gradient's rounding (index t) */
-    int best_t;
-    double *best_a, *best_W;
-    /* engines and buffers */
-    void *eng_wit, *eng_comp, *eng_comp1;
-    int wit_m;
-    double *wit_a, *wit_W, *wit_b;
-    double *X, *Y, *a_cur, *W_cur;
-} ctx_t;
-
-static double vnorm(const double *v, int d)
-{
-    double s = 0;
-    for (int i = 0; i < d; i++)
-        s += v[i] * v[i];
-    return sqrt(s);
-}
-
-static double dist(const double *u, const double *v, int d)
-{
-    double s = 0;
-    for (int i = 0; i < d; i++)
-        s += (u[i] - v[i]) * (u[i] - v[i]);
-    return sqrt(s);
-}
-
-static void set_link(gfl_link *l, const char *id, gfl_verdict v, double lhs, double rhs, double slack,
-                     double level)
-{
-    snprintf(l->id, sizeof l->id, "%s", id);
-    l->verdict = v;
-    l->lhs = lhs;
-    l->rhs = rhs;
-    l->slack = slack;
-    l->level = level;
-}
-
-double gfl_chain_drift(gfl_loss loss, int m, int d, const double *atilde, const double *W, const double *W1,
-                       double xbar)
-{
-    /* SPEC 6 C6: L_l sum_i |atilde_i| |w_i - w1_i| xbar, rounded up (the
-     * factor covers the roundings of the m sums of d squares) */
-    double drift = 0;
-    for (int i = 0; i < m; i++)
-        drift += fabs(atilde[i]) * dist(W + (size_t)i * d, W1 + (size_t)i * d, d) * xbar;
-    return drift * gfl_cert_lipschitz(loss) * (1 + (m + d + 4) * 0x1p-52);
-}
-
-/* SPEC 6, numbers that cannot be certified: a link whose side, bound or
- * slack is infinite (or whose slack is NaN) is never PASS or CONSISTENT,
- * whatever comparison produced the verdict.  (A NaN lhs or rhs alone is how
- * some links say "not a single number", e.g. C4's per-batch verdicts.) */
-/* printf's "inf" and "nan" in a note are figures a reader cannot use: a
- * non-finite term is "unbounded" (or "-" when it has no value). */
-static void note_words(char *note, size_t cap)
-{
-    char out[sizeof ((gfl_link *)0)->note];
-    size_t o = 0, n = strlen(note);
-    for (size_t i = 0; i < n && o + 1 < sizeof out;) {
-        int start = i == 0 || !(isalnum((unsigned char)note[i - 1]) || note[i - 1] == '_');
-        const char *rep = NULL;
-        size_t skip = 0;
-        if (start && (strncmp(note + i, "inf", 3) == 0 || strncmp(note + i, "nan", 3) == 0) &&
-            !(isalnum((unsigned char)note[i + 3]) || note[i + 3] == '_')) {
-            rep = note[i] == 'i' ? "unbounded" : "-";
-            skip = 3;
-        }
-        if (rep) {
-            size_t r = strlen(rep);
-            if (o + r + 1 >= sizeof out)
-                break;
-            memcpy(out + o, rep, r);
-            o += r;
-            i += skip;
-        } else {
-            out[o++] = note[i++];
-        }
-    }
-    out[o] = '\0';
-    snprintf(note, cap, "%s", out);
-}
-
-void gfl_chain_guard(gfl_link *l)
-{
-    note_words(l->note, sizeof l->note);
-    if (!(isinf(l->lhs) || isinf(l->rhs) || isinf(l->slack) || isnan(l->slack)))
-        return;
-    if (l->verdict == GFL_V_PASS)
-        l->verdict = GFL_V_UNCERTIFIED;
-    else if (l->verdict == GFL_V_CONSISTENT)
-        l->verdict = GFL_V_INCONCLUSIVE;
-    else
-        return;
-    size_t len = strlen(l->note);
-    snprintf(l->note + len, sizeof l->note - len, "%s(a side or bound is not finite: not certified)",
-             len ? " " : "");
-}
-
-/* Mean |x| and max |x| of the batch. */
-static double batch_xbar(const ctx_t *c, double *xmax)
-{
-    double s = 0;
-    for (int k = 0; k < c->n; k++) {
-        double r = vnorm(c->X + (size_t)k * c->d, c->d);
-        s += r;
-        if (r > *xmax)
-            *xmax = r;
-    }
-    return s / c->n * (1 + (c->n + c->d + 2) * 0x1p-52); /* rounded up: used on upper sides */
-}
-
-static double loss_err(const ctx_t *c, int m, const double *a, const double *W, const double *b, double L)
-{
-    return gfl_cert_loss_err(c->u, c->pb->cfg.loss, c->n, c->d, m, a, W, b, c->xmax, L, c->ref);
-}
-
-/* C4's approximation term on a sample with mean norm xbar:
- * sum_j |a*_j| avg_{i in I_j} (|u_i - D_j| xbar + |beta_i - b*_j|). */
-static double approx_term(const ctx_t *c, const int *I, int K, double xbar)
-{
-    const gfl_witness *w = c->wit;
-    double s = 0;
-    for (int j = 0; j < w->r; j++) {
-        double t = 0;
-        for (int q = 0; q < K; q++) {
-            int i = I[j * K + q];
-            t += dist(c->U + (size_t)i * c->d, w->D + (size_t)j * c->d, c->d) * xbar +
-                 fabs(c->beta[i] - w->bstar[j]);
-        }
-        s += fabs(w->astar[j]) * t / K;
-    }
-    if (c->cp->fault == GFL_CHAIN_FAULT_WITNESS)
-        s *= 0.01;
-    /* SPEC 6 C4: the loss is L_l-Lipschitz in the margin (1/ln 2 for the logistic loss) */
-    return s * gfl_cert_lipschitz(c->pb->cfg.loss) * (1 + 0x1p-40);
-}
-
-/* C5g (SPEC 6): after a sampled step t, recompute g_t from the exact state
- * before it (kept by the previous call) and the regenerated batch Z^(t-1);
- * before a sampled step, keep the exact state. */
-static gfl_status c5g_hook(ctx_t *c, int t, void *eng, const gfl_engine_vt *vt)
-{
-    const gfl_config *cfg = &c->pb->cfg;
-    if (t >= 2 && c->c5g_at[t]) {
-        double eta, lam;
-        int lie, uw;
-        vt->store_exact(eng, c->parts, c->g_anext, c->g_Wnext);
-        gfl_train_step_params(cfg, t, &eta, &lam, &lie, &uw);
-        gfl_problem_batch(c->pb, t, c->X, c->Y);
-        GFL_TRY(gfl_recompute_c5g(cfg, c->ref, t, c->n, c->X, c->Y, c->pb->b, c->parts, c->g_aprev, c->g_Wprev,
-                                  c->g_anext, eta, lam, c->run->rec[t].grad_norm_a, &c->c5g));
-    }
-    if (t < c->T && c->c5g_at[t + 1])
-        vt->store_exact(eng, c->parts, c->g_aprev, c->g_Wprev);
-    return GFL_OK;
-}
-
-static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
-{
-    ctx_t *c = p;
-    int m = c->m, d = c->d;
-    vt->store(eng, c->a_cur, c->W_cur);
-    if (t == 1) {
-        if (c->pass == 2) {
-            /* the second pass must be the same run, bit for bit */
-            if (memcmp(c->a1, c->a_cur, (size_t)m * sizeof(double)) ||
-                memcmp(c->W1, c->W_cur, (size_t)m * d * sizeof(double)))
-                GFL_ERROR(GFL_EINTERNAL, "the run is not reproducible: step 1 differs between passes");
-        } else {
-            memcpy(c->a1, c->a_cur, (size_t)m * sizeof(double));
-            memcpy(c->W1, c->W_cur, (size_t)m * d * sizeof(double));
-            /* SPEC 6 C1: the ref state is judged exactly, never through double */
-            vt->store_exact(eng, c->parts, c->a1x, c->W1x);
-            for (int i = 0; i < m; i++) {
-                const double *w = c->W1 + (size_t)i * d;
-                c->nw1[i] = vnorm(w, d);
-                for (int j = 0; j < d; j++)
-                    c->U[(size_t)i * d + j] = c->nw1[i] > 0 ? w[j] / c->nw1[i] : 0.0;
-                c->beta[i] = c->nw1[i] > 0 ? c->pb->b[i] / c->nw1[i] : INFINITY;
-            }
-        }
-    }
-    if (c->pass == 2 && t == c->best_t) {
-        memcpy(c->best_a, c->a_cur, (size_t)m * sizeof(double));
-        memcpy(c->best_W, c->W_cur, (size_t)m * d * sizeof(double));
-    }
-    if (c->pass == 1)
-        GFL_TRY(c5g_hook(c, t, eng, vt));
-    if (t >= c->T)
-        return GFL_OK;
-    /* The batch of step s = t + 1 meets the network of step t. */
-    int s = t + 1;
-    double lw, ew;
-    gfl_problem_batch(c->pb, s, c->X, c->Y);
-    double xbar = batch_xbar(c, &c->xmax);
-    GFL_TRY(vt->evaluate(c->eng_wit, c->X, c->Y, c->n, &lw, &ew));
-    if (c->pass == 1) {
-        for (int i = 0; i < m; i++) {
-            double dw = dist(c->W_cur + (size_t)i * d, c->W1 + (size_t)i * d, d);
-            c->Dsum[i] += dw * xbar;
-            c->Esum[i] += dw;
-        }
-        c->xbar_sum += xbar;
-        c->lstar_sum += lw;
-        return GFL_OK;
-    }
-    /* pass 2: the comparator at W^(t) and at W^(1), f*, and the links C4, C6 */
-    double Lc = 0, L1, e, errc = 0;
-    for (int q = 0; q < c->ncand; q++) {
-        const double *aq = c->cand_a + (size_t)q * m;
-        double L, pert = 0;
-        GFL_TRY(vt->load(c->eng_comp, aq, c->W_cur, c->pb->b));
-        GFL_TRY(vt->evaluate(c->eng_comp, c->X, c->Y, c->n, &L, &e));
-        double err = loss_err(c, m, aq, c->W_cur, c->pb->b, L);
-        /* ref: W^(t) reached us rounded to double; the true comparator loss
-         * differs by at most sum_i |atilde_i| |w_i - fl(w_i)| xmax */
-        if (c->ref)
-            for (int i = 0; i < m; i++)
-                pert += fabs(aq[i]) * vnorm(c->W_cur + (size_t)i * d, d) * c->xmax * 0x1p-52;
-        c->cand_sum[q] += L;
-        c->cand_err[q] += err;
-        c->cand_pert[q] += pert;
-        if (q == c->cand_chain) {
-            Lc = L;
-            errc = err;
-        }
-    }
-    GFL_TRY(vt->evaluate(c->eng_comp1, c->X, c->Y, c->n, &L1, &e));
-    double err1 = loss_err(c, m, c->atilde, c->W1, c->pb->b, L1);
-    double errw = loss_err(c, c->wit_m, c->wit_a, c->wit_W, c->wit_b, lw);
-    double drift = gfl_chain_drift(c->pb->cfg.loss, m, d, c->atilde, c->W_cur, c->W1, xbar);
-    /* drift == 0 exactly: every neuron the comparator uses is where it was after
-     * step 1, so f_{atilde,W^(t)} and f_{atilde,W^(1)} are the same function and
-     * C6 is an identity (t = 2; freeze_w; neurons that never activate again) */
-    int identity = drift == 0.0;
-    if (c->cp->fault == GFL_CHAIN_FAULT_DRIFT)
-        drift = 0;
-    double slack;
-    /* C4 at this batch: L_Z(f_{atilde,W1}) <= L_Z(f*) + approx(xbar) */
-    double ap = approx_term(c, c->I, c->K, xbar);
-    gfl_verdict v4 = gfl_cert_le(L1, err1, lw + ap, errw + 0x1p-50 * (lw + ap), &slack);
-    if (v4 == GFL_V_FAIL)
-        c->c4_fail++;
-    if (v4 == GFL_V_UNCERTIFIED)
-        c->c4_unc++;
-    if (c->c4_worst_t == 0 || slack < c->c4_worst) {
-        c->c4_worst = slack;
-        c->c4_worst_t = s;
-    }
-    /* C6 at this batch: L_Z(f_{atilde,W^(t)}) <= L_Z(f_{atilde,W1}) + drift */
-    gfl_verdict v6;
-    if (identity) {
-        /* SPEC 6: the same function on both sides, but a non-finite value certifies nothing */
-        v6 = isfinite(Lc) && isfinite(L1) ? GFL_V_PASS : GFL_V_UNCERTIFIED;
-        slack = drift;
-    } else {
-        v6 = gfl_cert_le(Lc, errc, L1 + drift, err1 + 0x1p-50 * (L1 + drift), &slack);
-    }
-    if (v6 == GFL_V_FAIL)
-        c->c6_fail++;
-    if (v6 == GFL_V_UNCERTIFIED)
-        c->c6_unc++;
-    if (!identity && (c->c6_worst_t == 0 || slack < c->c6_worst)) {
-        c->c6_worst = slack;
-        c->c6_worst_t = s;
-    }
-    c->lstar_err += errw;
-    c->approx_sum += ap;
-    c->drift_sum += drift;
-    /* radius of step s's batch loss, measured on the network of step t */
-    c->batch_err[s] = loss_err(c, m, c->a_cur, c->W_cur, c->pb->b, 0.0); /* + gamma L, added later */
-    {
-        double nb = vnorm(c->pb->b, m), nW = vnorm(c->W_cur, m * d);
-        c->gscale[s] = (nW * c->xmax + nb) * gfl_cert_lipschitz(c->pb->cfg.loss);
-    }
-    return GFL_OK;
-}
-
-
 static void ctx_free(ctx_t *c)
 {
     if (c->eng_wit)
@@ -342,38 +24,38 @@ static void ctx_free(ctx_t *c)
         c->vt->destroy(c->eng_comp);
     if (c->eng_comp1)
         c->vt->destroy(c->eng_comp1);
-    free(c->a1), free(c->W1), free(c->nw1), free(c->U), free(c->beta), free(c->a1x), free(c->W1x);
-    free(c->c5g_at), free(c->g_aprev), free(c->g_Wprev), free(c->g_anext), free(c->g_Wnext);
-    free(c->Dsum), free(c->Esum), free(c->I), free(c->atilde);
-    free(c->cand_a), free(c->cand_sum), free(c->cand_err), free(c->cand_pert);
-    free(c->batch_err), free(c->gscale);
+    free(c->s1.a), free(c->s1.W), free(c->s1.nw), free(c->s1.U), free(c->s1.beta), free(c->s1.ax), free(c->s1.Wx);
+    free(c->g.at), free(c->g.aprev), free(c->g.Wprev), free(c->g.anext), free(c->g.Wnext);
+    free(c->p1.Dsum), free(c->p1.Esum), free(c->cmp.I), free(c->cmp.atilde);
+    free(c->cmp.cand_a), free(c->cmp.cand_sum), free(c->cmp.cand_err), free(c->cmp.cand_pert);
+    free(c->p2.batch_err), free(c->p2.gscale);
     free(c->best_a), free(c->best_W), free(c->wit_a), free(c->wit_W), free(c->wit_b);
     free(c->X), free(c->Y), free(c->a_cur), free(c->W_cur);
 }
 
-static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const char *path, const gfl_engine_vt *vt,
+static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const gfl_path *path,
                            const gfl_witness *wit, const gfl_chain_params *cp)
 {
     const gfl_config *cfg = &pb->cfg;
     memset(c, 0, sizeof *c);
     c->pb = pb;
-    c->vt = vt;
+    const gfl_engine_vt *vt = c->vt = path->engine;
     c->wit = wit;
     c->cp = cp;
     c->m = cfg->m, c->d = cfg->d, c->n = cfg->n, c->T = cfg->T, c->h = cfg->m / 2;
-    c->ref = strcmp(path, "ref") == 0;
-    c->u = gfl_cert_unit(path, cfg->prec);
+    c->at_prec = path->at_prec;
+    c->u = path->unit(cfg->prec);
     size_t m = (size_t)c->m, md = m * (size_t)c->d, T1 = (size_t)c->T + 1;
-    c->a1 = calloc(m, sizeof(double)), c->W1 = calloc(md, sizeof(double));
-    c->nw1 = calloc(m, sizeof(double)), c->U = calloc(md, sizeof(double)), c->beta = calloc(m, sizeof(double));
-    c->Dsum = calloc(m, sizeof(double)), c->Esum = calloc(m, sizeof(double));
-    c->atilde = calloc(m, sizeof(double));
-    c->batch_err = calloc(T1, sizeof(double)), c->gscale = calloc(T1, sizeof(double));
+    c->s1.a = calloc(m, sizeof(double)), c->s1.W = calloc(md, sizeof(double));
+    c->s1.nw = calloc(m, sizeof(double)), c->s1.U = calloc(md, sizeof(double)), c->s1.beta = calloc(m, sizeof(double));
+    c->p1.Dsum = calloc(m, sizeof(double)), c->p1.Esum = calloc(m, sizeof(double));
+    c->cmp.atilde = calloc(m, sizeof(double));
+    c->p2.batch_err = calloc(T1, sizeof(double)), c->p2.gscale = calloc(T1, sizeof(double));
     c->best_a = calloc(m, sizeof(double)), c->best_W = calloc(md, sizeof(double));
     c->X = calloc((size_t)c->n * c->d, sizeof(double)), c->Y = calloc((size_t)c->n, sizeof(double));
     c->a_cur = calloc(m, sizeof(double)), c->W_cur = calloc(md, sizeof(double));
-    if (!c->a1 || !c->W1 || !c->nw1 || !c->U || !c->beta || !c->Dsum || !c->Esum || !c->atilde ||
-        !c->batch_err || !c->gscale || !c->best_a || !c->best_W ||
+    if (!c->s1.a || !c->s1.W || !c->s1.nw || !c->s1.U || !c->s1.beta || !c->p1.Dsum || !c->p1.Esum || !c->cmp.atilde ||
+        !c->p2.batch_err || !c->p2.gscale || !c->best_a || !c->best_W ||
         !c->X || !c->Y || !c->a_cur || !c->W_cur)
         GFL_ERROR(GFL_ENOMEM, "out of memory for the proof chain");
     GFL_TRY(gfl_witness_network(wit, &c->wit_m, &c->wit_a, &c->wit_W, &c->wit_b));
@@ -385,350 +67,18 @@ static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const char *path, co
     GFL_TRY(vt->create(&c->eng_comp1, cfg, c->n));
     /* the exact state (SPEC 6 C1, C5g): parts doubles per entry */
     size_t P = (size_t)(c->parts = vt->exact_parts(c->eng_comp));
-    c->a1x = malloc(m * P * sizeof(double)), c->W1x = malloc(md * P * sizeof(double));
-    c->g_aprev = malloc(m * P * sizeof(double)), c->g_Wprev = malloc(md * P * sizeof(double));
-    c->g_anext = malloc(m * P * sizeof(double)), c->g_Wnext = malloc(md * P * sizeof(double));
-    c->c5g_at = calloc(T1, 1);
-    if (!c->a1x || !c->W1x || !c->g_aprev || !c->g_Wprev || !c->g_anext || !c->g_Wnext || !c->c5g_at)
+    c->s1.ax = malloc(m * P * sizeof(double)), c->s1.Wx = malloc(md * P * sizeof(double));
+    c->g.aprev = malloc(m * P * sizeof(double)), c->g.Wprev = malloc(md * P * sizeof(double));
+    c->g.anext = malloc(m * P * sizeof(double)), c->g.Wnext = malloc(md * P * sizeof(double));
+    c->g.at = calloc(T1, 1);
+    if (!c->s1.ax || !c->s1.Wx || !c->g.aprev || !c->g.Wprev || !c->g.anext || !c->g.Wnext || !c->g.at)
         GFL_ERROR(GFL_ENOMEM, "out of memory for the exact state");
     /* SPEC 6 C5g: t = 2, t = T and up to four more steps drawn from the seed */
-    c->c5g_at[2] = c->c5g_at[c->T] = 1;
+    c->g.at[2] = c->g.at[c->T] = 1;
     gfl_rng r;
-    gfl_rng_init(&r, cfg->seed, 0xC56, 0, 0);
+    gfl_rng_init(&r, cfg->seed, GFL_STREAM_C5G, 0, 0);
     for (int q = 0; q < 4 && c->T > 3; q++)
-        c->c5g_at[3 + gfl_rng_below(&r, (uint64_t)(c->T - 3))] = 1;
-    return GFL_OK;
-}
-
-/* C1 (SPEC 3, 6): f^(0) == 0 exactly, and the first-step identity for every
- * neuron, recomputed in MPFR from the exact state (gfl_recompute_c1). */
-static gfl_status link_c1(ctx_t *c, gfl_link *l)
-{
-    const gfl_config *cfg = &c->pb->cfg;
-    int n = c->n;
-    gfl_status st = GFL_OK;
-    void *eng = NULL;
-    gfl_c1_check chk;
-    double *f = malloc((size_t)n * sizeof(double));
-    if (!f)
-        GFL_ERROR(GFL_ENOMEM, "out of memory");
-    gfl_problem_batch(c->pb, 1, c->X, c->Y);
-    if ((st = c->vt->create(&eng, cfg, n)) != GFL_OK || (st = c->vt->load(eng, c->pb->a0, c->pb->W0, c->pb->b)) != GFL_OK ||
-        (st = c->vt->forward(eng, c->X, n, f)) != GFL_OK ||
-        (st = gfl_recompute_c1(cfg, c->ref, n, c->X, c->Y, c->pb->a0, c->pb->W0, c->pb->b, c->parts, c->a1x, c->W1x,
-                               &chk)) != GFL_OK)
-        goto cleanup;
-    int nonzero = 0;
-    for (int k = 0; k < n; k++)
-        nonzero += f[k] != 0.0;
-    /* a NaN or infinite entry certifies nothing (SPEC 6); a residual beyond
-     * its tolerance, or f^(0) != 0, breaks the identity */
-    gfl_verdict v = (chk.bad || nonzero) ? GFL_V_FAIL : chk.nonfinite ? GFL_V_UNCERTIFIED : GFL_V_PASS;
-    set_link(l, "C1", v, chk.max_rel, NAN, 1 - chk.max_ratio, NAN);
-    snprintf(l->note, sizeof l->note,
-             "f0 == 0 on %d/%d; identity (MPFR, exact state): %d of %d entries out, %d not finite, "
-             "%d ambiguous; max residual/tol %.2g, rel %.2g%s",
-             n - nonzero, n, chk.bad, chk.entries, chk.nonfinite, chk.ambiguous, chk.max_ratio, chk.max_rel,
-             gfl_config_lam1_is_default(cfg) ? "" : " (lam1 != 1/eta1: no identity)");
-cleanup:
-    if (eng)
-        c->vt->destroy(eng);
-    free(f);
-    return st;
-}
-
-/* C5g (SPEC 6): the sampled a-updates are subgradient steps (gfl_recompute_c5g). */
-static void link_c5g(const ctx_t *c, gfl_link *l)
-{
-    const gfl_c5g_check *g = &c->c5g;
-    double worst = fmax(g->max_norm_ratio, g->max_update_ratio);
-    gfl_verdict v = (g->bad_norm || g->bad_update) ? GFL_V_FAIL : g->nonfinite ? GFL_V_UNCERTIFIED : GFL_V_PASS;
-    set_link(l, "C5g", v, worst, 1.0, 1 - worst, NAN);
-    char steps[64];
-    int len = 0;
-    for (int t = 2; t <= c->T && len < (int)sizeof steps - 8; t++)
-        if (c->c5g_at[t])
-            len += snprintf(steps + len, sizeof steps - (size_t)len, "%s%d", len ? "," : "", t);
-    snprintf(l->note, sizeof l->note,
-             "g_t recomputed in MPFR at t = %s: |g| off in %d, update off in %d entries, %d not finite; "
-             "max ratio to bound: |g| %.2g, update %.2g (t = %d); ambiguous: %ld ReLU, %ld hinge",
-             steps, g->bad_norm, g->bad_update, g->nonfinite, g->max_norm_ratio, g->max_update_ratio, g->worst_t,
-             g->amb_relu, g->amb_hinge);
-}
-
-/* The statistical links' notes: a note longer than the buffer is cut, which
- * never touches the verdict or the figures beside it. */
-__attribute__((format(printf, 2, 3))) static void set_note(gfl_link *l, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(l->note, sizeof l->note, fmt, ap);
-    va_end(ap);
-}
-
-/* |G_Z(w, b) - G| on the sample (X, Y) of c->n points (SPEC 4), plain double:
- * a statistical comparison with tau, where rounding is immaterial. */
-static double gz_dist(const ctx_t *c, const double *w, double b, const double *G)
-{
-    int d = c->d;
-    double s = 0, g[d];
-    memset(g, 0, sizeof g);
-    for (int k = 0; k < c->n; k++) {
-        const double *x = c->X + (size_t)k * d;
-        double h = 0;
-        for (int q = 0; q < d; q++)
-            h += w[q] * x[q];
-        if (h > b)
-            for (int j = 0; j < d; j++)
-                g[j] += c->Y[k] * x[j];
-    }
-    for (int j = 0; j < d; j++)
-        s += (g[j] / c->n - G[j]) * (g[j] / c->n - G[j]);
-    return sqrt(s);
-}
-
-/* C2 (statistical, SPEC 6): P(|G_Z - G| >= tau) <= B_x2 / (n tau^2) = delta0 per
- * pair, tau = sqrt(B_x2 / (n delta0)) (Chebyshev).  All pairs share Z^(0), so
- * their exceedances are dependent and the count is not binomial.  Two tests
- * that need no independence they lack, each at alpha/2 (Bonferroni):
- * - the run's own batch Z^(0): Markov on the count, E count <= delta0 h, so
- *   P(count >= c) <= delta0 h / c; VIOLATED when count >= delta0 h / (alpha/2);
- * - a fresh batch of n points per pair (stream MC, tag 2^32 + i): given the
- *   pairs' (w, b) the exceedances are independent, each of probability at
- *   most delta0, so the count is dominated by Bin(h, delta0).
- * A Monte Carlo G has a standard error: counts are taken at |G_Z - G| -+ z se;
- * the verdict is INCONCLUSIVE when the two ends disagree. */
-static void link_c2(const ctx_t *c, const gfl_features_result *feat, gfl_link *l)
-{
-    double delta0 = c->cp->delta0, alpha = (1 - c->cp->level) / 2;
-    double tau = sqrt(feat->mom.Bx2 / (c->n * delta0)), z = gsl_cdf_ugaussian_Pinv(1 - alpha);
-    long lo = 0, hi = 0, ilo = 0, ihi = 0;
-    for (int i = 0; i < c->h; i++) {
-        const gfl_neuron_stat *s = &feat->neuron[i];
-        double se = s->G_se;
-        lo += s->dist_GZ_G - z * se > tau;
-        hi += s->dist_GZ_G + z * se > tau;
-        gfl_rng r;
-        gfl_rng_init(&r, c->pb->cfg.seed, GFL_STREAM_MC, (uint64_t)c->pb->cfg.case_id, (UINT64_C(1) << 32) + (uint64_t)i);
-        gfl_problem_sample(c->pb, &r, c->n, c->X, c->Y);
-        double dz = gz_dist(c, c->pb->W0 + (size_t)i * c->d, c->pb->b[i], feat->G_pairs + (size_t)i * c->d);
-        ilo += dz - z * se > tau;
-        ihi += dz + z * se > tau;
-    }
-    double mk = delta0 * c->h / alpha; /* Markov's rejection count */
-    /* P(Bin(h, delta0) >= k) */
-    /* summed: GSL's incomplete beta gives NaN near the mean for h >~ 1e7 */
-    double p_lo = gfl_stats_binom_ge(ilo, c->h, delta0);
-    double p_hi = gfl_stats_binom_ge(ihi, c->h, delta0);
-    int rej_lo = lo >= mk || p_lo < alpha, rej_hi = hi >= mk || p_hi < alpha;
-    gfl_verdict v = rej_lo ? GFL_V_VIOLATED : !rej_hi ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
-    set_link(l, "C2", v, (double)ihi / c->h, delta0, delta0 - (double)ihi / c->h, c->cp->level);
-    set_note(l,
-             "tau = %.4g; of %d pairs above tau: on the shared Z^(0) %d..%d (Markov rejects at >= %.4g), on "
-             "a fresh batch each %d..%d (Bin(h, delta0) p-value %.3g); each test at %.3g",
-             tau, c->h, (int)lo, (int)hi, mk, (int)ilo, (int)ihi, p_hi, alpha);
-}
-
-/* C3 (statistical, SPEC 6): for each witness feature (D, s), the mirror pairs
- * whose population G(w_i^(0), b_i) lies in C(D, gamma) with |G| >= B_G and
- * sign b_i = s -- the event of probability p in S(p, gamma, B_G) -- against
- * the lower binomial quantile of Bin(m/2, p_lo).  The realized gamma' is the
- * cone width that holds the learned w_i^(1) of those pairs (G_Z instead of G).
- * A feature that is not a member of S makes no claim to test: N/A for it.  A
- * feature whose quantile is 0 cannot fail: INCONCLUSIVE, never CONSISTENT.
- * The link is VIOLATED if any feature is, else INCONCLUSIVE if any member
- * feature cannot fail, else CONSISTENT; N/A when no feature is a member. */
-static void link_c3(const ctx_t *c, const gfl_features_result *feat, gfl_link *l)
-{
-    const gfl_witness *w = c->wit;
-    double gamma = feat->fp.gamma, alpha = 1 - c->cp->level, worst = INFINITY, g_real = 0;
-    int worst_f = -1, nonmember = 0, first_nm = -1, untestable = 0, tested = 0;
-    long worst_cnt = 0, worst_q = 0, in_w1 = 0;
-    for (int f = 0; f < w->nfeat; f++) {
-        if (!feat->feat[f].member) {
-            nonmember++;
-            if (first_nm < 0)
-                first_nm = f;
-            continue;
-        }
-        const double *D = w->D + (size_t)w->feat_rep[f] * c->d;
-        int sgn = w->bstar[w->feat_rep[f]] > 0;
-        long cnt = 0, cw = 0;
-        for (int i = 0; i < c->h; i++) {
-            const double *G = feat->G_pairs + (size_t)i * c->d;
-            double cg, cw1;
-            if ((c->pb->b[i] > 0) != sgn || !gfl_in_cone(G, D, c->d, gamma, &cg) || vnorm(G, c->d) < feat->fp.B_G)
-                continue;
-            cnt++;
-            gfl_in_cone(c->W1 + (size_t)i * c->d, D, c->d, gamma, &cw1);
-            g_real = fmax(g_real, 1 - fabs(cw1));
-            cw += 1 - fabs(cw1) <= gamma;
-        }
-        long q = gfl_stats_binom_lower(c->h, feat->feat[f].p_lo, alpha);
-        if (q == 0) {
-            untestable++;
-            if (tested == 0 && worst_f < 0)
-                worst_f = f, worst_cnt = cnt, worst_q = 0, in_w1 = cw, worst = (double)cnt;
-            continue;
-        }
-        if (tested++ == 0 || (double)(cnt - q) < worst) {
-            worst = (double)(cnt - q);
-            worst_f = f, worst_cnt = cnt, worst_q = q, in_w1 = cw;
-        }
-    }
-    gfl_verdict v = worst_f < 0                 ? GFL_V_NA
-                    : tested && worst < 0       ? GFL_V_VIOLATED
-                    : untestable                ? GFL_V_INCONCLUSIVE
-                                                : GFL_V_CONSISTENT;
-    char nm[96] = "";
-    if (nonmember)
-        snprintf(nm, sizeof nm, "; %d feature(s) not in S (N/A, first: %d, p_lo %.3g < p)", nonmember, first_nm,
-                 feat->feat[first_nm].p_lo);
-    if (worst_f < 0) {
-        set_link(l, "C3", v, NAN, NAN, NAN, c->cp->level);
-        set_note(l, "no witness feature is a member of S(p = %g, gamma = %g, B_G = %g): "
-                 "nothing to test%s", feat->fp.p, gamma, feat->fp.B_G, nm);
-        return;
-    }
-    set_link(l, "C3", v, (double)worst_cnt, (double)worst_q, worst_q ? worst : NAN, c->cp->level);
-    set_note(l,
-             "feature %d: %ld pairs with G in C(D, %.3g), |G| >= B_G vs lower quantile %ld of Bin(%d, p_lo = %.4f); "
-             "%ld keep w^(1) in the cone; gamma' = %.4g; %d with quantile 0 (cannot fail)%s",
-             worst_f, worst_cnt, gamma, worst_q, c->h, feat->feat[worst_f].p_lo, in_w1, g_real, untestable, nm);
-}
-
-/* For each witness neuron j, the neurons eligible for I_j sorted by their C4 score. */
-static gfl_status candidates(ctx_t *c, double xbar, int **order, int *navail)
-{
-    const gfl_witness *w = c->wit;
-    int m = c->m;
-    *navail = 0;
-    *order = malloc((size_t)w->r * m * sizeof(int));
-    double *sc = malloc((size_t)m * sizeof(double));
-    if (!*order || !sc) {
-        free(*order);
-        *order = NULL;
-        free(sc);
-        GFL_ERROR(GFL_ENOMEM, "out of memory");
-    }
-    *navail = m;
-    for (int j = 0; j < w->r; j++) {
-        int *o = *order + (size_t)j * m, cnt = 0;
-        for (int i = 0; i < m; i++) {
-            int ok = c->nw1[i] > 0 && (c->pb->b[i] > 0) == (w->bstar[j] > 0);
-            sc[i] = ok ? dist(c->U + (size_t)i * c->d, w->D + (size_t)j * c->d, c->d) * xbar +
-                             fabs(c->beta[i] - w->bstar[j])
-                       : INFINITY;
-            cnt += ok;
-            o[i] = i;
-        }
-        /* insertion sort by score (m is at most a few thousand; done once) */
-        for (int a = 1; a < m; a++) {
-            int v = o[a], b = a;
-            while (b > 0 && sc[o[b - 1]] > sc[v]) {
-                o[b] = o[b - 1];
-                b--;
-            }
-            o[b] = v;
-        }
-        if (cnt < *navail)
-            *navail = cnt;
-    }
-    free(sc);
-    return GFL_OK;
-}
-
-/* atilde_i = sum_j a*_j / (K |w_i^(1)|) over the j with i in I_j (SPEC 6 C4). */
-static void build_atilde(ctx_t *c, const int *I, int K)
-{
-    memset(c->atilde, 0, (size_t)c->m * sizeof(double));
-    for (int j = 0; j < c->wit->r; j++)
-        for (int q = 0; q < K; q++) {
-            int i = I[j * K + q];
-            c->atilde[i] += c->wit->astar[j] / (K * c->nw1[i]);
-        }
-}
-
-static double sqdist(const double *u, const double *v, int n)
-{
-    double s = 0;
-    for (int i = 0; i < n; i++)
-        s += (u[i] - v[i]) * (u[i] - v[i]);
-    return s;
-}
-
-/* Chooses K (learned neurons per witness neuron) minimizing the theorem-form
- * bound, from what pass 1 measured. */
-static gfl_status choose_K(ctx_t *c, const gfl_run *run)
-{
-    const gfl_config *cfg = &c->pb->cfg;
-    double Tp = c->T - 1, xbar = c->xbar_sum / Tp, G2 = 0;
-    for (int t = 2; t <= c->T; t++)
-        G2 += run->rec[t].grad_norm_a * run->rec[t].grad_norm_a;
-    int *order, navail;
-    GFL_TRY(candidates(c, xbar, &order, &navail));
-    if (navail == 0) {
-        free(order);
-        GFL_ERROR(GFL_ECHECK, "no learned neuron is eligible for some witness neuron (bias signs)");
-    }
-    static const int Ks[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048};
-    int r = c->wit->r, bestK = 1;
-    double best = INFINITY;
-    int *I = malloc((size_t)r * c->m * sizeof(int));
-    if (!I) {
-        free(order);
-        GFL_ERROR(GFL_ENOMEM, "out of memory");
-    }
-    size_t nK = 0;
-    while (nK < sizeof Ks / sizeof Ks[0] && Ks[nK] <= navail)
-        nK++;
-    c->ncand = (int)nK + 1;
-    c->cand_a = calloc((size_t)c->ncand * c->m, sizeof(double));
-    c->cand_sum = calloc((size_t)c->ncand, sizeof(double));
-    c->cand_err = calloc((size_t)c->ncand, sizeof(double));
-    c->cand_pert = calloc((size_t)c->ncand, sizeof(double));
-    if (!c->cand_a || !c->cand_sum || !c->cand_err || !c->cand_pert) {
-        free(I);
-        free(order);
-        GFL_ERROR(GFL_ENOMEM, "out of memory");
-    }
-    memcpy(c->cand_a + nK * c->m, run->a, (size_t)c->m * sizeof(double)); /* a^(T) */
-    c->cand_K[nK] = 0;
-    for (size_t q = 0; q < nK; q++) {
-        int K = Ks[q];
-        for (int j = 0; j < r; j++)
-            for (int k = 0; k < K; k++)
-                I[j * K + k] = order[(size_t)j * c->m + k];
-        build_atilde(c, I, K);
-        double drift = 0, na2 = 0;
-        for (int i = 0; i < c->m; i++) {
-            drift += fabs(c->atilde[i]) * c->Dsum[i] / Tp;
-            na2 += c->atilde[i] * c->atilde[i];
-        }
-        drift *= gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
-        double regret = (sqdist(c->a1, c->atilde, c->m) / (2 * cfg->eta) + cfg->eta / 2 * G2) / Tp;
-        double bound = c->lstar_sum / Tp + approx_term(c, I, K, xbar) + drift + cfg->lam / 2 * na2 + regret;
-        memcpy(c->cand_a + q * c->m, c->atilde, (size_t)c->m * sizeof(double));
-        c->cand_K[q] = K;
-        if (bound < best) {
-            best = bound;
-            bestK = K;
-            c->cand_chain = (int)q;
-        }
-    }
-    c->K = bestK;
-    int *shrunk = realloc(I, (size_t)r * bestK * sizeof(int));
-    if (!shrunk) {
-        free(I);
-        free(order);
-        GFL_ERROR(GFL_ENOMEM, "out of memory");
-    }
-    c->I = shrunk;
-    for (int j = 0; j < r; j++)
-        for (int k = 0; k < bestK; k++)
-            c->I[j * bestK + k] = order[(size_t)j * c->m + k];
-    free(order);
-    build_atilde(c, c->I, bestK);
+        c->g.at[3 + gfl_rng_below(&r, (uint64_t)(c->T - 3))] = 1;
     return GFL_OK;
 }
 
@@ -739,139 +89,64 @@ void gfl_chain_clear(gfl_chain_result *res)
     memset(res, 0, sizeof *res);
 }
 
-/* Inputs of finite support {+-1}^d (the enumeration cases, SPEC 7) have
- * |x| = sqrt(d); the others are Gaussian: unbounded. */
-static double input_radius(const ctx_t *c)
+/* Step 1's state: kept in pass 1 (for C1, the comparators and the drift);
+ * pass 2 must reproduce it bit for bit. */
+static gfl_status keep_step1(ctx_t *c, void *eng, const gfl_engine_vt *vt)
 {
-    return gfl_oracle_kind_of(c->pb->cfg.case_id, GFL_Q_LOSS) == GFL_ORACLE_ENUMERATION ? sqrt((double)c->d)
-                                                                                       : INFINITY;
-}
-
-/* The population step's stat term (SPEC 6): the chain bounds the average of
- * the batch losses L_{Z^(t-1)}(f^(t-1)) by the average of L_{Z^(t-1)}(f*) plus
- * terms; replacing both averages by their population values costs
- *   (i)  avg_t [L_D(f^(t-1)) - L_{Z^(t-1)}(f^(t-1))], a martingale average
- *        (Z^(t-1) is fresh, independent of f^(t-1)), and
- *   (ii) L_D(f*) - avg_t L_{Z^(t-1)}(f*), an average of n T' i.i.d. losses,
- * each bounded at alpha/2.  Bounded inputs (|x| <= R): the loss lies in
- * [0, 1 + L_l F] with F = |a| (|W|_F R + |b|) >= |f(x)| (Cauchy-Schwarz), so
- * Azuma-Hoeffding for (i) and Hoeffding for (ii) give a rigorous term.
- * Gaussian inputs: the hinge loss is unbounded, so (i) comes from the spread
- * of the batch losses over t (their sample deviation s_B: it also holds the
- * drift of L_D(f^(t-1)), so it overstates the sampling spread) and (ii) from
- * the witness's per-sample spread, by the normal approximation: labelled
- * approximate.  Never from the oracle's Monte Carlo error: an exact oracle
- * does not make the batches exact. */
-static double stat_term(const ctx_t *c, const gfl_run *run, const gfl_opt_result *opt, const char **kind)
-{
-    const gfl_config *cfg = &c->pb->cfg;
-    double Tp = c->T - 1, alpha = (1 - c->cp->level) / 2, R = input_radius(c);
-    double lip = cfg->loss == GFL_LOSS_HINGE ? 1.0 : 1 / log(2.0);
-    if (isfinite(R)) {
-        double sr2 = 0, nb = vnorm(c->pb->b, c->m);
-        for (int t = 2; t <= c->T; t++) {
-            const gfl_trace_rec *p = &run->rec[t - 1];
-            double Rt = 1 + lip * p->norm_a * (p->norm_W * R + nb);
-            sr2 += Rt * Rt;
-        }
-        double Fs = 0;
-        for (int j = 0; j < c->wit->r; j++)
-            Fs += fabs(c->wit->astar[j]) * (R + fabs(c->wit->bstar[j]));
-        double lg = log(1 / alpha) / (2.0 * c->n);
-        *kind = "Azuma-Hoeffding, bounded inputs";
-        return sqrt(sr2 * lg) / Tp + (1 + lip * Fs) * sqrt(lg / Tp);
-    }
-    *kind = "batch spread, approximate: unbounded inputs";
-    if (c->T < 3)
-        return INFINITY; /* one batch loss has no spread */
-    double mean = 0, v = 0, z = gsl_cdf_ugaussian_Pinv(1 - alpha);
-    for (int t = 2; t <= c->T; t++)
-        mean += run->rec[t].batch_loss / Tp;
-    for (int t = 2; t <= c->T; t++)
-        v += (run->rec[t].batch_loss - mean) * (run->rec[t].batch_loss - mean) / (Tp - 1);
-    return z * sqrt(v / Tp) + z * opt->witness.sigma / sqrt(c->n * Tp);
-}
-
-/* Population step and a-priori form (statistical, SPEC 6). */
-static gfl_status links_population(ctx_t *c, const gfl_features_result *feat, const gfl_opt_result *opt,
-                                   const gfl_run *run, gfl_chain_result *res)
-{
-    const gfl_config *cfg = &c->pb->cfg;
-    double Tp = c->T - 1, level = c->cp->level;
-    double z = gsl_cdf_ugaussian_Pinv(1 - (1 - level) / 2);
-    gfl_sample mc = {0, NULL, NULL};
-    int exact = gfl_oracle_kind_of(cfg->case_id, GFL_Q_LOSS) == GFL_ORACLE_ENUMERATION;
-    if (!exact)
-        GFL_TRY(gfl_sample_draw(&mc, c->pb, c->cp->n_pop, 11));
-    gfl_status st = gfl_population_loss(c->vt, c->pb, exact ? NULL : &mc, c->m, c->best_a, c->best_W,
-                                        c->pb->b, &res->pop_best);
-    gfl_sample_clear(&mc);
-    GFL_TRY(st);
-    res->pop_best_t = c->best_t;
-    const gfl_pop_value *pv = &res->pop_best;
-    double lo = pv->loss - z * pv->loss_se, hi = pv->loss + z * pv->loss_se;
-    const char *lhs_kind = exact ? "exact" : "Monte Carlo, normal approx.";
-    gfl_link *l = &res->link[GFL_L_POP];
-    if (cfg->fixed_batch) {
-        /* SPEC 6: the batch losses estimate L_D only when the batch is independent of the network */
-        res->stat = res->pop_bound = NAN;
-        res->stat_kind = NULL;
-        set_link(l, "population", GFL_V_NA, pv->loss, NAN, NAN, level);
-        set_note(l,
-                 "not applicable: with a fixed batch Z^(t-1) is not independent of f^(t-1), so the batch losses "
-                 "do not estimate L_D; L_D(f^(%d)) = %.5g (%s), 0-1 error %.4f",
-                 c->best_t, pv->loss, lhs_kind, pv->err);
+    int m = c->m, d = c->d;
+    if (c->pass == 2) {
+        /* the second pass must be the same run, bit for bit */
+        if (memcmp(c->s1.a, c->a_cur, (size_t)m * sizeof(double)) ||
+            memcmp(c->s1.W, c->W_cur, (size_t)m * d * sizeof(double)))
+            GFL_ERROR(GFL_EINTERNAL, "the run is not reproducible: step 1 differs between passes");
     } else {
-        /* population versions of the terms: E|x| <= B_x1 replaces xbar */
-        double Bx1 = feat->mom.Bx1, drift_pop = 0;
-        for (int i = 0; i < c->m; i++)
-            drift_pop += fabs(c->atilde[i]) * c->Esum[i] / Tp * Bx1;
-        drift_pop *= gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
-        double approx_pop = approx_term(c, c->I, c->K, Bx1);
-        res->stat = stat_term(c, run, opt, &res->stat_kind);
-        res->pop_bound = opt->witness_upper + approx_pop + drift_pop + res->reg + res->regret + res->stat;
-        /* an infinite or NaN bound is never CONSISTENT (SPEC 6) */
-        gfl_verdict v = lo > res->pop_bound      ? GFL_V_VIOLATED
-                        : isfinite(res->pop_bound) && hi <= res->pop_bound ? GFL_V_CONSISTENT
-                                                                            : GFL_V_INCONCLUSIVE;
-        set_link(l, "population", v, pv->loss, res->pop_bound, res->pop_bound - hi, level);
-        set_note(l,
-                 "L_D(f^(%d)) %.5g [%.5g, %.5g] (%s; 0-1 error %.4f) <= L_D(f*) %.4g + approx %.4g + "
-                 "drift %.4g + reg %.3g + regret %.4g + stat %.3g (%s)",
-                 c->best_t, pv->loss, fmax(lo, 0.0), hi, lhs_kind, pv->err, opt->witness_upper, approx_pop,
-                 drift_pop, res->reg, res->regret, res->stat, res->stat_kind);
+        memcpy(c->s1.a, c->a_cur, (size_t)m * sizeof(double));
+        memcpy(c->s1.W, c->W_cur, (size_t)m * d * sizeof(double));
+        /* SPEC 6 C1: the ref state is judged exactly, never through double */
+        vt->store_exact(eng, c->parts, c->s1.ax, c->s1.Wx);
+        for (int i = 0; i < m; i++) {
+            const double *w = c->s1.W + (size_t)i * d;
+            c->s1.nw[i] = vnorm(w, d);
+            for (int j = 0; j < d; j++)
+                c->s1.U[(size_t)i * d + j] = c->s1.nw[i] > 0 ? w[j] / c->s1.nw[i] : 0.0;
+            c->s1.beta[i] = c->s1.nw[i] > 0 ? c->pb->b[i] / c->s1.nw[i] : INFINITY;
+        }
     }
-    /* a-priori form: OPT_hat only from networks of the class (SPEC 5, 6 C3) */
-    l = &res->link[GFL_L_APRIORI];
-    if (!opt->available) {
-        res->apriori_bound = NAN;
-        res->apriori_dominant = NULL;
-        set_link(l, "apriori", GFL_V_NA, pv->loss, NAN, NAN, level);
-        set_note(l, "not available: OPT_hat is not available (%s)", opt->na_reason);
-        return GFL_OK;
-    }
-    double gamma = feat->fp.gamma, BG = feat->fp.B_G, Bx1 = feat->mom.Bx1;
-    double conc = BG > 0 ? c->cp->c_n * sqrt(feat->mom.Bx2 * log((double)c->n)) / (BG * sqrt((double)c->n)) : INFINITY;
-    double Ba1, Ba2, Bb;
-    gfl_witness_bounds(c->wit, &Ba1, &Ba2, &Bb);
-    /* r of the class OPT_hat was taken over: the refit has at most the witness's r neurons */
-    double sq = c->wit->r * Ba1 * Bx1 * sqrt(2 * gamma + conc);
-    res->apriori_bound = opt->opt_hat + sq + c->cp->eps;
-    res->apriori_dominant = opt->opt_hat >= sq && opt->opt_hat >= c->cp->eps
-                                ? "OPT_hat"
-                                : c->cp->eps > sq ? "eps" : conc > 2 * gamma ? "concentration sqrt(B_x2 log n)/(B_G sqrt n)" : "cone width 2 gamma";
-    gfl_verdict v = lo > res->apriori_bound ? GFL_V_VIOLATED : hi <= res->apriori_bound ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
-    set_link(l, "apriori", v, pv->loss, res->apriori_bound, res->apriori_bound - hi, level);
-    set_note(l,
-             "OPT_hat %.4g + r B_a1 B_x1 sqrt(2 gamma + c_n sqrt(B_x2 log n)/(B_G sqrt n)) = %d * %.3g * %.3g * "
-             "sqrt(%.3g + %.3g) + eps %.3g; dominant: %s%s",
-             opt->opt_hat, c->wit->r, Ba1, Bx1, 2 * gamma, conc, c->cp->eps, res->apriori_dominant,
-             res->apriori_bound > 1 ? " (vacuous: above 1)" : "");
     return GFL_OK;
 }
 
-gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_engine_vt *vt,
-                         const gfl_witness *wit,
+/* gfl_train's hook, after step t of either pass: keep what the links need,
+ * then meet the network of step t with the batch of step t + 1 (pass 1:
+ * measure; pass 2: the comparators, gfl_chain_comparators.c). */
+static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
+{
+    ctx_t *c = p;
+    int m = c->m, d = c->d;
+    vt->store(eng, c->a_cur, c->W_cur);
+    if (t == 1)
+        GFL_TRY(keep_step1(c, eng, vt));
+    if (c->pass == 2 && t == c->best_t) {
+        memcpy(c->best_a, c->a_cur, (size_t)m * sizeof(double));
+        memcpy(c->best_W, c->W_cur, (size_t)m * d * sizeof(double));
+    }
+    if (c->pass == 1)
+        GFL_TRY(gfl_chain_c5g_step(c, t, eng, vt));
+    if (t >= c->T)
+        return GFL_OK;
+    /* The batch of step s = t + 1 meets the network of step t. */
+    int s = t + 1;
+    double lw, ew;
+    gfl_problem_batch(c->pb, s, c->X, c->Y);
+    double xbar = gfl_chain_batch_xbar(c, &c->xmax);
+    GFL_TRY(vt->evaluate(c->eng_wit, c->X, c->Y, c->n, &lw, &ew));
+    if (c->pass == 1) {
+        gfl_chain_measure(c, xbar, lw);
+        return GFL_OK;
+    }
+    return gfl_chain_compare_batch(c, s, xbar, lw);
+}
+
+gfl_status gfl_chain_run(const gfl_problem *pb_in, const gfl_path *path, const gfl_witness *wit,
                          const gfl_features_result *feat, const gfl_opt_result *opt,
                          const gfl_chain_params *cp, gfl_chain_result *res)
 {
@@ -884,15 +159,15 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
     if (cfg->T < 2)
         GFL_ERROR(GFL_EINVAL, "the proof chain needs T >= 2 (got %d)", cfg->T);
     if (cp->fault == GFL_CHAIN_FAULT_DECAY)
-        pbv.cfg.lam1 = 0.9 / cfg->eta1;
+        pbv.cfg.lam1 = GFL_CHAIN_FAULT_DECAY_LAM1 / cfg->eta1;
     ctx_t c;
     gfl_run run;
     gfl_status st;
     memset(&run, 0, sizeof run);
-    if ((st = ctx_init(&c, &pbv, path, vt, wit, cp)) != GFL_OK || (st = gfl_run_init(&run, cfg)) != GFL_OK)
+    const gfl_engine_vt *vt = path->engine;
+    if ((st = ctx_init(&c, &pbv, path, wit, cp)) != GFL_OK || (st = gfl_run_init(&run, cfg)) != GFL_OK)
         goto cleanup;
-    int T = cfg->T, m = c.m;
-    double Tp = T - 1;
+    int T = cfg->T;
     /* pass 1: what choosing K needs */
     c.pass = 1;
     c.run = &run;
@@ -913,137 +188,23 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const char *path, const gfl_e
             if (t >= 1 && run.rec[t].test_loss < run.rec[c.best_t].test_loss + (run.rec[c.best_t].evaluated ? 0 : INFINITY))
                 c.best_t = t;
         }
-    if ((st = link_c1(&c, &res->link[GFL_L_C1])) != GFL_OK)
+    if ((st = gfl_chain_link_c1(&c, &res->link[GFL_L_C1])) != GFL_OK)
         goto cleanup;
-    link_c2(&c, feat, &res->link[GFL_L_C2]);
-    link_c3(&c, feat, &res->link[GFL_L_C3]);
-    if ((st = choose_K(&c, &run)) != GFL_OK)
+    gfl_chain_link_c2(&c, feat, &res->link[GFL_L_C2]);
+    gfl_chain_link_c3(&c, feat, &res->link[GFL_L_C3]);
+    if ((st = gfl_chain_choose_K(&c, &run)) != GFL_OK)
         goto cleanup;
-    res->K = c.K;
+    res->K = c.cmp.K;
     /* pass 2: the chosen comparator at every step */
-    if ((st = vt->load(c.eng_comp1, c.atilde, c.W1, pbv.b)) != GFL_OK)
+    if ((st = vt->load(c.eng_comp1, c.cmp.atilde, c.s1.W, pbv.b)) != GFL_OK)
         goto cleanup;
     c.pass = 2;
-    c.c4_worst_t = c.c6_worst_t = 0;
+    c.p2.c4_worst_t = c.p2.c6_worst_t = 0;
     if ((st = gfl_train(vt, &pbv, &run, hook, &c)) != GFL_OK)
         goto cleanup;
-    /* C4, C6 (exact, per batch) */
-    gfl_link *l = &res->link[GFL_L_C4];
-    set_link(l, "C4", c.c4_fail ? GFL_V_FAIL : c.c4_unc ? GFL_V_UNCERTIFIED : GFL_V_PASS, NAN, NAN, c.c4_worst, NAN);
-    snprintf(l->note, sizeof l->note, "on each of the %d batches t = 2..T (K = %d): %d FAIL, %d uncertified; "
-             "smallest slack %.4g at t = %d", T - 1, c.K, c.c4_fail, c.c4_unc, c.c4_worst, c.c4_worst_t);
-    l = &res->link[GFL_L_C6];
-    set_link(l, "C6", c.c6_fail ? GFL_V_FAIL : c.c6_unc ? GFL_V_UNCERTIFIED : GFL_V_PASS, NAN, NAN, c.c6_worst, NAN);
-    if (c.c6_worst_t)
-        snprintf(l->note, sizeof l->note, "on each of the %d batches t = 2..T: %d FAIL, %d uncertified; "
-                 "smallest slack %.4g at t = %d", T - 1, c.c6_fail, c.c6_unc, c.c6_worst, c.c6_worst_t);
-    else
-        snprintf(l->note, sizeof l->note, "the comparator's neurons never moved after step 1: C6 is an identity "
-                 "on every batch");
-    /* C5: online gradient descent on a (Zinkevich), with the rounding of the
-     * actual updates accounted for on the right-hand side (docs/proofs.md) */
-    double eta = cfg->eta, lam = cfg->lam;
-    double sum_bl = 0, sum_herr = 0, G2 = 0, minbl = INFINITY, minbl_err = 0;
-    double gam_n = gfl_cert_gamma(c.n + 4, c.u), gam_g = gfl_cert_gamma(c.n + c.d + m + 8, c.u);
-    int nc = c.ncand;
-    double cand_n[32], cand_extra[32] = {0};
-    for (int q = 0; q < nc; q++)
-        cand_n[q] = vnorm(c.cand_a + (size_t)q * m, m);
-    for (int t = 2; t <= T; t++) {
-        const gfl_trace_rec *r = &run.rec[t], *rp = &run.rec[t - 1];
-        double bl = r->batch_loss, na = rp->norm_a, g = r->grad_norm_a;
-        double blerr = c.batch_err[t] + gam_n * bl + (c.ref ? 0x1p-53 * bl : 0);
-        double naerr = (c.ref ? 0x1p-53 : gfl_cert_gamma(m + 2, 0x1p-53)) * na;
-        sum_bl += bl + lam / 2 * na * na;
-        sum_herr += blerr + lam * na * naerr;
-        G2 += g * g;
-        double rho = 4 * c.u * (r->norm_a + eta * g); /* |fl(a - eta g) - (a - eta g)| */
-        for (int q = 0; q < nc; q++) {
-            double dprev = na + cand_n[q], dnow = r->norm_a + cand_n[q];
-            cand_extra[q] += gam_g * c.gscale[t] * dprev + (2 * rho * dnow + rho * rho) / (2 * eta);
-        }
-        if (bl < minbl) {
-            minbl = bl;
-            minbl_err = blerr;
-        }
-    }
-    res->min_batch_loss = minbl;
-    double cr = cp->fault == GFL_CHAIN_FAULT_REGRET ? 0.0 : 1.0; /* the initial-distance term */
-    double regret_q[32], regret_err_q[32];
-    for (int q = 0; q < nc; q++) {
-        const double *aq = c.cand_a + (size_t)q * m;
-        double d2 = sqdist(c.a1, aq, m);
-        double d2err = c.ref ? 4 * sqrt(d2) * 0x1p-53 * vnorm(c.a1, m) : gfl_cert_gamma(2 * m, 0x1p-53) * d2;
-        regret_q[q] = cr * d2 / (2 * eta) + eta / 2 * G2 + cand_extra[q];
-        /* the allowance is itself a double sum of T' radii: gamma_{T+4} of it */
-        regret_err_q[q] = cr * d2err / (2 * eta) + eta / 2 * G2 * gfl_cert_gamma(T + 4, 0x1p-53) +
-                          (c.ref ? 0x1p-52 * eta * G2 : 0) + gfl_cert_sum_err(T + 4, cand_extra[q]);
-    }
-    int qc = c.cand_chain;
-    double na2t = cand_n[qc] * cand_n[qc];
-    double sum_h = sum_bl - c.cand_sum[qc] - Tp * lam / 2 * na2t;
-    /* sum_bl and the comparator's sum cand_sum are double sums of T' terms,
-     * and sum_h combines them with one more subtraction and a product: each
-     * carries gamma_{T+4}(2^-53) times the sum of the absolute values of its
-     * terms (SPEC 9), as do the radii sum_herr, cand_err, cand_pert, which
-     * are themselves T'-term double sums */
-    double gam_T = gfl_cert_gamma(T + 4, 0x1p-53);
-    double errh = (sum_herr + c.cand_err[qc] + c.cand_pert[qc]) * (1 + gam_T) +
-                  gfl_cert_sum_err(T + 4, fabs(sum_bl) + fabs(c.cand_sum[qc]) + Tp * lam / 2 * na2t);
-    double rhs5 = regret_q[qc], slack;
-    gfl_link *l5 = &res->link[GFL_L_C5];
-    gfl_verdict v = gfl_cert_le(sum_h, errh, rhs5, regret_err_q[qc], &slack);
-    set_link(l5, "C5", v, sum_h, rhs5, slack, NAN);
-    snprintf(l5->note, sizeof l5->note, "sum_t [h_t(a^(t-1)) - h_t(atilde)] <= |a1 - atilde|^2/(2 eta) + (eta/2) "
-             "sum |g_t|^2 = %.4g + %.4g (rounding allowance %.2g)", cr * sqdist(c.a1, c.atilde, m) / (2 * eta),
-             eta / 2 * G2, cand_extra[qc]);
-    link_c5g(&c, &res->link[GFL_L_C5G]);
-    /* chain result (theorem form, C4 and C6 substituted) */
-    res->lstar = c.lstar_sum / Tp; /* pass 1: the same witness on the same batches */
-    res->approx = c.approx_sum / Tp;
-    res->drift = c.drift_sum / Tp;
-    res->reg = lam / 2 * na2t;
-    res->regret = rhs5 / Tp;
-    res->atilde_norm = cand_n[qc];
-    res->chain_bound = res->lstar + res->approx + res->drift + res->reg + res->regret;
-    double errR = (c.lstar_err + regret_err_q[qc]) / Tp + gfl_cert_gamma(T + 8, 0x1p-53) * res->chain_bound;
-    l = &res->link[GFL_L_CHAIN];
-    v = gfl_cert_le(minbl, minbl_err, res->chain_bound, errR, &slack);
-    set_link(l, "chain", v, minbl, res->chain_bound, slack, NAN);
-    const char *names[] = {"L_Z(f*)", "approx (C4)", "drift (C6)", "reg", "regret (C5)"};
-    double vals[] = {res->lstar, res->approx, res->drift, res->reg, res->regret};
-    int big = 0;
-    for (int k = 1; k < 5; k++)
-        if (vals[k] > vals[big])
-            big = k;
-    res->loosest = names[big];
-    snprintf(l->note, sizeof l->note, "min_t L_{Z^(t-1)}(f^(t-1)) <= L_Z(f*) %.4g + approx %.4g + drift %.4g + "
-             "reg %.3g + regret %.4g; loosest: %s%s", res->lstar, res->approx, res->drift, res->reg, res->regret,
-             res->loosest, res->chain_bound > 1 ? " (vacuous: above 1)" : "");
-    /* tight chain: the best measured comparator */
-    int qt = 0;
-    double best = INFINITY;
-    for (int q = 0; q < nc; q++) {
-        double b = c.cand_sum[q] / Tp + lam / 2 * cand_n[q] * cand_n[q] + regret_q[q] / Tp;
-        if (b < best)
-            best = b, qt = q;
-    }
-    res->comp = c.cand_sum[qt] / Tp;
-    res->tight_bound = best;
-    res->tight_K = c.cand_K[qt];
-    errR = (c.cand_err[qt] + c.cand_pert[qt] + regret_err_q[qt]) / Tp + gfl_cert_gamma(T + 8, 0x1p-53) * best;
-    l = &res->link[GFL_L_TIGHT];
-    v = gfl_cert_le(minbl, minbl_err, best, errR, &slack);
-    set_link(l, "tight", v, minbl, best, slack, NAN);
-    char which[64];
-    if (c.cand_K[qt])
-        snprintf(which, sizeof which, "C4 comparator with K = %d", c.cand_K[qt]);
-    else
-        snprintf(which, sizeof which, "comparator a^(T), the trained output weights");
-    snprintf(l->note, sizeof l->note, "min_t L_{Z^(t-1)}(f^(t-1)) <= (1/T') sum_t L_Z(f_{atilde,W^(t-1)}) %.4g + "
-             "reg %.3g + regret %.4g (%s, |atilde| = %.3g; best of %d)", res->comp,
-             lam / 2 * cand_n[qt] * cand_n[qt], regret_q[qt] / Tp, which, cand_n[qt], nc);
-    st = links_population(&c, feat, opt, &run, res);
+    gfl_chain_link_c4_c6(&c, res);
+    gfl_chain_link_regret(&c, &run, res);
+    st = gfl_chain_links_population(&c, feat, opt, &run, res);
     for (int k = 0; k < GFL_NLINKS; k++)
         gfl_chain_guard(&res->link[k]);
 cleanup:

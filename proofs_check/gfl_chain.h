@@ -14,6 +14,7 @@
 #include "gfl_engine.h"
 #include "gfl_features.h"
 #include "gfl_opt.h"
+#include "gfl_path.h"
 
 /* Deliberate defects, for the tests that prove each exact link can FAIL. */
 typedef enum {
@@ -72,8 +73,7 @@ typedef struct {
 
 /* The population oracle is reached through gfl_population_loss and C1
  * recomputes G_Z in MPFR, so the chain needs no oracle table of its own. */
-gfl_status gfl_chain_run(const gfl_problem *pb, const char *path, const gfl_engine_vt *vt,
-                         const gfl_witness *wit,
+gfl_status gfl_chain_run(const gfl_problem *pb, const gfl_path *path, const gfl_witness *wit,
                          const gfl_features_result *feat, const gfl_opt_result *opt,
                          const gfl_chain_params *cp, gfl_chain_result *res);
 void gfl_chain_clear(gfl_chain_result *res);

@@ -6,11 +6,8 @@
 #include <string.h>
 
 #include "gfl_data_check.h"
-#include "gfl_fast.h"
-#include "gfl_fast_oracle.h"
-#include "gfl_ref.h"
-#include "gfl_ref_oracle.h"
 #include "gfl_stats.h"
+#include "gfl_tags.h"
 #include "gfl_train.h"
 
 void gfl_check_defaults(gfl_check_params *p)
@@ -49,12 +46,11 @@ int gfl_check_strict_bad(const gfl_check_case *c)
 }
 
 /* One seed: features, OPT_hat, chain. */
-static gfl_status run_one(const gfl_config *cfg, const char *path, const gfl_check_params *p,
+static gfl_status run_one(const gfl_config *cfg, const gfl_path *path, const gfl_check_params *p,
                           gfl_check_case *out)
 {
-    int ref = strcmp(path, "ref") == 0;
-    const gfl_engine_vt *vt = ref ? &gfl_ref_engine : &gfl_fast_engine;
-    const gfl_oracle_vt *orc = ref ? &gfl_ref_oracle : &gfl_fast_oracle;
+    const gfl_engine_vt *vt = path->engine;
+    const gfl_oracle_vt *orc = path->oracle;
     gfl_problem pb;
     gfl_sample fit = {0, NULL, NULL}, ev = {0, NULL, NULL};
     gfl_features_params fp;
@@ -72,13 +68,13 @@ static gfl_status run_one(const gfl_config *cfg, const char *path, const gfl_che
     if (pb.data && (st = gfl_data_check_prune(&pb, vt, orc, &fp, out)) != GFL_OK)
         goto cleanup; /* SPEC 11: only candidates in S build the network */
     if (gfl_oracle_kind_of(cfg->case_id, GFL_Q_LOSS) != GFL_ORACLE_ENUMERATION &&
-        ((st = gfl_sample_draw(&fit, &pb, p->n_fit, 21)) != GFL_OK ||
-         (st = gfl_sample_draw(&ev, &pb, p->cp.n_pop, 22)) != GFL_OK))
+        ((st = gfl_sample_draw(&fit, &pb, p->n_fit, GFL_TAG_OPT_FIT)) != GFL_OK ||
+         (st = gfl_sample_draw(&ev, &pb, p->cp.n_pop, GFL_TAG_OPT_EVAL)) != GFL_OK))
         goto cleanup;
     if ((st = gfl_opt_run(vt, &pb, &out->wit, fit.N ? &fit : NULL, ev.N ? &ev : NULL, p->cp.level, &out->opt)) != GFL_OK)
         goto cleanup;
     gfl_opt_membership(&out->opt, &out->feat); /* SPEC 5: non-member features never feed OPT_hat */
-    st = gfl_chain_run(&pb, path, vt, &out->wit, &out->feat, &out->opt, &p->cp, &out->chain);
+    st = gfl_chain_run(&pb, path, &out->wit, &out->feat, &out->opt, &p->cp, &out->chain);
 cleanup:
     gfl_sample_clear(&fit);
     gfl_sample_clear(&ev);
@@ -95,13 +91,15 @@ static int stat_failed(const gfl_check_case *c)
     return 0;
 }
 
-gfl_status gfl_check_run(const gfl_config *cfg, const char *path, const gfl_check_params *p,
+gfl_status gfl_check_run(const gfl_config *cfg, const gfl_path *path, const gfl_check_params *p,
                          gfl_check_case *out)
 {
     double t0 = gfl_clock_seconds();
     memset(out, 0, sizeof *out);
     out->cfg = *cfg;
-    snprintf(out->path, sizeof out->path, "%s", path);
+    snprintf(out->path, sizeof out->path, "%s", path->name);
+    if (!path->engine || !path->oracle)
+        GFL_ERROR(GFL_EINVAL, "the check needs a path with an engine and oracles ('%s' has none)", path->name);
     if (p->seeds < 1)
         GFL_ERROR(GFL_EINVAL, "--seeds must be at least 1");
     if (!(p->delta > 0 && p->delta < 1))
@@ -112,8 +110,7 @@ gfl_status gfl_check_run(const gfl_config *cfg, const char *path, const gfl_chec
         if (!(out->data = calloc(1, sizeof *out->data)))
             GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory");
         else
-            st = gfl_data_summary_run(cfg, strcmp(path, "ref") == 0 ? &gfl_ref_engine : &gfl_fast_engine,
-                                      p->cp.level, out->data);
+            st = gfl_data_summary_run(cfg, path->engine, p->cp.level, out->data);
     }
     if (st != GFL_OK)
         return st;

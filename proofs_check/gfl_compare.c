@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gfl_fast_bounds.h"
-#include "gfl_ref.h"
 #include "gfl_train.h"
 
 double gfl_compare_rel(const double *r, const double *f, size_t len)
@@ -47,7 +45,7 @@ void gfl_compare_clear(gfl_compare_result *res)
 }
 
 typedef struct {
-    gfl_fast_hbound *hb; /* m: fast-path bound of h_ik for the current sample */
+    gfl_hbound *hb; /* m: fast-path bound of h_ik for the current sample */
     double *P0, *eps;    /* m: see classify() */
 } cls_work;
 
@@ -59,7 +57,7 @@ typedef struct {
  * then reads the initial doubles exactly); b is shared and never
  * trained, so |b^ref - b^fast| = 0.  For neuron i on sample k, with hhat this
  * module's double evaluation of h at the fast parameters and e its a-priori
- * bound (gfl_fast_bound_h):
+ * bound (bd->h, the tested path's gfl_bounds_vt; fast/gfl_fast_bounds.h):
  *   D   = sum_j |wf_ij - wr_ij| |x_kj|                  (+ |b^ref - b^fast| = 0)
  *   P0  = D + cr (S + D),  cr = u unless ref_exact      (>= |h^fast - h^ref|, exact reals,
  *                                                         S = sum_j |wf_ij x_kj| + |b_i|)
@@ -70,22 +68,22 @@ typedef struct {
  * ref value H_r; |hhat - H_f| <= 2e and |hhat - H_r| <= e + P0 + eps, so
  * |hhat| <= thr.  Hence a differing decision with |hhat| > thr (or thr == 0:
  * both computed the same exact value) is unexplained.  The hinge rule is the
- * same with f, its bound e_f (gfl_fast_bound_f) and
+ * same with f, its bound e_f (bd->f) and
  *   Q = sum_i |af_i| P0_i + DA_i (sigma(hhat_i) + e_i + P0_i)     (>= |f^fast - f^ref|)
  *     + sum_i Ar_i (eps_i + 2^(54-prec) gamma_m (sigma(hhat_i) + e_i + P0_i + eps_i))
  * with DA_i = |af_i - ar_i| + cr (|af_i| + |af_i - ar_i|) and
  * Ar_i = (|af_i| + |af_i - ar_i|)(1 + cr) >= |a_i^ref|; the last sum (the ref's
  * own rounding of f) is 0 when it provably computes exactly.  All of it is
- * computed with the upward operations of gfl_fast_bounds.h. */
-static void classify(const gfl_config *c, const double *X, const double *Y, const double *b,
+ * computed with the upward operations of core/gfl_bounds.h. */
+static void classify(const gfl_config *c, const gfl_bounds_vt *bd, const double *X, const double *Y, const double *b,
                      const double *af, const double *Wf, const double *ar, const double *Wr,
                      int ref_exact, unsigned char *const relu[2], unsigned char *const hinge[2],
                      cls_work *w, gfl_compare_step *s)
 {
     int m = c->m, d = c->d, n = c->n;
     int pshift = 54 - (int)(c->prec < 4000 ? c->prec : 4000);
-    double cr = ref_exact ? 0.0 : GFL_FAST_U;
-    double kh = ldexp(gfl_fast_gamma((long)d + 1), pshift), kf = ldexp(gfl_fast_gamma(m), pshift);
+    double cr = ref_exact ? 0.0 : GFL_U_DOUBLE; /* ref values reach us rounded to double */
+    double kh = ldexp(gfl_gamma_up((long)d + 1), pshift), kf = ldexp(gfl_gamma_up(m), pshift);
     /* at huge precisions these underflow: 2^-1074 still bounds them from above */
     kh = kh > 0.0 ? kh : DBL_TRUE_MIN;
     kf = kf > 0.0 ? kf : DBL_TRUE_MIN;
@@ -93,18 +91,18 @@ static void classify(const gfl_config *c, const double *X, const double *Y, cons
         const double *x = X + (size_t)k * d;
         for (int i = 0; i < m; i++) {
             const double *wf = Wf + (size_t)i * d, *wr = Wr + (size_t)i * d;
-            gfl_fast_hbound *hb = &w->hb[i];
-            gfl_fast_bound_h(d, wf, x, b[i], hb);
+            gfl_hbound *hb = &w->hb[i];
+            bd->h(d, wf, x, b[i], hb);
             double D = 0.0;
             for (int j = 0; j < d; j++)
-                D = gfl_fast_add_up(D, gfl_fast_mul_up(gfl_fast_absdiff_up(wf[j], wr[j]), fabs(x[j])));
-            double e = hb->err, SD = gfl_fast_add_up(hb->sabs, D);
-            double P0 = gfl_fast_add_up(D, gfl_fast_mul_up(cr, SD));
+                D = gfl_add_up(D, gfl_mul_up(gfl_absdiff_up(wf[j], wr[j]), fabs(x[j])));
+            double e = hb->err, SD = gfl_add_up(hb->sabs, D);
+            double P0 = gfl_add_up(D, gfl_mul_up(cr, SD));
             /* ref's parameters are the fast path's doubles and the evaluation is
              * certified exact: MPFR computes the same exact h */
-            double eps = (ref_exact && D == 0.0 && e == 0.0) ? 0.0 : gfl_fast_mul_up(kh, SD);
-            double pe = gfl_fast_add_up(P0, eps);
-            double thr = gfl_fast_add_up(e, e > pe ? e : pe);
+            double eps = (ref_exact && D == 0.0 && e == 0.0) ? 0.0 : gfl_mul_up(kh, SD);
+            double pe = gfl_add_up(P0, eps);
+            double thr = gfl_add_up(e, e > pe ? e : pe);
             int amb = thr > 0.0 && fabs(hb->h) <= thr;
             size_t q = (size_t)k * m + i;
             s->relu_ambiguous += amb;
@@ -115,27 +113,27 @@ static void classify(const gfl_config *c, const double *X, const double *Y, cons
         }
         if (c->loss != GFL_LOSS_HINGE)
             continue; /* no branch at the output */
-        double F, ef = gfl_fast_bound_f(m, af, w->hb, &F);
+        double F, ef = bd->f(m, af, w->hb, &F);
         double Q = 0.0, R = 0.0;
         int ref_f_exact = ref_exact && ef == 0.0;
         for (int i = 0; i < m; i++) {
-            double aa = fabs(af[i]), Da = gfl_fast_absdiff_up(af[i], ar[i]);
-            double aD = gfl_fast_add_up(aa, Da);
-            double DA = gfl_fast_add_up(Da, gfl_fast_mul_up(cr, aD));
+            double aa = fabs(af[i]), Da = gfl_absdiff_up(af[i], ar[i]);
+            double aD = gfl_add_up(aa, Da);
+            double DA = gfl_add_up(Da, gfl_mul_up(cr, aD));
             double hpos = w->hb[i].h > 0.0 ? w->hb[i].h : 0.0;
-            double sig = gfl_fast_add_up(gfl_fast_add_up(hpos, w->hb[i].err), w->P0[i]);
-            Q = gfl_fast_add_up(Q, gfl_fast_add_up(gfl_fast_mul_up(aa, w->P0[i]), gfl_fast_mul_up(DA, sig)));
+            double sig = gfl_add_up(gfl_add_up(hpos, w->hb[i].err), w->P0[i]);
+            Q = gfl_add_up(Q, gfl_add_up(gfl_mul_up(aa, w->P0[i]), gfl_mul_up(DA, sig)));
             if (Da != 0.0 || w->P0[i] != 0.0 || w->eps[i] != 0.0)
                 ref_f_exact = 0;
-            double Ar = gfl_fast_add_up(aD, gfl_fast_mul_up(cr, aD));
-            double rr = gfl_fast_add_up(w->eps[i], gfl_fast_mul_up(kf, gfl_fast_add_up(sig, w->eps[i])));
-            R = gfl_fast_add_up(R, gfl_fast_mul_up(Ar, rr));
+            double Ar = gfl_add_up(aD, gfl_mul_up(cr, aD));
+            double rr = gfl_add_up(w->eps[i], gfl_mul_up(kf, gfl_add_up(sig, w->eps[i])));
+            R = gfl_add_up(R, gfl_mul_up(Ar, rr));
         }
         if (!ref_f_exact)
-            Q = gfl_fast_add_up(Q, R);
-        double thr = gfl_fast_add_up(ef, ef > Q ? ef : Q);
+            Q = gfl_add_up(Q, R);
+        double thr = gfl_add_up(ef, ef > Q ? ef : Q);
         /* |1 - y fhat| from below: the subtraction is exact or off by < 1 ulp */
-        double mg, mg_err = gfl_fast_bound_margin(0.0, Y[k], F, &mg);
+        double mg, mg_err = bd->margin(0.0, Y[k], F, &mg);
         double lower = mg_err == 0.0 ? fabs(mg) : nextafter(fabs(mg), 0.0);
         int amb = thr > 0.0 && lower <= thr;
         s->hinge_ambiguous += amb;
@@ -179,31 +177,39 @@ static void decide(gfl_compare_result *res)
         res->verdict = GFL_COMPARE_FAIL;
 }
 
-gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
-                                const gfl_engine_vt *fast, const gfl_compare_opts *opts,
-                                gfl_compare_result *res)
+gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_path *ref, const gfl_path *test,
+                                const gfl_compare_opts *opts, gfl_compare_result *res)
 {
     const gfl_config *c = &pb->cfg;
-    const gfl_engine_vt *vt[2] = {ref, fast};
-    void *eng[2] = {NULL, NULL}, *eng_hi = NULL;
+    const gfl_path *path[2] = {ref, test};
+    gfl_stepper sp[2], hi;
     size_t m = (size_t)c->m, md = m * (size_t)c->d, nm = (size_t)c->n * m, n = (size_t)c->n;
     gfl_status st = GFL_OK;
     memset(res, 0, sizeof *res);
+    memset(sp, 0, sizeof sp);
+    memset(&hi, 0, sizeof hi);
     res->T = c->T;
     res->prec = c->prec;
+    res->name[0] = ref->name;
+    res->name[1] = test->name;
     res->tol = opts->tol;
     res->trusted = 1;
     res->selfcheck_bits = NAN;
-    if (opts->selfcheck && ref != &gfl_ref_engine)
-        GFL_ERROR(GFL_EINVAL, "the reference self-check needs the MPFR engine as the reference");
+    if (!ref->engine || !test->engine)
+        GFL_ERROR(GFL_EINVAL, "the comparison needs two paths with an engine");
+    if (opts->selfcheck && !ref->agreement_bits)
+        GFL_ERROR(GFL_EINVAL, "the reference self-check needs a reference path that can measure its own "
+                              "agreement (the ref path)");
+    if (!test->bounds)
+        GFL_ERROR(GFL_EINVAL, "the comparison needs the a-priori error bounds of the path under test "
+                              "('%s' publishes none)", test->name);
     res->steps = calloc((size_t)c->T + 1, sizeof *res->steps);
-    double *X = malloc(n * (size_t)c->d * sizeof(double)), *Y = malloc(n * sizeof(double));
     double *a[2], *W[2], *pa[2], *pW[2];
     unsigned char *relu[2], *hinge[2];
     double *blk = malloc((4 * m + 4 * md) * sizeof(double));
     unsigned char *dec = malloc(2 * (nm + n));
     cls_work w = {malloc(m * sizeof *w.hb), malloc(m * sizeof(double)), malloc(m * sizeof(double))};
-    if (!res->steps || !X || !Y || !blk || !dec || !w.hb || !w.P0 || !w.eps) {
+    if (!res->steps || !blk || !dec || !w.hb || !w.P0 || !w.eps) {
         GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory for the comparison");
         goto cleanup;
     }
@@ -217,10 +223,9 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
     }
     int n_max = c->n > c->n_test ? c->n : c->n_test;
     for (int p = 0; p < 2; p++) {
-        if ((st = vt[p]->create(&eng[p], c, n_max)) != GFL_OK ||
-            (st = vt[p]->load(eng[p], pb->a0, pb->W0, pb->b)) != GFL_OK)
+        if ((st = gfl_stepper_init(&sp[p], path[p]->engine, pb, NULL, n_max)) != GFL_OK)
             goto cleanup;
-        vt[p]->store(eng[p], pa[p], pW[p]); /* what each path holds (prec < 53 rounds) */
+        sp[p].vt->store(sp[p].eng, pa[p], pW[p]); /* what each path holds (prec < 53 rounds) */
     }
     if (opts->selfcheck) {
         gfl_config chk = *c;
@@ -228,24 +233,22 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
         res->selfcheck_run = 1;
         res->prec_check = chk.prec;
         res->selfcheck_bits = INFINITY;
-        if ((st = ref->create(&eng_hi, &chk, c->n)) != GFL_OK ||
-            (st = ref->load(eng_hi, pb->a0, pb->W0, pb->b)) != GFL_OK)
+        if ((st = gfl_stepper_init(&hi, ref->engine, pb, &chk, c->n)) != GFL_OK)
             goto cleanup;
     }
     for (int t = 1; t <= c->T; t++) {
-        double eta, lam;
-        int lam_inv_eta, update_w;
         gfl_step_info info[2];
         gfl_compare_step *s = &res->steps[t];
-        gfl_train_step_params(c, t, &eta, &lam, &lam_inv_eta, &update_w);
-        gfl_problem_batch(pb, t, X, Y);
+        /* one batch for every engine: the reference's stepper draws it */
+        gfl_stepper_draw(&sp[0]);
+        const double *X = sp[0].X, *Y = sp[0].Y;
         for (int p = 0; p < 2; p++) {
             double t0 = gfl_clock_seconds();
-            if ((st = vt[p]->step(eng[p], X, Y, c->n, eta, lam, lam_inv_eta, update_w, &info[p])) != GFL_OK)
+            if ((st = gfl_stepper_step(&sp[p], &sp[0], &info[p])) != GFL_OK)
                 goto cleanup;
             res->seconds[p] += gfl_clock_seconds() - t0;
-            vt[p]->decisions(eng[p], c->n, relu[p], hinge[p]);
-            vt[p]->store(eng[p], a[p], W[p]);
+            sp[p].vt->decisions(sp[p].eng, c->n, relu[p], hinge[p]);
+            sp[p].vt->store(sp[p].eng, a[p], W[p]);
         }
         s->t = t;
         s->selfcheck_bits = NAN;
@@ -258,11 +261,12 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
             s->hinge_split += hinge[0][q] != hinge[1][q];
         double t0 = gfl_clock_seconds();
         /* decisions of step t were taken at the parameters before it */
-        classify(c, X, Y, pb->b, pa[1], pW[1], pa[0], pW[0], t == 1 && c->prec >= 53, relu, hinge, &w, s);
-        if (eng_hi) {
+        classify(c, test->bounds, X, Y, pb->b, pa[1], pW[1], pa[0], pW[0], t == 1 && c->prec >= 53, relu, hinge,
+                 &w, s);
+        if (hi.eng) {
             gfl_step_info ih;
-            if ((st = ref->step(eng_hi, X, Y, c->n, eta, lam, lam_inv_eta, update_w, &ih)) != GFL_OK ||
-                (st = gfl_ref_agreement_bits(eng[0], eng_hi, &s->selfcheck_bits)) != GFL_OK)
+            if ((st = gfl_stepper_step(&hi, &sp[0], &ih)) != GFL_OK ||
+                (st = ref->agreement_bits(sp[0].eng, hi.eng, &s->selfcheck_bits)) != GFL_OK)
                 goto cleanup;
             if (!(s->selfcheck_bits >= res->selfcheck_bits)) /* NaN-propagating min */
                 res->selfcheck_bits = s->selfcheck_bits;
@@ -282,11 +286,11 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
         }
         if (before)
             res->ambiguous_before_split += amb;
-        if (t % c->eval_every == 0 || t == c->T) {
+        if (gfl_stepper_eval_due(c, t)) {
             double L[2], E[2];
             for (int p = 0; p < 2; p++) {
                 double t1 = gfl_clock_seconds();
-                if ((st = vt[p]->evaluate(eng[p], pb->Xtest, pb->Ytest, c->n_test, &L[p], &E[p])) != GFL_OK)
+                if ((st = gfl_stepper_evaluate(&sp[p], &L[p], &E[p])) != GFL_OK)
                     goto cleanup;
                 res->seconds[p] += gfl_clock_seconds() - t1;
                 res->test_loss[p] = L[p];
@@ -319,12 +323,8 @@ gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
     decide(res);
 cleanup:
     for (int p = 0; p < 2; p++)
-        if (eng[p])
-            vt[p]->destroy(eng[p]);
-    if (eng_hi)
-        ref->destroy(eng_hi);
-    free(X);
-    free(Y);
+        gfl_stepper_clear(&sp[p]);
+    gfl_stepper_clear(&hi);
     free(blk);
     free(dec);
     free(w.hb);
@@ -337,10 +337,10 @@ cleanup:
     return st;
 }
 
-gfl_status gfl_compare_run(const gfl_problem *pb, const gfl_engine_vt *ref, const gfl_engine_vt *fast,
+gfl_status gfl_compare_run(const gfl_problem *pb, const gfl_path *ref, const gfl_path *test,
                            gfl_compare_result *res)
 {
     gfl_compare_opts o;
     gfl_compare_opts_default(&o);
-    return gfl_compare_run_opts(pb, ref, fast, &o, res);
+    return gfl_compare_run_opts(pb, ref, test, &o, res);
 }

@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "gfl_engine.h"
+#include "gfl_path.h"
 #include "gfl_problem.h"
 
 #define GFL_COMPARE_TOL 1e-10        /* SPEC 9: trajectory tolerance before any branch split */
@@ -39,7 +39,7 @@ typedef struct {
 typedef enum { GFL_COMPARE_PASS = 0, GFL_COMPARE_FAIL } gfl_compare_verdict;
 
 typedef struct {
-    int selfcheck; /* run the reference again at prec + 64 (needs ref == &gfl_ref_engine) */
+    int selfcheck; /* run the reference again at prec + 64 (needs ref->agreement_bits) */
     double tol;    /* max_rel_diff allowed before the first split */
 } gfl_compare_opts;
 
@@ -61,10 +61,11 @@ typedef struct {
     long prec_check;           /* its precision */
     double selfcheck_bits;     /* min over steps of the bits of agreement */
     int trusted;               /* selfcheck_bits >= prec - 20 (1 when not run) */
+    const char *name[2];       /* the two paths' names: [0] the reference, [1] the path under test */
     gfl_compare_verdict verdict;
     char reason[320];          /* why FAIL (every reason, '; '-separated); "" on PASS */
-    double test_loss[2], test_error[2]; /* final, [0] = ref, [1] = fast */
-    double seconds[2];         /* training and evaluation time of ref, fast */
+    double test_loss[2], test_error[2]; /* final, [0] = the reference, [1] = the path under test */
+    double seconds[2];         /* training and evaluation time of each */
     double seconds_check;      /* the self-check's ref run and the bounds */
 } gfl_compare_result;
 
@@ -77,11 +78,10 @@ void gfl_compare_opts_default(gfl_compare_opts *o);
 /* Both paths (and the self-check) on pb, step by step; fills res (call
  * gfl_compare_clear).  A FAIL verdict is a result, not an error: the status is
  * GFL_OK unless an engine fails or memory runs out. */
-gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_engine_vt *ref,
-                                const gfl_engine_vt *fast, const gfl_compare_opts *opts,
-                                gfl_compare_result *res);
+gfl_status gfl_compare_run_opts(const gfl_problem *pb, const gfl_path *ref, const gfl_path *test,
+                                const gfl_compare_opts *opts, gfl_compare_result *res);
 /* The same with the default options. */
-gfl_status gfl_compare_run(const gfl_problem *pb, const gfl_engine_vt *ref, const gfl_engine_vt *fast,
+gfl_status gfl_compare_run(const gfl_problem *pb, const gfl_path *ref, const gfl_path *test,
                            gfl_compare_result *res);
 void gfl_compare_clear(gfl_compare_result *res);
 

@@ -8,11 +8,13 @@
 
 #include "gfl_rng.h"
 #include "gfl_stats.h"
+#include "gfl_tags.h"
 #include "gfl_train.h"
 
-void gfl_features_defaults(gfl_features_params *fp, const gfl_config *cfg, const char *path)
+void gfl_features_defaults(gfl_features_params *fp, const gfl_config *cfg, const gfl_path *path)
 {
-    int ref = path && path[0] == 'r';
+    /* a path at cfg->prec bits (MPFR) is the slow one: fewer draws */
+    int ref = path && path->at_prec;
     /* Mixtures: a random w sees one or two components, so the cones of the
      * witness directions are hit less often; gamma = 0.2 keeps most neurons in
      * one (measured in docs/features.md). */
@@ -26,6 +28,29 @@ void gfl_features_defaults(gfl_features_params *fp, const gfl_config *cfg, const
         fp->B_G = 1e-3;
     if (cfg->case_id == GFL_CASE_DATA)
         gfl_data_features_defaults(fp);
+}
+
+gfl_status gfl_features_param_set(gfl_features_params *fp, const char *name, const char *value)
+{
+    long v;
+    double *dbl = strcmp(name, "gamma") == 0 ? &fp->gamma : strcmp(name, "bg") == 0 ? &fp->B_G
+                : strcmp(name, "p") == 0 ? &fp->p : strcmp(name, "level") == 0 ? &fp->level : NULL;
+    int *in = strcmp(name, "n-init") == 0 ? &fp->n_init : strcmp(name, "n-mc") == 0 ? &fp->n_mc : NULL;
+    if (dbl) {
+        if (gfl_parse_double(value, dbl) != GFL_OK) {
+            gfl_error_clear();
+            GFL_ERROR(GFL_EINVAL, "--%s: '%s' is not a finite number", name, value);
+        }
+        return GFL_OK;
+    }
+    if (!in)
+        GFL_ERROR(GFL_EINVAL, "features: unknown parameter '%s'", name);
+    if (gfl_parse_long(value, &v) != GFL_OK || v < 1 || v > 100000000) {
+        gfl_error_clear();
+        GFL_ERROR(GFL_EINVAL, "--%s: '%s' is not an integer in [1, 1e8]", name, value);
+    }
+    *in = (int)v;
+    return GFL_OK;
 }
 
 static double norm(const double *v, int d)
@@ -148,25 +173,24 @@ static gfl_status neurons(const gfl_problem *pb, const gfl_witness *wit, const g
 {
     const gfl_config *c = &pb->cfg;
     int d = c->d, m = c->m, h = m / 2, n = c->n;
-    void *eng = NULL;
+    gfl_stepper sp;
     gfl_status st = GFL_OK;
-    double *X = malloc((size_t)n * d * sizeof(double)), *Y = malloc((size_t)n * sizeof(double));
+    memset(&sp, 0, sizeof sp);
     double *a1 = malloc((size_t)m * sizeof(double)), *W1 = malloc((size_t)m * d * sizeof(double));
     double *GZ = malloc((size_t)h * d * sizeof(double)), *G = malloc((size_t)h * d * sizeof(double));
     double *se = malloc((size_t)h * sizeof(double));
-    if (!X || !Y || !a1 || !W1 || !GZ || !G || !se) {
+    if (!a1 || !W1 || !GZ || !G || !se) {
         GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory");
         goto cleanup;
     }
-    double eta, lam;
-    int lam_inv_eta, update_w;
     gfl_step_info info;
-    gfl_train_step_params(c, 1, &eta, &lam, &lam_inv_eta, &update_w);
-    gfl_problem_batch(pb, 1, X, Y);
-    if ((st = vt->create(&eng, c, n)) != GFL_OK || (st = vt->load(eng, pb->a0, pb->W0, pb->b)) != GFL_OK ||
-        (st = vt->step(eng, X, Y, n, eta, lam, lam_inv_eta, update_w, &info)) != GFL_OK)
+    if ((st = gfl_stepper_init(&sp, vt, pb, NULL, n)) != GFL_OK)
         goto cleanup;
-    vt->store(eng, a1, W1);
+    gfl_stepper_draw(&sp);
+    if ((st = gfl_stepper_step(&sp, &sp, &info)) != GFL_OK)
+        goto cleanup;
+    vt->store(sp.eng, a1, W1);
+    const double *X = sp.X, *Y = sp.Y; /* Z^(0), the batch of step 1 */
     /* mirror pairs share (w^(0), b): one G per pair */
     if ((st = orc->G_emp(pb, X, Y, n, h, pb->W0, pb->b, GZ, NULL)) != GFL_OK ||
         (st = orc->G(pb, mc, h, pb->W0, pb->b, G, se)) != GFL_OK)
@@ -210,9 +234,8 @@ static gfl_status neurons(const gfl_problem *pb, const gfl_witness *wit, const g
     res->G_pairs = G;
     G = NULL;
 cleanup:
-    if (eng)
-        vt->destroy(eng);
-    free(X), free(Y), free(a1), free(W1), free(GZ), free(G), free(se);
+    gfl_stepper_clear(&sp);
+    free(a1), free(W1), free(GZ), free(G), free(se);
     return st;
 }
 
@@ -240,7 +263,7 @@ gfl_status gfl_features_run(const gfl_problem *pb, const gfl_witness *wit, const
         gfl_features_clear(res);
         GFL_ERROR(GFL_ENOMEM, "out of memory");
     }
-    if ((st = gfl_sample_draw(&mc, pb, fp->n_mc, 0)) != GFL_OK ||
+    if ((st = gfl_sample_draw(&mc, pb, fp->n_mc, GFL_TAG_FEATURES_MC)) != GFL_OK ||
         (st = orc->moments(pb, &mc, &res->mom)) != GFL_OK ||
         (pb->data && (st = gfl_data_moments(&mc, pb->cfg.d, &res->mom)) != GFL_OK) ||
         (st = membership(pb, wit, orc, &mc, res)) != GFL_OK ||

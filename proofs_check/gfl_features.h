@@ -11,6 +11,7 @@
 
 #include "gfl_engine.h"
 #include "gfl_oracle.h"
+#include "gfl_path.h"
 #include "gfl_witness.h"
 
 typedef struct {
@@ -19,7 +20,10 @@ typedef struct {
 } gfl_features_params;
 
 /* Defaults per case and path (documented in docs/features.md). */
-void gfl_features_defaults(gfl_features_params *fp, const gfl_config *cfg, const char *path);
+void gfl_features_defaults(gfl_features_params *fp, const gfl_config *cfg, const gfl_path *path);
+/* One parameter from its option text: gamma, bg (B_G), p, level (finite
+ * numbers); n-init, n-mc (integers in [1, 1e8]).  One line, GFL_EINVAL, otherwise. */
+gfl_status gfl_features_param_set(gfl_features_params *fp, const char *name, const char *value);
 
 typedef struct {
     long count;        /* draws with G in C(D, gamma), |G| >= B_G, sign b = s */

@@ -1,6 +1,6 @@
 #include "gfl_opt.h"
 
-#include "gfl_fast.h"
+#include "gfl_loss.h"
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
@@ -28,7 +28,7 @@ static void make_feasible(double *a, int r, double B1, double B2)
 
 /* Projected subgradient descent on the fitting sample; returns the best iterate.
  * The fit is plain double arithmetic (any feasible point bounds OPT): it uses
- * the fast path's loss; the bound itself comes from the path's engine. */
+ * the double loss of core/gfl_loss.h; the bound itself comes from the path's engine. */
 static gfl_status refit(const gfl_problem *pb, const gfl_witness *w, const gfl_sample *s, double B1,
                         double B2, double *a_best)
 {
@@ -56,8 +56,8 @@ static gfl_status refit(const gfl_problem *pb, const gfl_witness *w, const gfl_s
             double f = 0;
             for (int j = 0; j < r; j++)
                 f += a[j] * Phi[(size_t)k * r + j];
-            double z = s->Y[k] * f, dl = gfl_fast_loss_deriv(pb->cfg.loss, z) * s->Y[k];
-            L += gfl_fast_loss(pb->cfg.loss, z);
+            double z = s->Y[k] * f, dl = gfl_loss_deriv(pb->cfg.loss, z) * s->Y[k];
+            L += gfl_loss_value(pb->cfg.loss, z);
             for (int j = 0; j < r; j++)
                 g[j] += dl * Phi[(size_t)k * r + j];
         }

@@ -8,13 +8,13 @@
 
 /* Working precision: the path's precision plus 64 guard bits, so that the
  * recomputation's own rounding is negligible next to the path's bound. */
-static mpfr_prec_t work_prec(const gfl_config *cfg, int ref)
+static mpfr_prec_t work_prec(const gfl_config *cfg, int at_prec)
 {
-    long p = ref && cfg->prec > 53 ? cfg->prec : 53;
+    long p = at_prec && cfg->prec > 53 ? cfg->prec : 53;
     return (mpfr_prec_t)(p + 64);
 }
 
-static double unit_of(const gfl_config *cfg, int ref) { return ref ? ldexp(1.0, (int)-cfg->prec) : 0x1p-53; }
+static double unit_of(const gfl_config *cfg, int at_prec) { return at_prec ? ldexp(1.0, (int)-cfg->prec) : 0x1p-53; }
 
 /* r = p_0 + ... + p_{parts-1}: exact at P bits (the parts are the exact
  * decomposition of a value of at most prec bits, and every prefix sum is a
@@ -56,20 +56,20 @@ static double dot_h(mpfr_t h, mpfr_t t, const mpfr_t *w, const double *x, double
 
 static double ratio(double res, double tol) { return res <= tol ? (tol > 0 ? res / tol : 0.0) : (tol > 0 ? res / tol : INFINITY); }
 
-gfl_status gfl_recompute_c1(const gfl_config *cfg, int ref, int n, const double *X, const double *Y,
+gfl_status gfl_recompute_c1(const gfl_config *cfg, int at_prec, int n, const double *X, const double *Y,
                             const double *a0, const double *W0, const double *b, int parts, const double *a1,
                             const double *W1, gfl_c1_check *out)
 {
     int m = cfg->m, d = cfg->d;
-    mpfr_prec_t P = work_prec(cfg, ref);
-    double u = unit_of(cfg, ref), eta1 = cfg->eta1;
+    mpfr_prec_t P = work_prec(cfg, at_prec);
+    double u = unit_of(cfg, at_prec), eta1 = cfg->eta1;
     /* SPEC 6 C1: ref -- 2^(8-prec) times the sum of the absolute values of the
      * terms that form the residual (the n gradient terms, the initial value
      * and the decay that cancels it, the right side); fast -- the engine's one
      * sum of n terms and the update that cancels the initial value up to a
      * few roundings of it: 2 gamma_{n+d+8} scale + 8u |init| (SPEC 9). */
     double gam = gfl_cert_gamma(n + d + 8, u), gam_h = gfl_cert_gamma(d + 2, u);
-    double cond = ldexp(1.0, (int)(8 - (ref ? cfg->prec : 53))), own = ldexp(1.0, (int)(4 - P));
+    double cond = ldexp(1.0, (int)(8 - (at_prec ? cfg->prec : 53))), own = ldexp(1.0, (int)(4 - P));
     mpfr_t lp, h, t, sA, got, rhs, res, *w = malloc((size_t)d * sizeof(mpfr_t)),
                                              *sW = malloc((size_t)d * sizeof(mpfr_t));
     double *Sx = calloc((size_t)d, sizeof(double)), *ambW = calloc((size_t)d, sizeof(double));
@@ -140,7 +140,7 @@ gfl_status gfl_recompute_c1(const gfl_config *cfg, int ref, int n, const double 
                 out->nonfinite++;
                 continue;
             }
-            double tol = ref ? cond * (scale + 2 * fabs(init) + vr) : 2 * gam * scale + 8 * u * fabs(init);
+            double tol = at_prec ? cond * (scale + 2 * fabs(init) + vr) : 2 * gam * scale + 8 * u * fabs(init);
             tol = (tol + amb + own * (vg + vr)) * (1 + 0x1p-40);
             out->bad += !(r <= tol);
             if (ratio(r, tol) >= out->max_ratio) {
@@ -181,14 +181,14 @@ gfl_status gfl_recompute_c1(const gfl_config *cfg, int ref, int n, const double 
  *         the trace holds a ref value rounded to double).
  * Update: a~^(t) = fl(a - fl(eta g~)), so
  *         |a~^(t)_i - (a_i - eta g^re_i)| <= eta E_i + 4u (|a_i| + |a~^(t)_i| + eta (|g^re_i| + E_i)). */
-gfl_status gfl_recompute_c5g(const gfl_config *cfg, int ref, int t, int n, const double *X, const double *Y,
+gfl_status gfl_recompute_c5g(const gfl_config *cfg, int at_prec, int t, int n, const double *X, const double *Y,
                              const double *b, int parts, const double *a_prev, const double *W_prev,
                              const double *a_next, double eta, double lam, double grad_norm, gfl_c5g_check *acc)
 {
     int m = cfg->m, d = cfg->d;
     size_t md = (size_t)m * d, nm = (size_t)n * m;
-    mpfr_prec_t P = work_prec(cfg, ref);
-    double u = unit_of(cfg, ref), gam = gfl_cert_gamma(n + d + m + 8, u), gam_m = gfl_cert_gamma(m + 2, u);
+    mpfr_prec_t P = work_prec(cfg, at_prec);
+    double u = unit_of(cfg, at_prec), gam = gfl_cert_gamma(n + d + m + 8, u), gam_m = gfl_cert_gamma(m + 2, u);
     double lip2 = gfl_cert_lipschitz(GFL_LOSS_LOGISTIC) / 4; /* 1/(4 ln 2) >= |l''| */
     mpfr_t *W = malloc(md * sizeof(mpfr_t)), *a = malloc((size_t)m * sizeof(mpfr_t)),
            *H = malloc(nm * sizeof(mpfr_t)), *g = malloc((size_t)n * sizeof(mpfr_t));
@@ -293,7 +293,7 @@ gfl_status gfl_recompute_c5g(const gfl_config *cfg, int ref, int t, int n, const
     }
     mpfr_sqrt(nrm, nrm, RN);
     double gre_norm = mpfr_get_d(nrm, MPFR_RNDN);
-    double bn = (sqrt(e2) * (1 + 0x1p-50) + gam_m * gre_norm + (ref ? 0x1p-53 * fabs(grad_norm) : 0.0)) * (1 + 0x1p-40);
+    double bn = (sqrt(e2) * (1 + 0x1p-50) + gam_m * gre_norm + (at_prec ? 0x1p-53 * fabs(grad_norm) : 0.0)) * (1 + 0x1p-40);
     double rn = fabs(grad_norm - gre_norm) + 0x1p-60 * gre_norm; /* + the rounding of gre_norm itself */
     if (!isfinite(rn) || !isfinite(bn) || !isfinite(grad_norm))
         nonfinite++;

@@ -27,11 +27,11 @@ typedef struct {
 } gfl_c1_check;
 
 /* (X, Y): the first batch (n samples); (a0, W0, b): the initialization;
- * (a1, W1): the state after step 1, `parts` doubles per entry.  ref: the run
- * used MPFR at cfg->prec bits (tolerance 2^(8-prec) times the sum of the
- * absolute values of the terms forming the residual), else double (the
- * a-priori bound 2 gamma_{n+d+8} scale + 8u |init|). */
-gfl_status gfl_recompute_c1(const gfl_config *cfg, int ref, int n, const double *X, const double *Y,
+ * (a1, W1): the state after step 1, `parts` doubles per entry.  at_prec: the
+ * run computed at cfg->prec bits (gfl_path.at_prec; tolerance 2^(8-prec)
+ * times the sum of the absolute values of the terms forming the residual),
+ * else in double (the a-priori bound 2 gamma_{n+d+8} scale + 8u |init|). */
+gfl_status gfl_recompute_c1(const gfl_config *cfg, int at_prec, int n, const double *X, const double *Y,
                             const double *a0, const double *W0, const double *b, int parts, const double *a1,
                             const double *W1, gfl_c1_check *out);
 
@@ -52,7 +52,7 @@ typedef struct {
  * (a_prev, W_prev) and a_next after the step, `parts` doubles per entry; eta
  * and lam the step's parameters (doubles, as the engine read them);
  * grad_norm the engine's |g_t| from the trace. */
-gfl_status gfl_recompute_c5g(const gfl_config *cfg, int ref, int t, int n, const double *X, const double *Y,
+gfl_status gfl_recompute_c5g(const gfl_config *cfg, int at_prec, int t, int n, const double *X, const double *Y,
                              const double *b, int parts, const double *a_prev, const double *W_prev,
                              const double *a_next, double eta, double lam, double grad_norm, gfl_c5g_check *acc);
 

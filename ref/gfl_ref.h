@@ -29,4 +29,8 @@ gfl_status gfl_ref_agreement_bits(void *eng_lo, void *eng_hi, double *bits);
 const char *gfl_ref_mpfr_version(void);
 const char *gfl_ref_gmp_version(void);
 
+/* The ref path's descriptor (ref/gfl_ref_path.c; core/gfl_path.h). */
+struct gfl_path;
+extern const struct gfl_path gfl_ref_path;
+
 #endif

@@ -35,6 +35,7 @@ import shlex
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,7 @@ CMD_NUM_OPTS = {
               "c-n": ["1", "0.5"], "eps": ["0", "0.1"], "n-pop": ["100", "300"]},
     "train": {}, "compare": {}}
 FILE_OPT = {"train": "json", "features": "json", "compare": "json", "check": "json"}
-DIR_OPTS = {"train": ["dump"], "features": ["plot"], "compare": ["plot"], "check": ["report"]}
+DIR_OPTS = {"train": ["dump"], "features": ["plot"], "compare": ["plot"], "check": ["report"], "verify": ["plot", "traj"]}
 PATHS = {"train": ["fast", "ref"], "features": ["fast", "ref"], "check": ["fast", "ref", "both"], "compare": []}
 
 BAD_NUMBERS = ["", " ", " 1", "1 ", "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e999", "-1e999",
@@ -326,6 +327,10 @@ def generate(seed, index):
     elif u < 0.08:
         inv.args = rng.choice([[], ["help"], ["--help"], ["-h"], ["--version"], ["frobnicate"], [""], ["train\n"],
                                ["TRAIN"], ["tra"], ["-"], ["--"]])
+    elif u < 0.16:
+        verify_invocation(rng, inv)
+        for _ in range(rng.choices([0, 1, 2], weights=[60, 30, 10])[0]):
+            mutate(rng, inv)
     else:
         cmd = rng.choices(COMMANDS, weights=[36, 24, 20, 20])[0]
         if rng.random() < 0.12:
@@ -339,10 +344,80 @@ def generate(seed, index):
 
 # ---- running and checking ----------------------------------------------------
 
+def npy_bytes(descr, shape, values):
+    """A .npy file (format 1.0) by hand: the standard library has no numpy."""
+    hdr = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (
+        descr, "".join("%d, " % k for k in shape).rstrip(" ") if len(shape) != 1 else "%d," % shape[0])
+    pad = (64 - (10 + len(hdr) + 1) % 64) % 64
+    hdr = hdr + " " * pad + "\n"
+    fmt = {"<f8": "d", "<f4": "f", "<i8": "q", "<i4": "i"}[descr]
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode() + \
+        struct.pack("<%d%s" % (len(values), fmt), *values)
+
+
+# A tiny dump (d = 2, m = 2, n = 2, T = 2) and its outside trajectory for
+# gfl verify, with one of these defects (or none).
+VERIFY_VARIANTS = ["ok", "ok", "ok", "float32", "trunc_a", "bad_meta", "no_steps", "steps_desc", "f4_declared64",
+                   "nan_W", "bad_trace", "shape_W", "empty_meta", "loss_len", "y_not_pm1", "steps_big", "no_trace"]
+
+
+def make_verify_dump(p, variant):
+    cfg = {"case": "xor", "preset": "small", "d": 2, "m": 2, "n": 2, "T": 2, "prec": 128, "eta1": 1.0, "lam1": 1.0,
+           "eta": 0.1, "lam": 0.0001, "lam1_default": True, "fixed_batch": False, "freeze_w": False,
+           "random_features": False, "loss": "hinge"}
+    if variant == "bad_trace":
+        cfg["m"] = 3
+    files = {"X.npy": npy_bytes("<f8", (2, 2, 2), [1.0, 0.5, -0.5, 1.0, 0.25, -1.0, 2.0, 0.0]),
+             "Y.npy": npy_bytes("<f8", (2, 2), [1.0, -1.0, -1.0, 0.5 if variant == "y_not_pm1" else 1.0]),
+             "a0.npy": npy_bytes("<f8", (2,), [0.5, -0.5]), "W0.npy": npy_bytes("<f8", (2, 2), [1.0, 0.5, 1.0, 0.5]),
+             "b.npy": npy_bytes("<f8", (2,), [0.1, 0.1])}
+    if variant != "no_trace":
+        files["trace.json"] = json.dumps({"config": cfg}).encode()
+    fl = "<f4" if variant in ("float32", "f4_declared64") else "<f8"
+    steps = [0, 2, 1] if variant == "steps_desc" else [0, 1, 7] if variant == "steps_big" else [0, 1, 2]
+    out = {"meta.json": b"" if variant == "empty_meta" else json.dumps(
+               {"dtype": "float32" if variant == "float32" else "float64",
+                "writer": 7 if variant == "bad_meta" else "fuzz"}).encode(),
+           "a.npy": npy_bytes(fl, (3, 2), [0.5, -0.5, 0.25, -0.25, 0.125, -0.125]),
+           "W.npy": npy_bytes(fl, (3, 2, 3 if variant == "shape_W" else 2),
+                              [1.0, float("nan") if variant == "nan_W" else 0.5] * (9 if variant == "shape_W" else 6)),
+           "loss.npy": npy_bytes(fl, (4 if variant == "loss_len" else 3,), [0.0, 1.0, 0.5, 0.25][:4 if variant == "loss_len" else 3])}
+    if variant != "no_steps":
+        out["steps.npy"] = npy_bytes("<i8", (3,), steps)
+    if variant == "trunc_a":
+        out["a.npy"] = out["a.npy"][:-5]
+    os.makedirs(os.path.join(p, "outside"))
+    for name, data in files.items():
+        with open(os.path.join(p, name), "wb") as f:
+            f.write(data)
+    for name, data in out.items():
+        with open(os.path.join(p, "outside", name), "wb") as f:
+            f.write(data)
+
+
+def verify_invocation(rng, inv):
+    variant = rng.choice(VERIFY_VARIANTS)
+    inv.setup.append(("vd", "verify:" + variant))
+    inv.tags.append("dump " + variant)
+    a = ["verify", "vd"]
+    if rng.random() < 0.3:
+        a += ["--traj", rng.choice(["vd/outside", "vd", "no/such", "vd/outside/", ""])]
+    if rng.random() < 0.4:
+        a += ["--json", odd_path(rng, inv, "file")]
+    if rng.random() < 0.3:
+        a += ["--plot", odd_path(rng, inv, "dir")]
+    if rng.random() < 0.1:
+        a.append("--help")
+    inv.args = a
+
+
 def make_setup(w, setup):
     for name, kind in setup:
         p = os.path.join(w, name)
         if os.path.lexists(p):
+            continue
+        if kind.startswith("verify:"):
+            make_verify_dump(p, kind.split(":", 1)[1])
             continue
         if kind == "file":
             with open(p, "w") as f:

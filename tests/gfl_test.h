@@ -45,12 +45,14 @@ void t_compare_register(void);
 void t_cli_register(void);
 void t_oracle_register(void);
 void t_check_register(void);
+void t_check_lib_register(void);
 void t_faults_register(void);
 void t_stats_register(void);
 void t_limits_register(void);
 void t_links_register(void);
 void t_ref_threads_register(void);
 void t_data_register(void);
+void t_verify_register(void);
 /* Coverage suites (tests/t_cov_*.c): boundaries, error paths, out of memory. */
 void t_cov_oom_register(void);
 void t_cov_boundary_register(void);

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfl_paths.h"
 #include "gfl_check.h"
 #include "gfl_fast.h"
+#include "gfl_loss.h"
 #include "gfl_ref.h"
 #include "gfl_test.h"
 
@@ -28,7 +30,7 @@ gfl_status gfl_test_check_instance(gfl_case_id cid, const char *path, int T, gfl
     p.cp.n_pop = 4096;
     p.n_fit = 1024;
     gfl_error_clear();
-    return gfl_check_run(&cfg, path, &p, out);
+    return gfl_check_run(&cfg, gfl_path_find(path), &p, out);
 }
 
 static void run_case(gfl_case_id cid, const char *path, int T, gfl_chain_fault fault, gfl_check_case *out)
@@ -178,10 +180,10 @@ static void test_cert_le(void)
     CU_ASSERT_EQUAL(gfl_cert_le(NAN, 0, 1, 0, &s), GFL_V_UNCERTIFIED);
     CU_ASSERT(gfl_cert_gamma(10, 0x1p-53) >= 10 * 0x1p-53);
     /* a NaN margin is NaN loss, never a perfect score */
-    CU_ASSERT(isnan(gfl_fast_loss(GFL_LOSS_HINGE, NAN)));
-    CU_ASSERT(isnan(gfl_fast_loss(GFL_LOSS_LOGISTIC, NAN)));
-    CU_ASSERT_EQUAL(gfl_fast_loss(GFL_LOSS_HINGE, 1.0), 0.0);
-    CU_ASSERT_EQUAL(gfl_fast_loss(GFL_LOSS_HINGE, 0.25), 0.75);
+    CU_ASSERT(isnan(gfl_loss_value(GFL_LOSS_HINGE, NAN)));
+    CU_ASSERT(isnan(gfl_loss_value(GFL_LOSS_LOGISTIC, NAN)));
+    CU_ASSERT_EQUAL(gfl_loss_value(GFL_LOSS_HINGE, 1.0), 0.0);
+    CU_ASSERT_EQUAL(gfl_loss_value(GFL_LOSS_HINGE, 0.25), 0.75);
     CU_ASSERT(isinf(gfl_cert_gamma(1e20, 0x1p-53)));
 }
 

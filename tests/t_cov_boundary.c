@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfl_paths.h"
 #include "gfl_cert.h"
 #include "gfl_compare.h"
 #include "gfl_fast.h"
@@ -242,7 +243,7 @@ static void t_zero_neuron(void)
         cfg.sigma_b = 10.0;
         cfg.m = 32;
         cfg.prec = 64;
-        gfl_features_defaults(&fp, &cfg, p ? "ref" : "fast");
+        gfl_features_defaults(&fp, &cfg, gfl_path_find(p ? "ref" : "fast"));
         fp.n_init = 40;
         fp.n_mc = 512;
         CU_ASSERT_FATAL(gfl_problem_init(&pb, &cfg) == GFL_OK);
@@ -316,17 +317,17 @@ static void t_cone_zero_vector(void)
  * exact (bound 0) and a rounded one not. */
 static void t_fast_bounds_edges(void)
 {
-    CU_ASSERT_EQUAL(gfl_fast_gamma(0), 0.0);
-    CU_ASSERT_EQUAL(gfl_fast_gamma(-3), 0.0);
-    CU_ASSERT(isinf(gfl_fast_gamma(1L << 52)));
-    double g1 = gfl_fast_gamma(1);
+    CU_ASSERT_EQUAL(gfl_gamma_up(0), 0.0);
+    CU_ASSERT_EQUAL(gfl_gamma_up(-3), 0.0);
+    CU_ASSERT(isinf(gfl_gamma_up(1L << 52)));
+    double g1 = gfl_gamma_up(1);
     CU_ASSERT(g1 > 0x1p-53 && g1 < 0x1p-53 * (1 + 0x1p-40));
-    CU_ASSERT_EQUAL(gfl_fast_next_up(0.0), DBL_TRUE_MIN);
-    CU_ASSERT_EQUAL(gfl_fast_next_up(-1.0), -1.0 + 0x1p-53);
-    CU_ASSERT_EQUAL(gfl_fast_next_up(1.0), 1.0 + 0x1p-52);
-    CU_ASSERT(isinf(gfl_fast_next_up(INFINITY)));
-    CU_ASSERT(isnan(gfl_fast_next_up(NAN)));
-    gfl_fast_hbound hb;
+    CU_ASSERT_EQUAL(gfl_next_up(0.0), DBL_TRUE_MIN);
+    CU_ASSERT_EQUAL(gfl_next_up(-1.0), -1.0 + 0x1p-53);
+    CU_ASSERT_EQUAL(gfl_next_up(1.0), 1.0 + 0x1p-52);
+    CU_ASSERT(isinf(gfl_next_up(INFINITY)));
+    CU_ASSERT(isnan(gfl_next_up(NAN)));
+    gfl_hbound hb;
     const double w0[3] = {0, 0, 0}, x[3] = {1.0 / 3, 2, 5}, w[3] = {1.0 / 3, 1.0 / 7, 0.1};
     gfl_fast_bound_h(3, w0, x, 0.0, &hb);
     CU_ASSERT(hb.h == 0.0 && hb.err == 0.0 && hb.sabs == 0.0);
@@ -363,9 +364,9 @@ static void t_cert_nonfinite(void)
     CU_ASSERT(!gfl_verdict_bad(GFL_V_PASS) && !gfl_verdict_bad(GFL_V_INCONCLUSIVE) &&
               !gfl_verdict_bad(GFL_V_UNCERTIFIED) && !gfl_verdict_bad(GFL_V_NA));
     CU_ASSERT_STRING_EQUAL(gfl_verdict_name(GFL_V_NA), "N/A");
-    CU_ASSERT_EQUAL(gfl_cert_unit(NULL, 128), 0x1p-53);
-    CU_ASSERT_EQUAL(gfl_cert_unit("fast", 128), 0x1p-53);
-    CU_ASSERT_EQUAL(gfl_cert_unit("ref", 128), 0x1p-128);
+    CU_ASSERT_EQUAL(gfl_path_find("fast")->unit(128), 0x1p-53);
+    CU_ASSERT_EQUAL(gfl_path_find("fast")->unit(53), 0x1p-53);
+    CU_ASSERT_EQUAL(gfl_path_find("ref")->unit(128), 0x1p-128);
     CU_ASSERT(isinf(gfl_cert_gamma(0x1p52, 0x1p-53)));
 }
 
@@ -458,7 +459,7 @@ static void t_compare_divergent_nan(void)
     gfl_compare_opts_default(&o);
     o.selfcheck = 0;
     memset(&res, 0, sizeof res);
-    CU_ASSERT_FATAL(gfl_compare_run_opts(&pb, &gfl_ref_engine, &gfl_fast_engine, &o, &res) == GFL_OK);
+    CU_ASSERT_FATAL(gfl_compare_run_opts(&pb, gfl_path_find("ref"), gfl_path_find("fast"), &o, &res) == GFL_OK);
     CU_ASSERT_EQUAL(res.verdict, GFL_COMPARE_FAIL);
     CU_ASSERT(isnan(res.max_rel_diff));
     CU_ASSERT(strstr(res.reason, "max_rel_diff nan") != NULL);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfl_paths.h"
 #include "gfl_check.h"
 #include "gfl_fast.h"
 #include "gfl_fast_oracle.h"
@@ -64,7 +65,7 @@ static void expect_exact_pass(const gfl_check_case *c, const char *what)
 static void run_check(const gfl_config *cfg, const gfl_check_params *p, gfl_check_case *c, const char *what)
 {
     gfl_error_clear();
-    gfl_status st = gfl_check_run(cfg, "fast", p, c);
+    gfl_status st = gfl_check_run(cfg, gfl_path_find("fast"), p, c);
     if (st != GFL_OK)
         printf("\n  %s: %s", what, gfl_error_message());
     CU_ASSERT_FATAL(st == GFL_OK);
@@ -222,7 +223,7 @@ static void t_check_no_eligible_neuron(void)
     cfg.bias_mode = GFL_BIAS_SIGN;
     cfg.btilde = 1000;
     gfl_error_clear();
-    CU_ASSERT_EQUAL(gfl_check_run(&cfg, "fast", &p, &c), GFL_ECHECK);
+    CU_ASSERT_EQUAL(gfl_check_run(&cfg, gfl_path_find("fast"), &p, &c), GFL_ECHECK);
     CU_ASSERT(strstr(gfl_error_message(), "no learned neuron is eligible") != NULL);
     gfl_check_clear(&c);
     gfl_error_clear();
@@ -272,7 +273,7 @@ static void inputs_init(chain_inputs *in)
     cfg.noise = 1.0;
     CU_ASSERT_FATAL(gfl_problem_init(&in->pb, &cfg) == GFL_OK);
     CU_ASSERT_FATAL(gfl_witness_init(&in->wit, &in->pb) == GFL_OK);
-    gfl_features_defaults(&fp, &cfg, "fast");
+    gfl_features_defaults(&fp, &cfg, gfl_path_find("fast"));
     fp.n_init = 200;
     fp.n_mc = 4096;
     CU_ASSERT_FATAL(gfl_features_run(&in->pb, &in->wit, &gfl_fast_engine, &gfl_fast_oracle, &fp, &in->feat) ==
@@ -299,7 +300,7 @@ static void chain(const chain_inputs *in, const gfl_features_result *feat, const
                   const gfl_chain_params *cp, gfl_chain_result *res)
 {
     gfl_error_clear();
-    gfl_status st = gfl_chain_run(&in->pb, "fast", &gfl_fast_engine, &in->wit, feat, opt, cp, res);
+    gfl_status st = gfl_chain_run(&in->pb, gfl_path_find("fast"), &in->wit, feat, opt, cp, res);
     if (st != GFL_OK)
         printf("\n  chain: %s", gfl_error_message());
     CU_ASSERT_FATAL(st == GFL_OK);
@@ -677,7 +678,7 @@ static void t_parity_contrast(void)
     small_config(&cfg, GFL_CASE_PARITY_UNIFORM);
     CU_ASSERT_FATAL(gfl_problem_init(&pb, &cfg) == GFL_OK);
     CU_ASSERT_FATAL(gfl_witness_init(&wit, &pb) == GFL_OK);
-    gfl_features_defaults(&fp, &cfg, "fast");
+    gfl_features_defaults(&fp, &cfg, gfl_path_find("fast"));
     CU_ASSERT_EQUAL(fp.B_G, 1e-3);
     fp.n_init = 400;
     fp.n_mc = 64;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfl_paths.h"
 #include "gfl_chain.h"
 #include "gfl_compare.h"
 #include "gfl_fast.h"
@@ -244,7 +245,7 @@ static gfl_status op_features(void *p)
     op_ctx *o = p;
     gfl_features_params fp;
     gfl_features_result res;
-    gfl_features_defaults(&fp, &o->pb.cfg, o->path);
+    gfl_features_defaults(&fp, &o->pb.cfg, gfl_path_find(o->path));
     fp.n_init = 20;
     fp.n_mc = 64;
     gfl_status st = gfl_features_run(&o->pb, &o->wit, &failing, o->orc, &fp, &res);
@@ -276,7 +277,7 @@ static gfl_status op_chain(void *p)
     gfl_chain_result res;
     gfl_status st;
     /* the inputs of the chain come from the wrapped engine itself: not under test */
-    gfl_features_defaults(&fp, &o->pb.cfg, o->path);
+    gfl_features_defaults(&fp, &o->pb.cfg, gfl_path_find(o->path));
     fp.n_init = 20;
     fp.n_mc = 64;
     GFL_TRY(gfl_features_run(&o->pb, &o->wit, inner, o->orc, &fp, &feat));
@@ -287,7 +288,9 @@ static gfl_status op_chain(void *p)
     }
     gfl_chain_defaults(&cp);
     cp.n_pop = 256;
-    st = gfl_chain_run(&o->pb, o->path, &failing, &o->wit, &feat, &opt, &cp, &res);
+    gfl_path fpath = *gfl_path_find(o->path); /* the path with the failing engine */
+    fpath.engine = &failing;
+    st = gfl_chain_run(&o->pb, &fpath, &o->wit, &feat, &opt, &cp, &res);
     gfl_chain_clear(&res);
     gfl_opt_clear(&opt);
     gfl_features_clear(&feat);
@@ -301,8 +304,10 @@ static gfl_status op_compare(void *p)
     gfl_compare_result res;
     gfl_compare_opts_default(&opts);
     memset(&res, 0, sizeof res);
-    /* the self-check needs the MPFR engine itself as the reference */
-    gfl_status st = gfl_compare_run_opts(&o->pb, &gfl_ref_engine, &failing, &opts, &res);
+    /* the self-check needs the ref path itself as the reference */
+    gfl_path test = *gfl_path_find("fast");
+    test.engine = &failing;
+    gfl_status st = gfl_compare_run_opts(&o->pb, gfl_path_find("ref"), &test, &opts, &res);
     gfl_compare_clear(&res);
     return st;
 }
@@ -315,7 +320,9 @@ static gfl_status op_compare_noselfcheck(void *p)
     gfl_compare_opts_default(&opts);
     opts.selfcheck = 0;
     memset(&res, 0, sizeof res);
-    gfl_status st = gfl_compare_run_opts(&o->pb, &failing, &gfl_fast_engine, &opts, &res);
+    gfl_path ref = *gfl_path_find("ref");
+    ref.engine = &failing;
+    gfl_status st = gfl_compare_run_opts(&o->pb, &ref, gfl_path_find("fast"), &opts, &res);
     gfl_compare_clear(&res);
     return st;
 }

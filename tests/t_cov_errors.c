@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gfl_paths.h"
 #include "gfl_chain.h"
 #include "gfl_check.h"
 #include "gfl_compare.h"
@@ -292,14 +293,14 @@ static void t_checker_refusals(void)
     gfl_compare_opts_default(&o);
     memset(&cr, 0, sizeof cr);
     gfl_error_clear();
-    CU_ASSERT_EQUAL(gfl_compare_run_opts(&pb, &gfl_fast_engine, &gfl_fast_engine, &o, &cr), GFL_EINVAL);
+    CU_ASSERT_EQUAL(gfl_compare_run_opts(&pb, gfl_path_find("fast"), gfl_path_find("fast"), &o, &cr), GFL_EINVAL);
     gfl_compare_clear(&cr);
     /* the chain needs T >= 2 */
     gfl_chain_params cp;
     gfl_chain_result res;
     gfl_chain_defaults(&cp);
     gfl_error_clear();
-    CU_ASSERT_EQUAL(gfl_chain_run(&pb, "fast", &gfl_fast_engine, &wit, NULL, NULL, &cp, &res),
+    CU_ASSERT_EQUAL(gfl_chain_run(&pb, gfl_path_find("fast"), &wit, NULL, NULL, &cp, &res),
                     GFL_EINVAL);
     CU_ASSERT(strstr(gfl_error_message(), "T >= 2") != NULL);
     gfl_chain_clear(&res);
@@ -309,14 +310,14 @@ static void t_checker_refusals(void)
     gfl_check_defaults(&p);
     p.seeds = 0;
     gfl_error_clear();
-    CU_ASSERT_EQUAL(gfl_check_run(&cfg, "fast", &p, &c), GFL_EINVAL);
+    CU_ASSERT_EQUAL(gfl_check_run(&cfg, gfl_path_find("fast"), &p, &c), GFL_EINVAL);
     gfl_check_clear(&c);
     gfl_check_defaults(&p);
     const double deltas[3] = {0, 1, NAN};
     for (int i = 0; i < 3; i++) {
         p.delta = deltas[i];
         gfl_error_clear();
-        CU_ASSERT_EQUAL(gfl_check_run(&cfg, "fast", &p, &c), GFL_EINVAL);
+        CU_ASSERT_EQUAL(gfl_check_run(&cfg, gfl_path_find("fast"), &p, &c), GFL_EINVAL);
         gfl_check_clear(&c);
     }
     gfl_error_clear();

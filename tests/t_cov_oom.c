@@ -15,6 +15,7 @@
  * jansson, OpenBLAS, GSL and the C library keep working.  Replacing malloc
  * would blind AddressSanitizer and valgrind, so this exists only when
  * GFL_COVERAGE is defined (make coverage); other builds register nothing. */
+#include "gfl_paths.h"
 #include "gfl_test.h"
 
 #ifdef GFL_COVERAGE
@@ -631,7 +632,7 @@ static gfl_status op_features(void *ctx)
     gfl_features_params fp;
     gfl_features_result res;
     gfl_status st;
-    gfl_features_defaults(&fp, &cc->cfg, cc->path);
+    gfl_features_defaults(&fp, &cc->cfg, gfl_path_find(cc->path));
     fp.n_init = 20;
     fp.n_mc = 64;
     GFL_TRY(gfl_problem_init(&pb, &cc->cfg));
@@ -671,7 +672,7 @@ static gfl_status op_compare(void *ctx)
     gfl_compare_opts_default(&o);
     GFL_TRY(gfl_problem_init(&pb, cfg));
     memset(&res, 0, sizeof res);
-    st = gfl_compare_run_opts(&pb, &gfl_ref_engine, &gfl_fast_engine, &o, &res);
+    st = gfl_compare_run_opts(&pb, gfl_path_find("ref"), gfl_path_find("fast"), &o, &res);
     gfl_compare_clear(&res);
     gfl_problem_clear(&pb);
     return st;
@@ -694,10 +695,10 @@ static gfl_status op_check(void *ctx)
     p.n_fit = 256;
     p.cp.n_pop = 256;
     p.fp_given = 1;
-    gfl_features_defaults(&p.fp, &cc->cfg, cc->path);
+    gfl_features_defaults(&p.fp, &cc->cfg, gfl_path_find(cc->path));
     p.fp.n_init = 20;
     p.fp.n_mc = 64;
-    gfl_status st = gfl_check_run(&cc->cfg, cc->path, &p, &out);
+    gfl_status st = gfl_check_run(&cc->cfg, gfl_path_find(cc->path), &p, &out);
     gfl_check_clear(&out);
     return st;
 }

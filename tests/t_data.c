@@ -19,6 +19,8 @@
 #include "gfl_data.h"
 #include "gfl_data_check.h"
 #include "gfl_npy.h"
+#include "gfl_paths.h"
+#include "gfl_tags.h"
 #include "gfl_test.h"
 
 #define TINY "tests/data/tiny.csv"
@@ -360,6 +362,13 @@ static void test_split(void)
     gfl_dataset_clear(&ds);
 }
 
+/* core's data roles of gfl_sample_draw use the checker's tags (gfl_tags.h). */
+static void test_tags(void)
+{
+    CU_ASSERT(GFL_TAG_FIT == GFL_TAG_OPT_FIT && GFL_TAG_EVAL == GFL_TAG_OPT_EVAL && GFL_TAG_POP == GFL_TAG_POPULATION &&
+              GFL_TAG_FEATURES == GFL_TAG_FEATURES_MC);
+}
+
 /* Logistic regression: at the returned point the gradient of the objective,
  * recomputed here, vanishes. */
 static void test_logreg(void)
@@ -497,7 +506,7 @@ static void test_check_both_paths(void)
         CU_ASSERT_FATAL(gfl_data_resolve(&cfg) == GFL_OK);
         gfl_check_defaults(&cp);
         cp.cp.n_pop = 4096;
-        gfl_status st = gfl_check_run(&cfg, paths[p], &cp, &cc);
+        gfl_status st = gfl_check_run(&cfg, gfl_path_find(paths[p]), &cp, &cc);
         CHECK(st == GFL_OK, "%s: %s", paths[p], gfl_error_message());
         if (st != GFL_OK)
             continue;
@@ -527,6 +536,7 @@ void t_data_register(void)
     CU_add_test(s, "a file too large for memory", test_too_large);
     CU_add_test(s, "split, standardization, batches", test_split);
     CU_add_test(s, "logistic regression at its optimum", test_logreg);
+    CU_add_test(s, "the sample roles of data use the checker's tags", test_tags);
     CU_add_test(s, "CLI: bad data is exit 2, nothing written", test_cli_errors);
     CU_add_test(s, "check on CSV and on .npy: the same report", test_csv_npy_same_report);
     CU_add_test(s, "check on both paths: exact links PASS", test_check_both_paths);

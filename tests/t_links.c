@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfl_paths.h"
 #include "gfl_check.h"
 #include "gfl_fast.h"
 #include "gfl_fast_fault.h"
@@ -31,7 +32,7 @@ static void t_nonfinite_never_pass(void)
     p.n_fit = 256;
     gfl_check_case c;
     gfl_error_clear();
-    gfl_status st = gfl_check_run(&cfg, "fast", &p, &c);
+    gfl_status st = gfl_check_run(&cfg, gfl_path_find("fast"), &p, &c);
     CHECK(st == GFL_OK, "check failed: %s", gfl_error_message());
     if (st != GFL_OK)
         return;
@@ -291,7 +292,7 @@ static void run_small(gfl_case_id cid, const char *path, gfl_loss loss, int T, g
     p.cp.n_pop = 2048;
     p.n_fit = 512;
     gfl_error_clear();
-    gfl_status st = gfl_check_run(&cfg, path, &p, c);
+    gfl_status st = gfl_check_run(&cfg, gfl_path_find(path), &p, c);
     CHECK(st == GFL_OK, "check failed: %s", gfl_error_message());
 }
 

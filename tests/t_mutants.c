@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfl_paths.h"
 #include "gfl_cert.h"
 #include "gfl_fast.h"
 #include "gfl_fast_oracle.h"
@@ -428,7 +429,7 @@ static void test_features_dist(void)
     gfl_features_result res;
     CU_ASSERT_FATAL(gfl_problem_init(&pb, &cfg) == GFL_OK);
     CU_ASSERT_FATAL(gfl_witness_init(&wit, &pb) == GFL_OK);
-    gfl_features_defaults(&fp, &cfg, "fast");
+    gfl_features_defaults(&fp, &cfg, gfl_path_find("fast"));
     fp.n_init = 100;
     fp.n_mc = 4096;
     CU_ASSERT_FATAL(gfl_features_run(&pb, &wit, &gfl_fast_engine, &gfl_fast_oracle, &fp, &res) == GFL_OK);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gfl_paths.h"
 #include "gfl_fast.h"
 #include "gfl_fast_oracle.h"
 #include "gfl_features.h"
@@ -320,7 +321,7 @@ static void test_features_run(void)
     gfl_witness wit;
     CU_ASSERT_FATAL(gfl_witness_init(&wit, &pb) == GFL_OK);
     gfl_features_params fp;
-    gfl_features_defaults(&fp, &pb.cfg, "fast");
+    gfl_features_defaults(&fp, &pb.cfg, gfl_path_find("fast"));
     fp.n_init = 300;
     fp.n_mc = 1000;
     gfl_features_result res;

@@ -119,12 +119,14 @@ int main(int argc, char **argv)
     t_cli_register();
     t_oracle_register();
     t_check_register();
+    t_check_lib_register();
     t_faults_register();
     t_stats_register();
     t_limits_register();
     t_links_register();
     t_ref_threads_register();
     t_data_register();
+    t_verify_register();
     t_cov_oom_register();
     t_cov_boundary_register();
     t_cov_engine_register();

@@ -1,6 +1,7 @@
 #!/bin/sh
 # make coverage: runs the instrumented build (made by the Makefile in BUILD),
-# the CUnit suites, the numpy replay and a smoke run of every gfl command, then
+# the CUnit suites, the numpy replay, the outside examples under gfl verify and
+# a smoke run of every gfl command, then
 # writes the lcov report and checks the gates.
 #
 #   coverage/html/index.html     lcov HTML report (every source directory, cli/ included)
@@ -8,7 +9,7 @@
 #   coverage/gfl.info            the tracefile of the gated directories
 #   coverage/all.info            the tracefile of every source directory
 #
-# Gates, over core/ ref/ fast/ proofs_check/ together: lines >= 95%, branches
+# Gates, over core/ ref/ fast/ paths/ proofs_check/ together: lines >= 95%, branches
 # >= 85% (GFL_COV_LINES, GFL_COV_BRANCHES override); and every GFL_TESTCASE
 # boundary marker (core/gfl_testcase.h) must show all its branches taken.
 # Exclusions are marked in the code (LCOV_EXCL_LINE, LCOV_EXCL_START/STOP,
@@ -22,7 +23,7 @@ OUT=coverage
 HTML=$OUT/html
 LINE_GATE=${GFL_COV_LINES:-95}
 BRANCH_GATE=${GFL_COV_BRANCHES:-85}
-GATED="core ref fast proofs_check"
+GATED="core ref fast paths proofs_check"
 ROOT=$(pwd)
 RC="--rc lcov_branch_coverage=1"
 # lcov 1.16 on Debian prints Perl redefinition warnings from geninfo; they are noise.
@@ -42,6 +43,9 @@ echo "== coverage: numpy replay =="
 /usr/bin/python3 tests/replay_dump.py "$GFL" | tail -1
 echo "== coverage: mpmath replay of the ref path =="
 /usr/bin/python3 tests/replay_mp.py "$GFL" | tail -1
+
+echo "== coverage: outside implementations held to the ref path =="
+/usr/bin/python3 tests/verify_examples.py "$GFL" | tail -1
 
 echo "== coverage: smoke run of every command =="
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gfl_cov.XXXXXX")
@@ -80,6 +84,10 @@ expect 0 features --case parity --path ref --preset small --n-init 50 --json "$t
 expect 0 check --case xor --path ref --preset small --T 20 --json "$tmp/check_ref.json"
 expect 0 check --case xor --path fast --preset small --report "$tmp/report"
 # Bad input: one line on stderr, exit code 2, nothing written.
+expect 0 verify --help
+/usr/bin/python3 examples/alg1_numpy.py "$tmp/dump_fast" --dtype float32 >/dev/null
+expect 0 verify "$tmp/dump_fast" --json "$tmp/verify.json" --plot "$tmp/plots"
+expect 2 verify "$tmp/dump_fast" --traj "$tmp/no/such/dir"
 expect 2
 expect 2 frobnicate
 expect 2 cases extra
@@ -104,10 +112,10 @@ expect 2 check --case xor --path gpu
 
 echo "== coverage: lcov =="
 $LCOV --capture --directory "$BUILD" --base-directory "$ROOT" --output-file "$OUT/raw.info" 2>/dev/null
-$LCOV --extract "$OUT/raw.info" "$ROOT/core/*" "$ROOT/ref/*" "$ROOT/fast/*" "$ROOT/proofs_check/*" \
-    "$ROOT/cli/*" --output-file "$OUT/all.info" 2>/dev/null
-$LCOV --extract "$OUT/raw.info" "$ROOT/core/*" "$ROOT/ref/*" "$ROOT/fast/*" "$ROOT/proofs_check/*" \
-    --output-file "$OUT/gfl.info" 2>/dev/null
+$LCOV --extract "$OUT/raw.info" "$ROOT/core/*" "$ROOT/ref/*" "$ROOT/fast/*" "$ROOT/paths/*" \
+    "$ROOT/proofs_check/*" "$ROOT/cli/*" --output-file "$OUT/all.info" 2>/dev/null
+$LCOV --extract "$OUT/raw.info" "$ROOT/core/*" "$ROOT/ref/*" "$ROOT/fast/*" "$ROOT/paths/*" \
+    "$ROOT/proofs_check/*" --output-file "$OUT/gfl.info" 2>/dev/null
 rm -f "$OUT/raw.info"
 genhtml $RC --branch-coverage --quiet --title "gfl $(git describe --always --dirty 2>/dev/null || echo tree)" \
     --prefix "$ROOT" --legend --output-directory "$HTML" "$OUT/all.info" 2>/dev/null
