@@ -14,7 +14,7 @@ OPT     ?= -O2
 XCFLAGS ?=
 XLDFLAGS ?=
 PKG_CFLAGS = $(shell pkg-config --cflags openblas jansson cunit mpfr 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs openblas jansson cunit mpfr 2>/dev/null) -llapacke -lgsl -lgmp -lm
+PKG_LIBS   = $(shell pkg-config --libs openblas jansson cunit mpfr 2>/dev/null) -llapacke -lgsl -lgmp -lcsv -lz -lm
 CFLAGS  = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L $(OPT) -g -Wall -Wextra -Werror \
           -Wshadow -Wstrict-prototypes -Icore -Iref -Ifast -Ipaths -Iproofs_check -Isweep -Icli $(PKG_CFLAGS) $(XCFLAGS)
 LDFLAGS = $(XLDFLAGS)
@@ -30,7 +30,7 @@ LIB      = $(BUILD)/libgfl.a
 GFL      = $(BIN)/gfl
 TESTS    = $(BUILD)/gfl_tests
 
-.PHONY: all deps build test test-run proofs proofs-run phenomena phenomena-run bench clean test-asan test-tsan coverage coverage-run \
+.PHONY: all deps build test test-run proofs proofs-run realdata phenomena phenomena-run bench clean test-asan test-tsan coverage coverage-run \
         valgrind golden artifact fuzz-long fuzz-cli-asan mutation mutation-full sweep test-slurm
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -82,6 +82,11 @@ phenomena: deps
 phenomena-run: build
 	rm -rf phenomena
 	$(GFL) phenomena --all --report phenomena
+
+# gfl check on the real data sets of python3-sklearn (docs/data.md): realdata/report.md
+realdata: deps
+	@$(MAKE) --no-print-directory build
+	sh tools/realdata.sh $(GFL)
 
 # Regenerates tests/golden/ (ref-path results the fast path is held to; docs/compare.md).
 golden: $(GFL) $(TESTS)
@@ -176,6 +181,10 @@ endef
 $(eval $(call fuzz_target,npy,core/gfl_npy.c core/gfl_io.c core/gfl_status.c))
 FUZZ_LIBS_traj = -ljansson -lm
 $(eval $(call fuzz_target,traj,core/gfl_traj.c core/gfl_npy.c core/gfl_io.c core/gfl_status.c core/gfl_config.c))
+# the CSV reader of case data (docs/fuzzing.md)
+FUZZ_LIBS_csv = -lcsv -lz -lm
+$(eval $(call fuzz_target,csv,core/gfl_data_read.c core/gfl_config.c core/gfl_npy.c core/gfl_io.c core/gfl_status.c \
+    core/gfl_limits.c))
 
 # Mutation testing of the checker (tools/mutate.py, docs/mutation.md): every
 # mutant of the certified comparisons and statistics, a deterministic sample of

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gfl_data.h"
+
 #define MAX_OPTS 96
 
 /* Abbreviated long options are refused: getopt_long would take "--pres" for
@@ -142,6 +144,8 @@ gfl_status gfl_cli_parse(int argc, char **argv, const gfl_cli_extra *extras, gfl
     }
     if (optind < argc)
         GFL_ERROR(GFL_EINVAL, "%s: unexpected argument '%s'", argv[0], argv[optind]);
+    if (out->cfg.case_id == GFL_CASE_DATA && !out->help)
+        GFL_TRY(gfl_data_resolve(&out->cfg)); /* d, n and n-test come from the file */
     return GFL_OK;
 }
 

@@ -56,7 +56,7 @@ void gfl_cli_usage(const char *cmd, const char *synopsis, const gfl_cli_extra *e
         gfl_config_format(cfg, o, val, sizeof val);
         snprintf(left, sizeof left, "--%s%s", o->name, o->type == GFL_OPT_FLAG ? "" : " X");
         printf("  %-22s %s [%s]%s\n", left, o->help, val,
-               o->cases == GFL_ALL_CASES ? "" : " (case option)");
+               (o->cases & GFL_STUDY_CASES) == GFL_STUDY_CASES ? "" : " (case option)");
     }
 }
 

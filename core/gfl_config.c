@@ -12,6 +12,8 @@
 
 static const char *const case_names[GFL_NCASES] = {
     "mog", "xor", "parity", "parity_uniform", "linear", "multiindex", "slabs"};
+static const char *const header_names[] = {"names", "none", "skip", NULL};
+static const char *const part_names[] = {"test", "validation", NULL};
 static const char *const loss_names[] = {"hinge", "logistic", NULL};
 static const char *const bias_names[] = {"const", "sign", "gauss", NULL};
 
@@ -23,11 +25,11 @@ const gfl_option gfl_config_options[] = {
     {"seed", GFL_OPT_U64, OFF(seed), ALL, NULL, "master seed of every random stream"},
     {"prec", GFL_OPT_LONG, OFF(prec), ALL, NULL, "ref path precision in bits"},
     {"threads", GFL_OPT_INT, OFF(threads), ALL, NULL, "ref path threads (default: all cores; no result depends on it)"},
-    {"d", GFL_OPT_INT, OFF(d), ALL, NULL, "input dimension"},
+    {"d", GFL_OPT_INT, OFF(d), ALL & ~CB(DATA), NULL, "input dimension"},
     {"m", GFL_OPT_INT, OFF(m), ALL, NULL, "network width (even)"},
     {"n", GFL_OPT_INT, OFF(n), ALL, NULL, "batch size"},
     {"T", GFL_OPT_INT, OFF(T), ALL, NULL, "number of steps"},
-    {"n-test", GFL_OPT_INT, OFF(n_test), ALL, NULL, "held-out test set size"},
+    {"n-test", GFL_OPT_INT, OFF(n_test), ALL & ~CB(DATA), NULL, "held-out test set size"},
     {"eval-every", GFL_OPT_INT, OFF(eval_every), ALL, NULL, "test evaluation period (and last step)"},
     {"eta1", GFL_OPT_DOUBLE, OFF(eta1), ALL, NULL, "first-step learning rate"},
     {"lam1", GFL_OPT_DOUBLE, OFF(lam1), ALL, NULL, "first-step weight decay (default 1/eta1)"},
@@ -50,18 +52,33 @@ const gfl_option gfl_config_options[] = {
     {"margin", GFL_OPT_DOUBLE, OFF(margin), CB(LINEAR) | CB(SLABS), NULL, "rejection margin on |<w*,x>| (slabs: linear and slab margin)"},
     {"rotate", GFL_OPT_FLAG, OFF(rotate), CB(MULTIINDEX) | CB(SLABS), NULL, "seeded rotation of (u1, u2) (slabs: of the whole basis, default on)"},
     {"p-struct", GFL_OPT_DOUBLE, OFF(p_struct), CB(PARITY), NULL, "probability of the structured component of the parity law"},
+    {"data", GFL_OPT_STRING, OFF(data), CB(DATA), NULL, "CSV file (.gz accepted) or X.npy (with --labels)"},
+    {"labels", GFL_OPT_STRING, OFF(labels), CB(DATA), NULL, "Y.npy, the labels of --data X.npy"},
+    {"header", GFL_OPT_ENUM, OFF(header), CB(DATA), header_names, "CSV first line: names, none or skip"},
+    {"label", GFL_OPT_STRING, OFF(label), CB(DATA), NULL, "label column: name or 1-based index (default: the last)"},
+    {"positive", GFL_OPT_STRING, OFF(positive), CB(DATA), NULL, "label value mapped to +1 (needed with more than two)"},
+    {"classes", GFL_OPT_STRING, OFF(classes), CB(DATA), NULL, "keep only these label values (comma list)"},
+    {"drop-constant", GFL_OPT_FLAG, OFF(drop_constant), CB(DATA), NULL, "drop constant feature columns (default: refuse them)"},
+    {"no-standardize", GFL_OPT_FLAG, OFF(no_standardize), CB(DATA), NULL, "keep raw features (default: standardized on the training pool)"},
+    {"test-frac", GFL_OPT_DOUBLE, OFF(test_frac), CB(DATA), NULL, "fraction of rows in the test part"},
+    {"feature-frac", GFL_OPT_DOUBLE, OFF(feature_frac), CB(DATA), NULL, "fraction of rows in the feature pool"},
+    {"val-frac", GFL_OPT_DOUBLE, OFF(val_frac), CB(DATA), NULL, "fraction of rows in the validation part"},
+    {"eval-part", GFL_OPT_ENUM, OFF(eval_part), CB(DATA), part_names, "held-out part: test or validation (tuning)"},
+    {"clusters", GFL_OPT_INT, OFF(clusters), CB(DATA), NULL, "candidate feature directions (clusters of first-step neurons)"},
 };
 const size_t gfl_config_noptions = sizeof gfl_config_options / sizeof gfl_config_options[0];
 
 const char *gfl_case_name(gfl_case_id c)
 {
+    if (c == GFL_CASE_DATA)
+        return "data";
     return (c >= 0 && c < GFL_NCASES) ? case_names[c] : "?";
 }
 
 gfl_status gfl_case_from_name(const char *name, gfl_case_id *c)
 {
-    for (int i = 0; i < GFL_NCASES; i++)
-        if (strcmp(name, case_names[i]) == 0) {
+    for (int i = 0; i < GFL_NCASES_ALL; i++)
+        if (strcmp(name, gfl_case_name((gfl_case_id)i)) == 0) {
             *c = (gfl_case_id)i;
             return GFL_OK;
         }
@@ -70,6 +87,29 @@ gfl_status gfl_case_from_name(const char *name, gfl_case_id *c)
 
 const char *gfl_loss_name(gfl_loss l) { return loss_names[l]; }
 const char *gfl_bias_mode_name(gfl_bias_mode b) { return bias_names[b]; }
+
+/* Case data (SPEC 11, docs/data.md). */
+static void data_defaults(gfl_config *cfg)
+{
+    /* The grid's choice on the validation part of two of the three real
+     * data tasks (docs/data.md, "Hyperparameters"); n = 0 is the whole
+     * training pool. */
+    cfg->n = 0;
+    cfg->T = 100;
+    cfg->m = 256;
+    cfg->eta1 = 1.0;
+    cfg->eta = 0.05;
+    cfg->lam = 1e-4;
+    cfg->sigma_a = 4.0;
+    cfg->n_test = 1; /* fixed by gfl_data_resolve */
+    cfg->eval_every = 10;
+    if (cfg->preset == GFL_PRESET_SMALL) {
+        cfg->m = 32;
+        cfg->T = 40;
+        cfg->eval_every = 5;
+    }
+}
+
 
 void gfl_config_defaults(gfl_config *cfg, gfl_case_id c, gfl_preset p)
 {
@@ -109,6 +149,9 @@ void gfl_config_defaults(gfl_config *cfg, gfl_case_id c, gfl_preset p)
     }
     if (c == GFL_CASE_MULTIINDEX)
         cfg->T = 2000; /* needs more steps (SPEC 7); measured in docs/cases.md */
+    cfg->test_frac = 0.2;
+    cfg->feature_frac = 0.2;
+    cfg->clusters = 4;
     if (p == GFL_PRESET_SMALL) {
         /* Small enough for the MPFR path to run in seconds. */
         cfg->d = 8;
@@ -118,6 +161,8 @@ void gfl_config_defaults(gfl_config *cfg, gfl_case_id c, gfl_preset p)
         cfg->n_test = 512;
         cfg->eval_every = 10;
     }
+    if (c == GFL_CASE_DATA)
+        data_defaults(cfg); /* after the preset: it has its own small one */
 }
 
 const gfl_option *gfl_config_find(const char *name)
@@ -227,6 +272,11 @@ gfl_status gfl_config_set(gfl_config *cfg, const char *name, const char *value)
         else
             GFL_ERROR(GFL_EINVAL, "--%s: '%s' is not a boolean", name, value);
         break;
+    case GFL_OPT_STRING:
+        if (strlen(value) >= GFL_STR_MAX)
+            GFL_ERROR(GFL_EINVAL, "--%s: value longer than %d bytes", name, GFL_STR_MAX - 1);
+        strcpy(p, value);
+        break;
     case GFL_OPT_ENUM:
         for (int i = 0; o->enum_names[i]; i++)
             if (strcmp(value, o->enum_names[i]) == 0) {
@@ -266,6 +316,7 @@ void gfl_config_format(const gfl_config *cfg, const gfl_option *o, char *buf, si
         break;
     case GFL_OPT_FLAG: snprintf(buf, len, "%s", *(const int *)p ? "true" : "false"); break;
     case GFL_OPT_ENUM: snprintf(buf, len, "%s", o->enum_names[*(const int *)p]); break;
+    case GFL_OPT_STRING: snprintf(buf, len, "%s", p); break;
     }
 }
 
@@ -286,6 +337,19 @@ static int mul_ok(size_t a, size_t b, size_t *out)
 }
 
 #define REQUIRE(cond, ...) do { if (!(cond)) GFL_ERROR(GFL_EINVAL, __VA_ARGS__); } while (0)
+
+gfl_status gfl_config_validate_data(const gfl_config *c)
+{
+    REQUIRE(c->data[0], "case data needs --data FILE (a CSV file, or X.npy with --labels Y.npy)");
+    REQUIRE(c->test_frac > 0 && c->test_frac < 1, "--test-frac must be in (0, 1)");
+    REQUIRE(c->feature_frac > 0 && c->feature_frac < 1, "--feature-frac must be in (0, 1)");
+    REQUIRE(c->val_frac >= 0 && c->val_frac < 1, "--val-frac must be in [0, 1)");
+    REQUIRE(c->test_frac + c->feature_frac + c->val_frac < 0.95,
+            "--test-frac + --feature-frac + --val-frac must leave at least 5%% of the rows for training");
+    REQUIRE(c->eval_part == GFL_PART_TEST || c->val_frac > 0, "--eval-part validation needs --val-frac > 0");
+    REQUIRE(c->clusters >= 1 && c->clusters <= 64, "--clusters must be in [1, 64] (got %d)", c->clusters);
+    return GFL_OK;
+}
 
 gfl_status gfl_config_validate(const gfl_config *c)
 {
@@ -332,6 +396,9 @@ gfl_status gfl_config_validate(const gfl_config *c)
         /* the five slabs of width (2 - 8 margin)/5 need margin < 1/4 (gendata.py) */
         REQUIRE(c->d >= 2 && c->d <= 4096, "case slabs needs 2 <= d <= 4096 (its rotation is d x d)");
         REQUIRE(c->margin > 0 && c->margin < 0.25, "--margin must be in (0, 0.25) for slabs");
+        break;
+    case GFL_CASE_DATA:
+        GFL_TRY(gfl_config_validate_data(c));
         break;
     default:
         GFL_ERROR(GFL_EINVAL, "unknown case");

@@ -21,8 +21,16 @@ typedef enum {
     GFL_CASE_LINEAR,
     GFL_CASE_MULTIINDEX,
     GFL_CASE_SLABS,
-    GFL_NCASES
+    GFL_NCASES,                  /* the case studies (--all runs these) */
+    GFL_CASE_DATA = GFL_NCASES,  /* a table of data, not a case study (SPEC 11) */
+    GFL_NCASES_ALL
 } gfl_case_id;
+
+/* Data options (SPEC 11): text, kept in the configuration so that it is copied
+ * with it and reported with it. */
+#define GFL_STR_MAX 512
+typedef enum { GFL_HEADER_NAMES = 0, GFL_HEADER_NONE, GFL_HEADER_SKIP } gfl_header_mode;
+typedef enum { GFL_PART_TEST = 0, GFL_PART_VALIDATION } gfl_eval_part;
 
 typedef enum { GFL_LOSS_HINGE = 0, GFL_LOSS_LOGISTIC } gfl_loss;
 typedef enum { GFL_BIAS_CONST = 0, GFL_BIAS_SIGN, GFL_BIAS_GAUSS } gfl_bias_mode;
@@ -54,13 +62,26 @@ typedef struct {
     double margin;      /* linear: rejection margin */
     int rotate;         /* multiindex: 0 = (e1, e2), 1 = seeded rotation; slabs: seeded rotation (default on) */
     double p_struct;    /* parity: weight of the structured component (SPEC 8; 1/2 by default) */
+    /* data (SPEC 11, docs/data.md) */
+    char data[GFL_STR_MAX];     /* CSV file (.gz accepted) or X.npy */
+    char labels[GFL_STR_MAX];   /* Y.npy with --data X.npy */
+    char label[GFL_STR_MAX];    /* label column: name, or 1-based index; "" = the last */
+    char positive[GFL_STR_MAX]; /* label value mapped to +1 */
+    char classes[GFL_STR_MAX];  /* comma list of label values to keep ("" = all) */
+    int header;                 /* gfl_header_mode */
+    int no_standardize;
+    int drop_constant;          /* drop constant columns instead of refusing the file */
+    double test_frac, feature_frac, val_frac;
+    int eval_part;              /* gfl_eval_part: the part that plays the held-out test set */
+    int clusters;               /* candidate directions (clusters of first-step neurons) */
 } gfl_config;
 
 typedef enum {
-    GFL_OPT_INT, GFL_OPT_LONG, GFL_OPT_U64, GFL_OPT_DOUBLE, GFL_OPT_FLAG, GFL_OPT_ENUM
+    GFL_OPT_INT, GFL_OPT_LONG, GFL_OPT_U64, GFL_OPT_DOUBLE, GFL_OPT_FLAG, GFL_OPT_ENUM, GFL_OPT_STRING
 } gfl_opt_type;
 
-#define GFL_ALL_CASES 0x7fu
+#define GFL_ALL_CASES ((1u << GFL_NCASES_ALL) - 1u)
+#define GFL_STUDY_CASES ((1u << GFL_NCASES) - 1u) /* the case studies, without data */
 #define GFL_THREADS_MAX 256
 #define GFL_CASE_BIT(c) (1u << (c))
 
@@ -90,6 +111,8 @@ const gfl_option *gfl_config_find(const char *name);
 void gfl_config_format(const gfl_config *cfg, const gfl_option *o, char *buf, size_t len);
 /* Checks ranges and sizes; one-line error on failure. */
 gfl_status gfl_config_validate(const gfl_config *cfg);
+/* The options of case data that need no file (fractions, --data given). */
+gfl_status gfl_config_validate_data(const gfl_config *cfg);
 /* lam1 with its default resolved in double (the ref path resolves it itself). */
 double gfl_config_lam1(const gfl_config *cfg);
 int gfl_config_lam1_is_default(const gfl_config *cfg);

@@ -1,4 +1,5 @@
 #include "gfl_oracle.h"
+#include "gfl_data.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,10 @@ gfl_oracle_kind gfl_oracle_kind_of(gfl_case_id c, gfl_quantity q)
     case GFL_CASE_MULTIINDEX:
         return q == GFL_Q_BX2 ? GFL_ORACLE_CLOSED_FORM
                               : q == GFL_Q_BX1 ? GFL_ORACLE_BOUND : GFL_ORACLE_MONTE_CARLO;
+    case GFL_CASE_DATA:
+        /* SPEC 11: no law, only samples: G and the moments are estimated on the
+         * feature pool, L_D on the held-out part, each with its standard error */
+        return GFL_ORACLE_MONTE_CARLO;
     default:
         return GFL_ORACLE_MONTE_CARLO;
     }
@@ -95,6 +100,8 @@ double gfl_parity_label(const gfl_problem *pb, uint64_t idx)
 gfl_status gfl_sample_draw(gfl_sample *s, const gfl_problem *pb, int N, uint64_t tag)
 {
     memset(s, 0, sizeof *s);
+    if (pb->data)
+        return gfl_data_sample(s, pb, tag);
     if (N <= 0)
         GFL_ERROR(GFL_EINVAL, "Monte Carlo sample size must be positive (got %d)", N);
     s->X = malloc((size_t)N * (size_t)pb->cfg.d * sizeof(double));

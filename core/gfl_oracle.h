@@ -51,7 +51,11 @@ typedef struct {
     double *X, *Y; /* N x d, N */
 } gfl_sample;
 
+/* Case data (SPEC 11): not a draw but a copy of one part of the split, by tag:
+ * GFL_TAG_FIT the training pool, GFL_TAG_EVAL and GFL_TAG_POP the held-out
+ * part, any other the feature pool; N is then ignored. */
 gfl_status gfl_sample_draw(gfl_sample *s, const gfl_problem *pb, int N, uint64_t tag);
+enum { GFL_TAG_FEATURES = 0, GFL_TAG_POP = 11, GFL_TAG_FIT = 21, GFL_TAG_EVAL = 22 };
 void gfl_sample_clear(gfl_sample *s);
 
 typedef struct {

@@ -1,4 +1,5 @@
 #include "gfl_problem.h"
+#include "gfl_data.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -171,6 +172,8 @@ static gfl_status structure_init(gfl_problem *pb)
             GFL_ERROR(GFL_ENOMEM, "out of memory");
         pb->U[0] = 1.0; /* w* = e1 */
         return GFL_OK;
+    case GFL_CASE_DATA:
+        return gfl_data_problem_init(pb);
     case GFL_CASE_MULTIINDEX: {
         pb->U = xcalloc((size_t)2 * d, sizeof(double));
         if (!pb->U)
@@ -224,7 +227,10 @@ gfl_status gfl_problem_init(gfl_problem *pb, const gfl_config *cfg)
     gfl_rng_init(&r, cfg->seed, GFL_STREAM_INIT, 0, 0);
     gfl_problem_draw_init(cfg, &r, pb->a0, pb->W0, pb->b);
     gfl_rng_init(&r, cfg->seed, GFL_STREAM_TEST, (uint64_t)cfg->case_id, 0);
-    gfl_problem_sample(pb, &r, cfg->n_test, pb->Xtest, pb->Ytest);
+    if (pb->data)
+        gfl_data_problem_heldout(pb);
+    else
+        gfl_problem_sample(pb, &r, cfg->n_test, pb->Xtest, pb->Ytest);
     return GFL_OK;
 cleanup:
     gfl_problem_clear(pb);
@@ -244,6 +250,7 @@ void gfl_problem_clear(gfl_problem *pb)
     free(pb->b);
     free(pb->Xtest);
     free(pb->Ytest);
+    gfl_data_problem_clear(pb);
     memset(pb, 0, sizeof *pb);
 }
 
@@ -308,12 +315,20 @@ static double sample_one(const gfl_problem *pb, gfl_rng *r, double *x)
 
 void gfl_problem_sample(const gfl_problem *pb, gfl_rng *r, int n, double *X, double *Y)
 {
+    if (pb->data) {
+        gfl_data_problem_sample(pb, r, n, X, Y);
+        return;
+    }
     for (int k = 0; k < n; k++)
         Y[k] = sample_one(pb, r, X + (size_t)k * pb->cfg.d);
 }
 
 void gfl_problem_batch(const gfl_problem *pb, int t, double *X, double *Y)
 {
+    if (pb->data) {
+        gfl_dataset_batch(pb->data, &pb->cfg, t, X, Y);
+        return;
+    }
     gfl_rng r;
     int step = pb->cfg.fixed_batch ? 1 : t;
     gfl_rng_init(&r, pb->cfg.seed, GFL_STREAM_BATCH, (uint64_t)pb->cfg.case_id, (uint64_t)step);

@@ -20,8 +20,11 @@ typedef struct {
     double *pi;  /* ncomp, sums to 1 */
 } gfl_mixture;
 
+struct gfl_dataset;
+
 typedef struct {
     gfl_config cfg;
+    struct gfl_dataset *data; /* case data (SPEC 11): the split table; NULL otherwise */
     gfl_mixture mix;   /* mog, xor */
     int *A;            /* parity: the k label coordinates, increasing */
     double *U;         /* linear: w* (1 x d); multiindex: u1, u2 (2 x d), orthonormal;
@@ -33,7 +36,9 @@ typedef struct {
 gfl_status gfl_problem_init(gfl_problem *pb, const gfl_config *cfg);
 void gfl_problem_clear(gfl_problem *pb);
 
-/* Draws n samples from the case's law using stream r (X: n x d, Y: n). */
+/* Draws n samples from the case's law using stream r (X: n x d, Y: n).
+ * Case data: rows drawn uniformly, with replacement, from the feature pool
+ * (the law the statistical links sample from, SPEC 11). */
 void gfl_problem_sample(const gfl_problem *pb, gfl_rng *r, int n, double *X, double *Y);
 /* The training batch of step t (1-based): regenerated from (seed, case, t) alone;
  * with fixed_batch every step gets the batch of step 1. */

@@ -36,6 +36,7 @@ json_t *gfl_report_config(const gfl_config *cfg, const char *path)
         case GFL_OPT_DOUBLE: v = gfl_json_real(*(const double *)p); break;
         case GFL_OPT_FLAG: v = json_boolean(*(const int *)p); break;
         case GFL_OPT_ENUM: v = json_string(op->enum_names[*(const int *)p]); break;
+        case GFL_OPT_STRING: v = json_string(p); if (!v) v = json_null(); break; /* NULL: not UTF-8 */
         }
         json_object_set_new(o, key, v);
     }

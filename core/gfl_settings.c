@@ -1,4 +1,5 @@
 #include "gfl_settings.h"
+#include "gfl_data.h"
 
 #include <string.h>
 
@@ -36,5 +37,7 @@ gfl_status gfl_settings_apply(const gfl_settings *s, gfl_case_id c, gfl_preset p
     gfl_config_defaults(cfg, c, p);
     for (int i = 0; i < s->n; i++)
         GFL_TRY(gfl_config_set(cfg, s->item[i].opt->name, s->item[i].value));
+    if (c == GFL_CASE_DATA)
+        GFL_TRY(gfl_data_resolve(cfg)); /* d, n and n-test come from the file (SPEC 11) */
     return GFL_OK;
 }

@@ -1,8 +1,13 @@
 #include "gfl_witness.h"
+#include "gfl_data.h"
+
+static gfl_status alloc(gfl_witness *w, int r, int d);
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+gfl_status gfl_witness_alloc(gfl_witness *w, int r, int d) { return alloc(w, r, d); }
 
 static gfl_status alloc(gfl_witness *w, int r, int d)
 {
@@ -28,6 +33,9 @@ static void set(gfl_witness *w, int j, const double *D, double b, double a)
 }
 
 /* Groups neurons with the same (D, sign b*) into features. */
+static void group_features(gfl_witness *w);
+void gfl_witness_group(gfl_witness *w) { group_features(w); }
+
 static void group_features(gfl_witness *w)
 {
     w->nfeat = 0;
@@ -148,6 +156,9 @@ gfl_status gfl_witness_init(gfl_witness *w, const gfl_problem *pb)
         }
         break;
     }
+    case GFL_CASE_DATA:
+        st = gfl_data_witness(w, pb); /* SPEC 11: candidates from the data */
+        break;
     default:
         GFL_SET_ERROR(st, GFL_EINVAL, "no witness for this case");
     }

@@ -23,6 +23,10 @@ typedef struct {
 
 gfl_status gfl_witness_init(gfl_witness *w, const gfl_problem *pb);
 void gfl_witness_clear(gfl_witness *w);
+/* r zero neurons in dimension d (for witnesses built outside this file). */
+gfl_status gfl_witness_alloc(gfl_witness *w, int r, int d);
+/* Fills nfeat, feat_of, feat_rep from the neurons (after gfl_witness_alloc). */
+void gfl_witness_group(gfl_witness *w);
 
 /* B_F of the witness (SPEC 5): max |a*_j|, |a*|_2, max |b*_j|. */
 void gfl_witness_bounds(const gfl_witness *w, double *Ba1, double *Ba2, double *Bb);

@@ -2,8 +2,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "gfl_data_check.h"
 #include "gfl_stats.h"
 #include "gfl_tags.h"
 #include "gfl_train.h"
@@ -19,6 +21,7 @@ void gfl_check_defaults(gfl_check_params *p)
 
 void gfl_check_clear(gfl_check_case *c)
 {
+    free(c->data);
     gfl_witness_clear(&c->wit);
     gfl_features_clear(&c->feat);
     gfl_opt_clear(&c->opt);
@@ -62,6 +65,8 @@ static gfl_status run_one(const gfl_config *cfg, const gfl_path *path, const gfl
     out->members = 0;
     for (int f = 0; f < out->feat.nfeat; f++)
         out->members += out->feat.feat[f].member;
+    if (pb.data && (st = gfl_data_check_prune(&pb, vt, orc, &fp, out)) != GFL_OK)
+        goto cleanup; /* SPEC 11: only candidates in S build the network */
     if (gfl_oracle_kind_of(cfg->case_id, GFL_Q_LOSS) != GFL_ORACLE_ENUMERATION &&
         ((st = gfl_sample_draw(&fit, &pb, p->n_fit, GFL_TAG_OPT_FIT)) != GFL_OK ||
          (st = gfl_sample_draw(&ev, &pb, p->cp.n_pop, GFL_TAG_OPT_EVAL)) != GFL_OK))
@@ -100,6 +105,13 @@ gfl_status gfl_check_run(const gfl_config *cfg, const gfl_path *path, const gfl_
     if (!(p->delta > 0 && p->delta < 1))
         GFL_ERROR(GFL_EINVAL, "--delta must be in (0, 1)");
     gfl_status st = run_one(cfg, path, p, out);
+    if (st == GFL_OK && cfg->case_id == GFL_CASE_DATA) {
+        /* SPEC 11: the baselines beside Algorithm 1 */
+        if (!(out->data = calloc(1, sizeof *out->data)))
+            GFL_SET_ERROR(st, GFL_ENOMEM, "out of memory");
+        else
+            st = gfl_data_summary_run(cfg, path->engine, p->cp.level, out->data);
+    }
     if (st != GFL_OK)
         return st;
     out->seeds = p->seeds;

@@ -21,14 +21,18 @@ void gfl_check_defaults(gfl_check_params *p);
  * delta, delta0 (in (0, 1)); level (in [0.5, 1)); c-n, eps (>= 0). */
 gfl_status gfl_check_param_set(gfl_check_params *p, const char *name, const char *value);
 
-typedef struct {
+struct gfl_data_summary;
+
+typedef struct gfl_check_case {
     gfl_config cfg;
     char path[16];          /* the path's name */
+    struct gfl_data_summary *data; /* case data: the split and the baselines (gfl_data_check.h) */
     gfl_witness wit;
     gfl_features_result feat;
     gfl_opt_result opt;
     gfl_chain_result chain;
     int members;            /* witness features claimed in S(p, gamma, B_G) */
+    int pruned;             /* case data: candidate features not in S, dropped (gfl_data_check_prune) */
     /* delta check */
     int seeds, stat_fail;
     double delta, fail_lo, fail_hi, level;

@@ -100,9 +100,9 @@ gfl_status gfl_check_plan(const gfl_check_request *rq, gfl_check_report *rep)
         GFL_ERROR(GFL_ENOMEM, "out of memory for the check's plan");
     }
     /* every (case, path) configuration is validated before any work */
-    for (int c = 0; c < GFL_NCASES; c++) {
-        if (!rq->all && c != (int)rq->case_id)
-            continue;
+    for (int c = 0; c < GFL_NCASES_ALL; c++) {
+        if (rq->all ? c >= GFL_NCASES : c != (int)rq->case_id)
+            continue; /* --all: the case studies, not data */
         for (int p = 0; p < npath; p++) {
             const gfl_path *path = rq->registry[p];
             if (rq->path ? path != rq->path : !path->engine)

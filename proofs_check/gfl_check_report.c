@@ -1,6 +1,7 @@
 /* The check's report model: the console text, report.json, report.md and
  * the figures of `gfl check` (gfl_check_report.h). */
 #include "gfl_check_report.h"
+#include "gfl_data_check.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -72,6 +73,7 @@ void gfl_check_print_case(const gfl_check_case *c)
            num(ch->pop_best.loss), ch->pop_best_t, ch->pop_best.err, num(ch->pop_bound), num(ch->tight_bound),
            ch->loosest, num(ch->apriori_bound), ch->apriori_dominant ? ch->apriori_dominant : "N/A",
            ch->chain_bound > 1 ? "; the theorem-form chain is vacuous (above 1) on this instance" : "");
+    gfl_data_check_print(c); /* case data: the split, the baselines, OPT_hat on the test part */
 }
 
 static json_t *case_json(const gfl_check_case *c)
@@ -148,6 +150,7 @@ static json_t *case_json(const gfl_check_case *c)
     json_object_set_new(o, "lhs_t", json_integer(ch->pop_best_t));
     json_object_set_new(o, "test_error_at_lhs", gfl_json_real(ch->pop_best.err));
     json_object_set_new(o, "seconds", json_real(c->seconds));
+    gfl_data_check_json(o, c);
     return o;
 }
 

@@ -1,4 +1,5 @@
 #include "gfl_features.h"
+#include "gfl_data_check.h"
 #include "gfl_testcase.h"
 
 #include <math.h>
@@ -25,6 +26,8 @@ void gfl_features_defaults(gfl_features_params *fp, const gfl_config *cfg, const
     fp->n_mc = ref ? 4096 : 65536;
     if (cfg->case_id == GFL_CASE_PARITY_UNIFORM)
         fp->B_G = 1e-3;
+    if (cfg->case_id == GFL_CASE_DATA)
+        gfl_data_features_defaults(fp);
 }
 
 gfl_status gfl_features_param_set(gfl_features_params *fp, const char *name, const char *value)
@@ -262,6 +265,7 @@ gfl_status gfl_features_run(const gfl_problem *pb, const gfl_witness *wit, const
     }
     if ((st = gfl_sample_draw(&mc, pb, fp->n_mc, GFL_TAG_FEATURES_MC)) != GFL_OK ||
         (st = orc->moments(pb, &mc, &res->mom)) != GFL_OK ||
+        (pb->data && (st = gfl_data_moments(&mc, pb->cfg.d, &res->mom)) != GFL_OK) ||
         (st = membership(pb, wit, orc, &mc, res)) != GFL_OK ||
         (st = neurons(pb, wit, eng, orc, &mc, res)) != GFL_OK) {
         gfl_sample_clear(&mc);

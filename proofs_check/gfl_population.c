@@ -1,4 +1,5 @@
 #include "gfl_population.h"
+#include "gfl_data_check.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -95,6 +96,8 @@ gfl_status gfl_population_loss(const gfl_engine_vt *vt, const gfl_problem *pb, c
     memset(out, 0, sizeof *out);
     if (gfl_oracle_kind_of(pb->cfg.case_id, GFL_Q_LOSS) == GFL_ORACLE_ENUMERATION)
         return enumerate(vt, pb, m, a, W, b, out);
+    if (pb->data)
+        return gfl_data_population(vt, pb, mc, m, a, W, b, out); /* every held-out row */
     if (!mc || mc->N < 2 * CHUNKS)
         GFL_ERROR(GFL_EINVAL, "the population loss needs a Monte Carlo sample of at least %d", 2 * CHUNKS);
     int d = pb->cfg.d, per = mc->N / CHUNKS;

@@ -136,6 +136,15 @@ def odd_path(rng, inv, kind):
     return p
 
 
+def path_and_command_options(rng, a, cmd, paths):
+    """--path (one of paths) and the command's own numeric options."""
+    if paths:
+        a += ["--path", rng.choice(paths)]
+    for o, vals in CMD_NUM_OPTS[cmd].items():
+        if rng.random() < 0.5 or o in ("n-init", "n-mc", "n-pop"):
+            a += ["--" + o, rng.choice(vals)]
+
+
 def base_invocation(rng, cmd, inv):
     a = [cmd]
     # check's Monte Carlo oracles (linear, multiindex) cost seconds whatever
@@ -156,12 +165,7 @@ def base_invocation(rng, cmd, inv):
         if o == "d" and case in ("parity", "parity_uniform"):
             v = max(v, 3)  # the default k = 3 needs d >= 3
         a += ["--" + o, str(v)]
-    paths = PATHS[cmd]
-    if paths:
-        a += ["--path", rng.choice(paths)]
-    for o, vals in CMD_NUM_OPTS[cmd].items():
-        if rng.random() < 0.5 or o in ("n-init", "n-mc", "n-pop"):
-            a += ["--" + o, rng.choice(vals)]
+    path_and_command_options(rng, a, cmd, PATHS[cmd])
     for _ in range(rng.randint(0, 3)):
         kind = rng.random()
         if kind < 0.5:
@@ -202,6 +206,46 @@ def phenomena_invocation(rng, inv):
         if rng.random() < 0.3:
             a.insert(1, "--quick")  # never as the value of --json or --report
     return a
+
+
+# Case data (SPEC 11): the repository's fixtures by absolute path (the working
+# directory must stay untouched), data options with valid and invalid values.
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+DATA_OPTS = {"header": ["names", "none", "skip", "Names", ""], "label": ["", "label", "5", "1", "0", "x", "6"],
+             "positive": ["1", "0", "2", "0,1", ",", "1,"], "classes": ["0,1", "1", "0,1,2", "a", ""],
+             "test-frac": ["0.2", "0.3", "0", "1", "0.9"], "feature-frac": ["0.2", "0.1", "-0.1"],
+             "val-frac": ["0", "0.1", "0.5"], "eval-part": ["test", "validation", "val"],
+             "clusters": ["1", "4", "0", "65"]}
+
+
+def data_invocation(rng, cmd, inv):
+    a = [cmd, "--case", "data"]
+    pick = rng.random()
+    if pick < 0.5:
+        a += ["--data", os.path.join(FIXTURES, "tiny.csv")]
+    elif pick < 0.7:
+        a += ["--data", os.path.join(FIXTURES, "tiny.csv.gz")]
+    elif pick < 0.9:
+        a += ["--data", os.path.join(FIXTURES, "tiny_X.npy")]
+        if rng.random() < 0.9:
+            a += ["--labels", os.path.join(FIXTURES, rng.choice(["tiny_Y.npy", "tiny_X.npy", "none.npy"]))]
+    else:
+        a += ["--data", rng.choice(["missing.csv", "", "/", os.path.join(FIXTURES, "tiny_Y.npy")])]
+    if rng.random() < 0.9:
+        a += ["--preset", "small"]
+    a += ["--m", str(2 * rng.randint(1, 8)), "--T", str(rng.randint(1, 6)), "--n", str(rng.randint(0, 40))]
+    path_and_command_options(rng, a, cmd, [p for p in PATHS[cmd] if p != "both"])
+    for _ in range(rng.randint(0, 3)):
+        o = rng.choice(list(DATA_OPTS))
+        a += ["--" + o, rng.choice(DATA_OPTS[o])]
+    for f in ("drop-constant", "no-standardize"):
+        if rng.random() < 0.2:
+            a.append("--" + f)
+    if rng.random() < 0.5:
+        a += ["--seed", str(rng.randint(0, 1000))]
+    if rng.random() < 0.3:
+        a += ["--" + FILE_OPT[cmd], odd_path(rng, inv, "file")]
+    inv.args = a
 
 
 def numeric_options(cmd):
@@ -313,7 +357,10 @@ def generate(seed, index):
             mutate(rng, inv)
     else:
         cmd = rng.choices(COMMANDS, weights=[36, 24, 20, 20, 8])[0]
-        base_invocation(rng, cmd, inv)
+        if cmd != "bench" and rng.random() < 0.12:
+            data_invocation(rng, cmd, inv)
+        else:
+            base_invocation(rng, cmd, inv)
         for _ in range(rng.choices([0, 1, 2, 3], weights=[40, 35, 17, 8])[0]):
             mutate(rng, inv)
     return inv

@@ -52,6 +52,7 @@ void t_limits_register(void);
 void t_links_register(void);
 void t_ref_threads_register(void);
 void t_phen_register(void);
+void t_data_register(void);
 void t_verify_register(void);
 void t_sweep_register(void);
 /* Coverage suites (tests/t_cov_*.c): boundaries, error paths, out of memory. */

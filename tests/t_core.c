@@ -543,7 +543,7 @@ MOD(huge_md, (c->m = 2000000000, c->d = 2000000000))
 MOD(huge_m, (c->m = 2000000000, c->d = 1000000))
 MOD(huge_n, (c->n = 2000000000, c->m = 2000000000))
 MOD(huge_ntest, (c->n_test = 2000000000, c->d = 2000000000))
-MOD(bad_case, c->case_id = GFL_NCASES)
+MOD(bad_case, c->case_id = GFL_NCASES_ALL)
 
 static void t_config_validate_rejects(void)
 {

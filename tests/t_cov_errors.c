@@ -59,7 +59,7 @@ static void t_config_edges(void)
 {
     gfl_config cfg;
     double v;
-    CU_ASSERT_STRING_EQUAL(gfl_case_name((gfl_case_id)GFL_NCASES), "?");
+    CU_ASSERT_STRING_EQUAL(gfl_case_name((gfl_case_id)GFL_NCASES_ALL), "?");
     CU_ASSERT_STRING_EQUAL(gfl_case_name((gfl_case_id)-1), "?");
     gfl_error_clear();
     CU_ASSERT_EQUAL(gfl_parse_double(" 1", &v), GFL_EINVAL);
@@ -79,7 +79,7 @@ static void t_config_edges(void)
     CU_ASSERT_EQUAL(gfl_config_validate(&cfg), GFL_EINVAL);
     cfg.prec = 65536;
     CU_ASSERT_EQUAL(gfl_config_validate(&cfg), GFL_OK);
-    cfg.case_id = (gfl_case_id)GFL_NCASES;
+    cfg.case_id = (gfl_case_id)GFL_NCASES_ALL;
     CU_ASSERT_EQUAL(gfl_config_validate(&cfg), GFL_EINVAL);
     gfl_error_clear();
 }
@@ -142,7 +142,7 @@ static void t_linear_margin_zero(void)
     gfl_problem bogus;
     memset(&bogus, 0, sizeof bogus);
     bogus.cfg = cfg;
-    bogus.cfg.case_id = (gfl_case_id)GFL_NCASES;
+    bogus.cfg.case_id = (gfl_case_id)GFL_NCASES_ALL;
     gfl_error_clear();
     CU_ASSERT_EQUAL(gfl_witness_init(&w, &bogus), GFL_EINVAL);
     CU_ASSERT(strstr(gfl_error_message(), "no witness") != NULL);
@@ -158,7 +158,7 @@ static void t_oracle_refusals(void)
     gfl_problem pb;
     gfl_sample s;
     double w[30] = {0}, b[1] = {0.5}, G[30], se[1];
-    CU_ASSERT_EQUAL(gfl_oracle_kind_of((gfl_case_id)GFL_NCASES, GFL_Q_G), GFL_ORACLE_MONTE_CARLO);
+    CU_ASSERT_EQUAL(gfl_oracle_kind_of((gfl_case_id)GFL_NCASES_ALL, GFL_Q_G), GFL_ORACLE_MONTE_CARLO);
     /* a Monte Carlo case without a sample */
     gfl_config_defaults(&cfg, GFL_CASE_LINEAR, GFL_PRESET_SMALL);
     cfg.m = 2;

@@ -126,6 +126,7 @@ int main(int argc, char **argv)
     t_links_register();
     t_ref_threads_register();
     t_phen_register();
+    t_data_register();
     t_verify_register();
     t_sweep_register();
     t_cov_oom_register();

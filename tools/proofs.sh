@@ -9,6 +9,7 @@
 # 4. the fast path's learning figures at the default configuration;
 # 5. the phenomena's quick grids (make phenomena runs the full ones);
 # 6. a small scaling sweep (tools/sweep_proofs.json): slopes and crossovers.
+# 7. gfl check on real data (tools/realdata.sh: breast_cancer, digits 3 vs 8).
 # Exits non-zero when any link is FAIL, VIOLATED, UNCERTIFIED or INCONCLUSIVE
 # (check --strict, SPEC 6) or a comparison FAILs.
 set -u
@@ -45,6 +46,9 @@ rm -rf "$OUT/scaling"
   "$GFL" sweep merge "$OUT/scaling" >/dev/null &&
   "$GFL" scaling "$OUT/scaling" --boot 100 | grep -E '^(## |\| (theorem-form chain|regret|a-priori form) \||- )'; } || rc=1
 echo
-echo "reports: $OUT/report.md $OUT/report.json $OUT/check_ref_xor.json $OUT/check_ref_parity.json $OUT/compare.json $OUT/train.json $OUT/phenomena_quick.json $OUT/scaling/scaling/report.md (figures in $OUT/)"
+echo "== real data, the tasks with targets (SPEC 11, docs/data.md) =="
+GFL_REALDATA_DIR="$OUT/realdata" sh tools/realdata.sh "$GFL" bc d38 || rc=1
+echo
+echo "reports: $OUT/realdata/report.md $OUT/report.md $OUT/report.json $OUT/check_ref_xor.json $OUT/check_ref_parity.json $OUT/compare.json $OUT/train.json $OUT/phenomena_quick.json $OUT/scaling/scaling/report.md (figures in $OUT/)"
 [ "$rc" -eq 0 ] && echo "proofs: every exact link PASS, every statistical link that applies CONSISTENT (--strict)" || echo "proofs: FAILED (see above)"
 exit "$rc"
