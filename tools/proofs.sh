@@ -47,7 +47,7 @@ rm -rf "$OUT/scaling"
   "$GFL" scaling "$OUT/scaling" --boot 100 | grep -E '^(## |\| (theorem-form chain|regret|a-priori form) \||- )'; } || rc=1
 echo
 echo "== real data, the tasks with targets (SPEC 11, docs/data.md) =="
-GFL_REALDATA_DIR="$OUT/realdata" sh tools/realdata.sh "$GFL" bc d38 || rc=1
+GFL_REALDATA_DIR="$OUT/realdata" GFL_REALDATA_TARGETS=report sh tools/realdata.sh "$GFL" bc d38 || rc=1
 echo
 echo "reports: $OUT/realdata/report.md $OUT/report.md $OUT/report.json $OUT/check_ref_xor.json $OUT/check_ref_parity.json $OUT/compare.json $OUT/train.json $OUT/phenomena_quick.json $OUT/scaling/scaling/report.md (figures in $OUT/)"
 [ "$rc" -eq 0 ] && echo "proofs: every exact link PASS, every statistical link that applies CONSISTENT (--strict)" || echo "proofs: FAILED (see above)"

@@ -88,6 +88,14 @@ xargs -P 2 -I CMD sh -c CMD < "$jobs"
 t1=$(date +%s)
 
 rc=0
+# GFL_REALDATA_TARGETS=report (make proofs): a missed error target is printed
+# (MISSED) but does not fail the run; a failed exact link or run always does.
+# The default (make realdata) fails on a missed target too.
+case "${GFL_REALDATA_TARGETS:-fatal}" in
+    fatal) TARGETS_FATAL=1 ;;
+    report) TARGETS_FATAL=0 ;;
+    *) echo "realdata: GFL_REALDATA_TARGETS must be fatal or report" >&2; exit 2 ;;
+esac
 tmp="$OUT/report.md.tmp$$"
 {
     echo "# gfl on real data (SPEC 11)"
@@ -103,7 +111,7 @@ for t in $TASKS; do
     set -- $(task_target "$t")
     tmax=$1 tgap=$2
     cat "$OUT"/runs/${t}_*.txt | grep '^data-summary:' | awk -v name="$(task_name "$t")" -v S="$S" \
-        -v tmax="$tmax" -v tgap="$tgap" -v args="$(task_args "$t")" '
+        -v tmax="$tmax" -v tgap="$tgap" -v tfatal="$TARGETS_FATAL" -v args="$(task_args "$t")" '
     function kv(s,   a) { split(s, a, "="); return a[2] }
     {
         for (i = 2; i <= NF; i++) { split($i, a, "="); v[a[1], NR] = a[2] }
@@ -134,7 +142,7 @@ for t in $TASKS; do
                 msg = msg sprintf(" and within %s of logistic regression (gap %+.4f)", tgap, gap)
             }
             printf "Target: %s: **%s**.\n", msg, ok ? "MET" : "MISSED"
-            if (!ok) bad = 1
+            if (!ok && tfatal) bad = 1
         }
         printf "\n"
         exit bad
@@ -145,5 +153,5 @@ for f in "$OUT"/runs/*.rc; do
 done
 mv "$tmp" "$OUT/report.md"
 cat "$OUT/report.md"
-[ "$rc" -eq 0 ] && echo "realdata: every exact link PASS, every target met ($((t1 - t0)) s)" || echo "realdata: FAILED (see above and $OUT/runs/)"
+[ "$rc" -eq 0 ] && echo "realdata: every exact link PASS$([ "$TARGETS_FATAL" = 1 ] && echo ", every target met") ($((t1 - t0)) s)" || echo "realdata: FAILED (see above and $OUT/runs/)"
 exit "$rc"
