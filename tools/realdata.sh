@@ -147,9 +147,26 @@ for t in $TASKS; do
         printf "\n"
         exit bad
     }' >> "$tmp" || rc=1
+    # A statistical link (C2, C3, population) is VIOLATED with probability up
+    # to its level on any one split: counted and named here, not a failure of
+    # the run (exit 1 with every exact link PASS).  An exact link that fails,
+    # or a run that stops (exit >= 2), is.
+    viol=$(grep -l '^data .* VIOLATED' "$OUT"/runs/${t}_*.txt 2>/dev/null | sed 's|.*/||; s|\.txt$||' | sort -t_ -k2n | tr '\n' ' ' | sed 's/ $//')
+    nv=$(echo $viol | wc -w)
+    if [ "$nv" -gt 0 ]; then
+        echo "Statistical links VIOLATED on $nv of $S splits ($viol): each link is tested at its stated level, so such a rejection is expected on a few percent of splits (docs/proofs.md); see runs/." >> "$tmp"
+    else
+        echo "No statistical link VIOLATED on any of the $S splits." >> "$tmp"
+    fi
+    echo >> "$tmp"
 done
 for f in "$OUT"/runs/*.rc; do
-    [ "$(cat "$f")" = 0 ] || { echo "realdata: $(basename "$f" .rc) exited $(cat "$f")" >&2; rc=1; }
+    r=$(cat "$f")
+    txt="${f%.rc}.txt"
+    if [ "$r" = 1 ] && grep -q 'exact_links=PASS' "$txt"; then
+        continue # a statistical rejection, counted in the report
+    fi
+    [ "$r" = 0 ] || { echo "realdata: $(basename "$f" .rc) exited $r" >&2; rc=1; }
 done
 mv "$tmp" "$OUT/report.md"
 cat "$OUT/report.md"
