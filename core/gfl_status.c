@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char err_msg[512];
 static _Thread_local char err_where[128];
@@ -56,4 +57,19 @@ int gfl_status_exit_code(gfl_status st)
     case GFL_EINTERNAL: return 3;
     }
     return 3;
+}
+
+void gfl_reason_add(char *reason, size_t cap, const char *fmt, ...)
+{
+    size_t len = strlen(reason);
+    if (len + 3 >= cap)
+        return;
+    if (len) {
+        strcat(reason, "; ");
+        len += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason + len, cap - len, fmt, ap);
+    va_end(ap);
 }

@@ -7,6 +7,8 @@
 #ifndef GFL_STATUS_H
 #define GFL_STATUS_H
 
+#include <stddef.h>
+
 typedef enum {
     GFL_OK = 0,
     GFL_EINVAL,   /* bad option, configuration or data file (exit 2) */
@@ -33,5 +35,9 @@ const char *gfl_error_where(void);    /* "file:line" of the recorded error */
 void gfl_error_clear(void);
 const char *gfl_status_name(gfl_status st);
 int gfl_status_exit_code(gfl_status st); /* 0 ok, 1 failed check/numeric, 2 bad input, 3 internal */
+
+/* Appends a formatted clause to the "; "-separated reason text of capacity cap
+ * (a verdict's explanation), truncated at cap; nothing is added once it is full. */
+void gfl_reason_add(char *reason, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

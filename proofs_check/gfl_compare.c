@@ -143,36 +143,20 @@ static void classify(const gfl_config *c, const gfl_bounds_vt *bd, const double 
     }
 }
 
-static void add_reason(gfl_compare_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add_reason(gfl_compare_result *res, const char *fmt, ...)
-{
-    size_t len = strlen(res->reason);
-    if (len + 3 >= sizeof res->reason)
-        return;
-    if (len) {
-        strcat(res->reason, "; ");
-        len += 2;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(res->reason + len, sizeof res->reason - len, fmt, ap);
-    va_end(ap);
-}
 
 static void decide(gfl_compare_result *res)
 {
     res->verdict = GFL_COMPARE_PASS;
     res->reason[0] = '\0';
     if (res->first_split_step && !res->explained)
-        add_reason(res, "unexplained branch split at step %d (%ld of %ld differing decisions not ambiguous)",
+        gfl_reason_add(res->reason, sizeof res->reason, "unexplained branch split at step %d (%ld of %ld differing decisions not ambiguous)",
                    res->first_split_step, res->first_split_unexplained, res->first_split_decisions);
     else if (res->first_unexplained_step)
-        add_reason(res, "unexplained branch split at step %d", res->first_unexplained_step);
+        gfl_reason_add(res->reason, sizeof res->reason, "unexplained branch split at step %d", res->first_unexplained_step);
     if (!(res->max_rel_diff <= res->tol))
-        add_reason(res, "max_rel_diff %.3g > %.3g before the first split", res->max_rel_diff, res->tol);
+        gfl_reason_add(res->reason, sizeof res->reason, "max_rel_diff %.3g > %.3g before the first split", res->max_rel_diff, res->tol);
     if (!res->trusted)
-        add_reason(res, "reference not trusted: %.1f bits of agreement at prec %ld < %ld", res->selfcheck_bits,
+        gfl_reason_add(res->reason, sizeof res->reason, "reference not trusted: %.1f bits of agreement at prec %ld < %ld", res->selfcheck_bits,
                    res->prec, res->prec - GFL_COMPARE_CHECK_SLACK);
     if (res->reason[0])
         res->verdict = GFL_COMPARE_FAIL;

@@ -430,22 +430,6 @@ static gfl_status diagnose(diag_ctx *D, int t, const bnd *B, const double *X, co
     return GFL_OK;
 }
 
-static void add_reason(gfl_verify_result *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add_reason(gfl_verify_result *res, const char *fmt, ...)
-{
-    size_t len = strlen(res->reason);
-    if (len + 3 >= sizeof res->reason)
-        return;
-    if (len) {
-        strcat(res->reason, "; ");
-        len += 2;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(res->reason + len, sizeof res->reason - len, fmt, ap);
-    va_end(ap);
-}
 
 static double rel(const double *r, const double *o, size_t len)
 {
@@ -689,12 +673,12 @@ gfl_status gfl_verify_run(const gfl_dump *dp, const gfl_traj *tr, const gfl_path
     res->verdict = GFL_VERIFY_PASS;
     if (res->first_fail_step >= 0) {
         res->verdict = GFL_VERIFY_FAIL;
-        add_reason(res, "step %d outside its bound, unexplained by ties: %s", res->first_fail_step,
+        gfl_reason_add(res->reason, sizeof res->reason, "step %d outside its bound, unexplained by ties: %s", res->first_fail_step,
                    res->first_fail_entry);
     }
     if (!(res->max_local < INFINITY) && res->verdict == GFL_VERIFY_PASS) {
         res->verdict = GFL_VERIFY_FAIL;
-        add_reason(res, "a difference could not be bounded");
+        gfl_reason_add(res->reason, sizeof res->reason, "a difference could not be bounded");
     }
 cleanup:
     res->seconds = gfl_clock_seconds() - t0;
