@@ -38,7 +38,7 @@ static gfl_status on_extra(void *ctx, const char *name, const char *value)
 
 int gfl_cmd_bench(int argc, char **argv)
 {
-    bench_opts o = {"fast", NULL, 0};
+    bench_opts o = {gfl_path_tested()->name, NULL, 0};
     gfl_cli_common cm;
     const gfl_path *path;
     gfl_problem pb;

@@ -91,7 +91,7 @@ static gfl_status features_one(const gfl_config *cfg, const feat_opts *o, json_t
 
 int gfl_cmd_features(int argc, char **argv)
 {
-    feat_opts o = {"fast", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    feat_opts o = {gfl_path_tested()->name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     gfl_cli_common cm;
     json_t *out = NULL;
     gfl_status st = gfl_cli_parse(argc, argv, extras, on_extra, &o, -1, &cm);

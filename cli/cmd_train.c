@@ -92,7 +92,7 @@ static gfl_status train_one(const gfl_config *cfg, const gfl_path *path, int ver
 
 int gfl_cmd_train(int argc, char **argv)
 {
-    train_opts o = {"fast", NULL, NULL};
+    train_opts o = {gfl_path_tested()->name, NULL, NULL}; /* the path under test by default */
     gfl_cli_common cm;
     const gfl_path *path;
     json_t *out = NULL;
