@@ -144,6 +144,19 @@ static void test_bad_files(void)
         {"1,2,0\n3,4\n", "", "", "", "line 2: 2 fields, expected 3", GFL_HEADER_NONE},
         {"a,y\n1,\"x\ny\"\n2,z\n", "", "", "", "line 3, column 2 ('y'): label too long, or with a control character",
          GFL_HEADER_NAMES},
+        {"a,y\n1,\n2,1\n", "", "", "", "line 2, column 2 ('y'): missing label", GFL_HEADER_NAMES},
+        {"a,b,y\n1,2,0\n3,4,1\n", "9", "", "", "--label '9' is not a column name or 1-based index (the file has 3)",
+         GFL_HEADER_NAMES},
+        {"a,b,y\n1,2,0\n3,4,1\n", "0", "", "", "--label '0' is not a column", GFL_HEADER_NAMES},
+        {"a,y\n1234567890123456789012345678901234567890123x,0\n2,1\n", "", "", "",
+         "line 2, column 1 ('a'): '1234567890123456789012345678901234567890...' is not a finite number", GFL_HEADER_NAMES},
+        {"2,2,x,z\n1,2,0\n3,4,1\n5,7,1\n", "1", "", "", "3 distinct label values (1,3,5)", GFL_HEADER_SKIP},
+        {"a,b,y\n1,2,0\n3,4,1\n", "", "0,", "", "--positive: bad value list '0,'", GFL_HEADER_NAMES},
+        {"a,b,y\n1,2,0\n3,4,1\n", "", ",", "", "--positive: bad value list ','", GFL_HEADER_NAMES},
+        {"a,b,y\n1,2,0\n3,4,1\n", "", "", "0,,1", "--classes: bad value list '0,,1'", GFL_HEADER_NAMES},
+        {"a,b,y\n1,2,0\n3,4,1\n5,6,2\n", "", "0,1", "0,1", "--positive takes every label value kept: no negative class",
+         GFL_HEADER_NAMES},
+        {"a,b,y\n1,2,0\n3,4,1\n", "", "", "", "line 1, column 1: 'a' is not a finite number", GFL_HEADER_NONE},
     };
     char p[512];
     snprintf(p, sizeof p, "%s/bad.csv", data_dir());

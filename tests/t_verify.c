@@ -29,6 +29,7 @@
 typedef enum { PLANT_NONE, PLANT_LAM1, PLANT_WSCALE, PLANT_ENTRY, PLANT_LOSS } plant;
 
 static gfl_loss plant_loss = GFL_LOSS_HINGE; /* the loss of the next instance */
+static int plant_freeze;                      /* 1: W frozen after step 1 (freeze_w) */
 
 static void make_dump(gfl_dump *dp, gfl_problem *pb)
 {
@@ -38,6 +39,7 @@ static void make_dump(gfl_dump *dp, gfl_problem *pb)
     c.d = 4, c.m = 8, c.n = 32, c.T = 8, c.n_test = 16;
     c.btilde = 0.05, c.sigma_a = 0.3; /* neurons stay alive and margins below 1: W keeps moving */
     c.loss = plant_loss;
+    c.freeze_w = plant_freeze;
     c.threads = 1;
     CU_ASSERT_FATAL(gfl_problem_init(pb, &c) == GFL_OK);
     memset(dp, 0, sizeof *dp);
@@ -204,6 +206,23 @@ static void test_logistic(void)
     gfl_verify_clear(&r);
 }
 
+/* W frozen after the first step (freeze_w): the a-only updates pass, and a
+ * defect in them is still caught at its step. */
+static void test_frozen_w(void)
+{
+    gfl_verify_result r;
+    plant_freeze = 1;
+    run_plant(PLANT_NONE, NULL, 0, &r);
+    CHECK(r.verdict == GFL_VERIFY_PASS && r.max_local <= 1.0, "frozen W: verdict %s, max_local %g: %s",
+          gfl_verify_verdict_name(r.verdict), r.max_local, r.reason);
+    gfl_verify_clear(&r);
+    run_plant(PLANT_ENTRY, NULL, 0, &r);
+    plant_freeze = 0;
+    CHECK(r.verdict == GFL_VERIFY_FAIL && r.first_fail_step == 4, "frozen W, one W entry moved at 4: verdict %s at %d",
+          gfl_verify_verdict_name(r.verdict), r.first_fail_step);
+    gfl_verify_clear(&r);
+}
+
 static void test_planted_first_step_decay(void)
 {
     gfl_verify_result r;
@@ -343,6 +362,12 @@ static void test_traj_reader(void)
         {"meta.json", NULL, NULL, NULL, 0, "{\"dtype\": \"float16\", \"writer\": \"x\"}", "\"dtype\" must be"},
         {"meta.json", NULL, NULL, NULL, 0, "{\"dtype\": \"float32\"}", "\"writer\" must be"},
         {"meta.json", NULL, NULL, NULL, 0, "[1, 2", "not valid JSON"},
+        {"meta.json", NULL, NULL, NULL, 0, "[1, 2]", "not a JSON object"},
+        {"meta.json", NULL, NULL, NULL, 0, "{\"dtype\": 32, \"writer\": \"x\"}", "\"dtype\" must be"},
+        {"meta.json", NULL, NULL, NULL, 0, "{\"dtype\": \"float32\", \"writer\": \"\"}", "\"writer\" must be"},
+        {"meta.json", NULL, NULL, NULL, 0, "{\"dtype\": \"float32\", \"writer\": \"x\", \"writer\": \"y\"}",
+         "not valid JSON"},
+        {"steps.npy", "<i4", "(3, 1)", (int32_t[]){0, 1, 2}, 12, NULL, "steps.npy"},
         {"meta.json", NULL, NULL, NULL, 0, "{\"dtype\": \"float64\", \"writer\": \"x\"}", "declares dtype float64"},
         {"steps.npy", "<i4", "(2,)", (int32_t[]){2, 1}, 8, NULL, "above the one before it"},
         {"steps.npy", "<i4", "(2,)", (int32_t[]){1, 4}, 8, NULL, "not a step in 0..3"},
@@ -410,6 +435,43 @@ static void test_dump_reader(void)
     CHECK(dp.cfg.d == 2 && dp.Tb == 1 && isnan(dp.cfg.lam1) && gfl_dump_X(&dp, 1)[1] == 2.0 && gfl_dump_Y(&dp, 1)[0] == -1,
           "dump read back");
     gfl_dump_clear(&dp);
+    /* each field of trace.json's config broken in turn: one line naming it */
+    static const char *const valid = "{\"config\": {\"case\": \"xor\", \"d\": 2, \"m\": 2, \"n\": 1, \"T\": 1, "
+        "\"prec\": 128, \"eta1\": 1, \"lam1\": 1, \"eta\": 0.1, \"lam\": 0, \"lam1_default\": true, "
+        "\"fixed_batch\": false, \"freeze_w\": false, \"random_features\": false, \"loss\": \"hinge\"}}";
+    static const struct {
+        const char *from, *to, *want;
+    } broken[] = {
+        {"\"case\": \"xor\"", "\"case\": \"nosuch\"", "no config object with a known case"},
+        {"\"n\": 1,", "\"n\": 0,", "config.n missing or not an integer"},
+        {"\"T\": 1,", "\"T\": 1.5,", "config.T missing or not an integer"},
+        {"\"prec\": 128", "\"prec\": 8", "config.prec missing or not an integer in [16, 65536]"},
+        {"\"eta1\": 1,", "\"eta1\": \"1\",", "config.eta1 missing or not a finite number"},
+        {"\"lam1\": 1,", "", "config.lam1 missing or not a finite number"},
+        {"\"eta\": 0.1", "\"eta\": null", "config.eta missing or not a finite number"},
+        {"\"lam\": 0,", "\"lam\": [0],", "config.lam missing or not a finite number"},
+        {"\"lam1_default\": true", "\"lam1_default\": 1", "config.lam1_default missing or not a boolean"},
+        {"\"fixed_batch\": false", "\"fixed_batch\": \"no\"", "config.fixed_batch missing or not a boolean"},
+        {"\"freeze_w\": false,", "", "config.freeze_w missing or not a boolean"},
+        {"\"random_features\": false", "\"random_features\": 0", "config.random_features missing or not a boolean"},
+        {"\"loss\": \"hinge\"", "\"loss\": \"square\"", "config.loss must be \"hinge\" or \"logistic\""},
+        {"\"eta\": 0.1", "\"eta\": -1", "trace.json"},
+        {"{\"config\"", "[{\"config\"", "not valid JSON"},
+    };
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        char text[1024];
+        const char *at = strstr(valid, broken[i].from);
+        CU_ASSERT_FATAL(at != NULL);
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - valid), valid, broken[i].to, at + strlen(broken[i].from));
+        write_text(dir, "trace.json", text);
+        gfl_error_clear();
+        gfl_status st = gfl_dump_read(dir, &dp);
+        const char *msg = gfl_error_message();
+        CHECK(st == GFL_EINVAL && strstr(msg, broken[i].want) && !strchr(msg, '\n'), "trace.json case %zu: %d '%s'", i,
+              (int)st, msg);
+    }
+    gfl_error_clear();
+    write_text(dir, "trace.json", valid);
     write_text(dir, "trace.json", "{\"config\": {\"case\": \"xor\", \"d\": 3}}");
     CHECK(gfl_dump_read(dir, &dp) == GFL_EINVAL && strstr(gfl_error_message(), "config.m"), "no m: %s",
           gfl_error_message());
@@ -443,6 +505,7 @@ void t_verify_register(void)
     CU_pSuite s = CU_add_suite("verify", NULL, NULL);
     CU_add_test(s, "the fast path as an outside implementation: PASS", test_fast_path_passes);
     CU_add_test(s, "logistic loss: PASS, and a planted defect", test_logistic);
+    CU_add_test(s, "W frozen after step 1: PASS, and a planted defect", test_frozen_w);
     CU_add_test(s, "planted: first-step decay", test_planted_first_step_decay);
     CU_add_test(s, "planted: W-gradient 1.01 times", test_planted_w_gradient_scale);
     CU_add_test(s, "planted: one entry 1e-9 off", test_planted_entry);

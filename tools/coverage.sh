@@ -88,6 +88,22 @@ expect 0 verify --help
 /usr/bin/python3 examples/alg1_numpy.py "$tmp/dump_fast" --dtype float32 >/dev/null
 expect 0 verify "$tmp/dump_fast" --json "$tmp/verify.json" --plot "$tmp/plots"
 expect 2 verify "$tmp/dump_fast" --traj "$tmp/no/such/dir"
+# Commands and cases added with the path registry: bench, phenomena, slabs,
+# the parity mixture, and the data case on a fixture and on the real data sets.
+SK=/usr/lib/python3/dist-packages/sklearn/datasets/data
+expect 0 bench --case xor --preset small --T 5 --dgemm 64 --json "$tmp/bench.json"
+expect 0 bench --case xor --path ref --preset small --T 2
+expect 0 phenomena --all --quick --report "$tmp/phen" --json "$tmp/phen.json"
+expect 0 train --case slabs --preset small --T 5 --json "$tmp/slabs.json"
+expect 0 features --case parity --p-struct 0.25 --path ref --preset small --n-init 50
+expect 0 check --case parity --p-struct 0.1 --path fast --preset small --T 20
+expect 0 train --case data --data tests/data/tiny.csv.gz --path ref --preset small --T 3
+expect 0 features --case data --data tests/data/tiny_X.npy --labels tests/data/tiny_Y.npy --preset small
+expect 0 compare --case data --data tests/data/tiny.csv --preset small --T 5 --json "$tmp/compare_data.json"
+expect 0 check --case data --data "$SK/breast_cancer.csv" --header skip --preset small --path ref --json "$tmp/check_bc.json"
+expect 0 check --case data --data "$SK/digits.csv.gz" --header none --classes 3,8 --drop-constant --preset small --report "$tmp/report_digits"
+expect 2 check --case data --data "$SK/digits.csv.gz" --header none
+expect 2 train --case data --data "$SK/iris.csv"
 expect 2
 expect 2 frobnicate
 expect 2 cases extra
