@@ -15,6 +15,11 @@ gfl_status gfl_error_at(gfl_status st, const char *file, int line, const char *f
         va_start(ap, fmt);
         vsnprintf(err_msg, sizeof err_msg, fmt, ap);
         va_end(ap);
+        /* a message is one line: bytes of outside input it quotes (a parser's
+         * excerpt of a broken file, say) cannot break it */
+        for (char *q = err_msg; *q; q++)
+            if ((unsigned char)*q < 0x20 || *q == 0x7f)
+                *q = '?';
         snprintf(err_where, sizeof err_where, "%s:%d", file, line);
         err_set = 1;
     }

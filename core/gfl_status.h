@@ -19,7 +19,8 @@ typedef enum {
     GFL_EINTERNAL /* a bug or an unexpected library failure (exit 3) */
 } gfl_status;
 
-/* Records a formatted message for `st` (keeps the first error until cleared). */
+/* Records a formatted message for `st` (keeps the first error until cleared);
+ * control characters in it become '?', so a message is always one line. */
 gfl_status gfl_error_at(gfl_status st, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

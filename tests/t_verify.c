@@ -363,6 +363,7 @@ static void test_traj_reader(void)
         {"meta.json", NULL, NULL, NULL, 0, "{\"dtype\": \"float32\"}", "\"writer\" must be"},
         {"meta.json", NULL, NULL, NULL, 0, "[1, 2", "not valid JSON"},
         {"meta.json", NULL, NULL, NULL, 0, "[1, 2]", "not a JSON object"},
+        {"meta.json", NULL, NULL, NULL, 0, "{\"dtype\": \"float32\", \"writer\": \"co\\\n--\"}", "not valid JSON"},
         {"meta.json", NULL, NULL, NULL, 0, "{\"dtype\": 32, \"writer\": \"x\"}", "\"dtype\" must be"},
         {"meta.json", NULL, NULL, NULL, 0, "{\"dtype\": \"float32\", \"writer\": \"\"}", "\"writer\" must be"},
         {"meta.json", NULL, NULL, NULL, 0, "{\"dtype\": \"float32\", \"writer\": \"x\", \"writer\": \"y\"}",
