@@ -14,6 +14,7 @@ void gfl_chain_defaults(gfl_chain_params *cp)
     cp->eps = 0.0;
     cp->n_pop = 32768;
     cp->fault = GFL_CHAIN_FAULT_NONE;
+    cp->retrain = 0;
 }
 
 static void ctx_free(ctx_t *c)
@@ -30,7 +31,7 @@ static void ctx_free(ctx_t *c)
     free(c->cmp.cand_a), free(c->cmp.cand_sum), free(c->cmp.cand_err), free(c->cmp.cand_pert);
     free(c->p2.batch_err), free(c->p2.gscale);
     free(c->best_a), free(c->best_W), free(c->wit_a), free(c->wit_W), free(c->wit_b);
-    free(c->X), free(c->Y), free(c->a_cur), free(c->W_cur);
+    free(c->X), free(c->Y), free(c->a_cur), free(c->W_cur), free(c->traj);
 }
 
 static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const gfl_path *path,
@@ -73,6 +74,9 @@ static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const gfl_path *path
     c->g.at = calloc(T1, 1);
     if (!c->s1.ax || !c->s1.Wx || !c->g.aprev || !c->g.Wprev || !c->g.anext || !c->g.Wnext || !c->g.at)
         GFL_ERROR(GFL_ENOMEM, "out of memory for the exact state");
+    /* pass 1's states for pass 2 to replay; without the room, pass 2 trains again */
+    if (!cp->retrain && (size_t)c->T * (m + md) <= GFL_CHAIN_TRAJ_MAX / sizeof(double))
+        c->traj = malloc((size_t)c->T * (m + md) * sizeof(double));
     /* SPEC 6 C5g: t = 2, t = T and up to four more steps drawn from the seed */
     c->g.at[2] = c->g.at[c->T] = 1;
     gfl_rng r;
@@ -122,7 +126,17 @@ static gfl_status hook(void *p, int t, void *eng, const gfl_engine_vt *vt)
 {
     ctx_t *c = p;
     int m = c->m, d = c->d;
-    vt->store(eng, c->a_cur, c->W_cur);
+    double *keep = c->traj ? c->traj + (size_t)(t - 1) * (m + (size_t)m * d) : NULL;
+    if (c->pass == 2 && keep) {
+        memcpy(c->a_cur, keep, (size_t)m * sizeof(double));
+        memcpy(c->W_cur, keep + m, (size_t)m * d * sizeof(double));
+    } else {
+        vt->store(eng, c->a_cur, c->W_cur);
+        if (keep) {
+            memcpy(keep, c->a_cur, (size_t)m * sizeof(double));
+            memcpy(keep + m, c->W_cur, (size_t)m * d * sizeof(double));
+        }
+    }
     if (t == 1)
         GFL_TRY(keep_step1(c, eng, vt));
     if (c->pass == 2 && t == c->best_t) {
@@ -200,7 +214,12 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const gfl_path *path, const g
         goto cleanup;
     c.pass = 2;
     c.p2.c4_worst_t = c.p2.c6_worst_t = 0;
-    if ((st = gfl_train(vt, &pbv, &run, hook, &c)) != GFL_OK)
+    if (c.traj) /* the same run, bit for bit: replayed from pass 1's states */
+        for (int t = 1; t <= T && st == GFL_OK; t++)
+            st = hook(&c, t, NULL, vt);
+    else
+        st = gfl_train(vt, &pbv, &run, hook, &c);
+    if (st != GFL_OK)
         goto cleanup;
     gfl_chain_link_c4_c6(&c, res);
     gfl_chain_link_regret(&c, &run, res);

@@ -32,6 +32,7 @@ typedef struct {
     double eps;      /* a-priori form target */
     int n_pop;       /* Monte Carlo size of the population evaluations */
     gfl_chain_fault fault;
+    int retrain;     /* 1: pass 2 trains the run again (step 1 checked bit for bit) instead of replaying pass 1's states */
 } gfl_chain_params;
 
 void gfl_chain_defaults(gfl_chain_params *cp);

@@ -34,6 +34,9 @@
  * comparator, at most GFL_CHAIN_MAX_CAND comparators are evaluated. */
 #define GFL_CHAIN_K_GRID {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048}
 #define GFL_CHAIN_MAX_CAND 32
+/* Pass 2 replays the states pass 1 stored when they take at most this many
+ * bytes (T m (d + 1) doubles), and trains again otherwise. */
+#define GFL_CHAIN_TRAJ_MAX ((size_t)512 << 20)
 
 /* The planted defects (gfl_chain_fault): lam1 = 0.9/eta1 instead of 1/eta1
  * breaks the first-step identity (C1); a* scaled by 0.01 in the approximation
@@ -106,6 +109,7 @@ typedef struct {
     int wit_m;
     double *wit_a, *wit_W, *wit_b;
     double *X, *Y, *a_cur, *W_cur;
+    double *traj;          /* pass 1's a^(t), W^(t) (doubles), t = 1..T, replayed by pass 2; NULL: pass 2 trains again */
 } ctx_t;
 
 static inline double vnorm(const double *v, int d)

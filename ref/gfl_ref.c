@@ -40,19 +40,28 @@ typedef struct {
     mpfr_t *sqg, *sqa;   /* m: (grad_a + lam a)_i^2 and a_i^2 after a step */
     mpfr_t *sqW;         /* m x d: W_ij^2 after a step */
     mpfr_t eta, lam, ln2, L;
-    gfl_ref_rows rows;   /* (W, b) prepared for the pre-activations, once per pass */
-    /* H of the last forward pass stays valid while W, b and the batch are
-     * bitwise the same (a reload of a alone, as a checker does for each
-     * candidate output layer on one batch): then the pass recomputes only
-     * the output layer.  H is a function of the bits of (W, b, X) alone. */
-    int h_valid, hn;     /* H and X hold the pre-activations of the hn samples of hX */
+    gfl_ref_rows rows;   /* (W, b) prepared for the pre-activations */
+    int rows_valid;      /* rows holds the current W, b */
+    /* Column i of H (h_ik for every sample k of the batch held) stays valid
+     * while w_i, b_i and the batch are bitwise the same (a reload of a, as a
+     * checker does for each candidate output layer on one batch, or of other
+     * rows): a pass computes only the columns it lacks.  H is a function of
+     * the bits of (W, b, X) alone.  A loss or output pass needs no column
+     * whose term a_i sigma(h_ik) is an exact zero whatever h_ik: a_i = 0 with
+     * w_i, b_i and the batch finite (h_ik is then finite). */
+    int hx_set, hn;      /* X holds the hn samples of hX (hx_set: some batch is held) */
+    int hx_finite;       /* every double of hX is finite */
     double *hX;          /* n_max x d: the doubles of that batch */
+    unsigned char *hcol; /* m: column i of H is valid for the batch held */
+    unsigned char *skip; /* m: the pass leaves term i out (an exact zero, column not needed) */
+    int *cols, ncols;    /* the columns the pass computes */
+    int *pairs, npairs;  /* the mirror pairs (i, i + m/2) of which a term is not left out */
     ref_tmp *tmp;        /* nth */
     gfl_pool *pool;
     /* the arguments of the job being run */
     const double *jX, *jY;
     int jn, jwant_w, jstep, jupdate_w;
-    int jcached;         /* the forward job reuses H (h_valid for this batch) */
+    int jnewx;           /* the forward job reads a new batch into X */
     fw_mode jmode;
 } ref_eng;
 
@@ -111,6 +120,10 @@ static void eng_free(ref_eng *e)
     free(e->gk);
     free(e->wrong);
     free(e->hX);
+    free(e->hcol);
+    free(e->skip);
+    free(e->cols);
+    free(e->pairs);
     for (int t = 0; t < e->ntmp; t++) {
         mpfr_clears(e->tmp[t].t1, e->tmp[t].t2, e->tmp[t].acc, e->tmp[t].z, (mpfr_ptr)0);
         free(e->tmp[t].act);
@@ -153,9 +166,13 @@ static gfl_status ref_create(void **out, const gfl_config *cfg, int n_max)
     e->gk = calloc(n ? n : 1, 1);
     e->wrong = calloc(n ? n : 1, 1);
     e->hX = malloc((n * d > 0 ? n * d : 1) * sizeof(double));
+    e->hcol = calloc(m ? m : 1, 1);
+    e->skip = calloc(m ? m : 1, 1);
+    e->cols = malloc((m ? m : 1) * sizeof(int));
+    e->pairs = malloc((m ? m : 1) * sizeof(int));
     e->tmp = calloc((size_t)e->nth, sizeof *e->tmp);
     if (!e->a || !e->W || !e->b || !e->X || !e->H || !e->f || !e->g || !e->lk || !e->ga || !e->gW ||
-        !e->sqg || !e->sqa || !e->sqW || !e->gk || !e->wrong || !e->hX || !e->tmp) {
+        !e->sqg || !e->sqa || !e->sqW || !e->gk || !e->wrong || !e->hX || !e->hcol || !e->skip || !e->cols || !e->pairs || !e->tmp) {
         eng_free(e);
         GFL_ERROR(GFL_ENOMEM, "out of memory for the ref path workspaces");
     }
@@ -188,24 +205,40 @@ static int differs(const mpfr_t v, double x)
     return isnan(x) || mpfr_nan_p(v) || (mpfr_signbit(v) != 0) != (signbit(x) != 0) || mpfr_cmp_d(v, x) != 0;
 }
 
+/* 1 unless row i of (W, b) holds exactly the doubles w, bi. */
+static int row_differs(const ref_eng *e, size_t i, const double *w, double bi)
+{
+    size_t d = (size_t)e->d;
+    if (differs(e->b[i], bi))
+        return 1;
+    for (size_t j = 0; j < d; j++)
+        if (differs(e->W[i * d + j], w[j]))
+            return 1;
+    return 0;
+}
+
 static gfl_status ref_load(void *p, const double *a, const double *W, const double *b)
 {
     ref_eng *e = p;
     size_t m = (size_t)e->m, d = (size_t)e->d;
-    for (size_t i = 0; e->h_valid && i < m; i++)
-        if (differs(e->b[i], b[i]))
-            e->h_valid = 0;
-    for (size_t i = 0; e->h_valid && i < m * d; i++)
-        if (differs(e->W[i], W[i]))
-            e->h_valid = 0;
+    int keep_rows = e->prec >= 53 && e->rows_valid;
     for (size_t i = 0; i < m; i++) {
         mpfr_set_d(e->a[i], a[i], RND); /* exact: prec >= 53 or rounded once */
+        /* a row that holds these doubles already is left as it is (with its
+         * column of H); the others are read and their columns dropped */
+        if (e->prec >= 53 && (e->hcol[i] || keep_rows) && !row_differs(e, i, W + i * d, b[i]))
+            continue;
+        e->hcol[i] = 0;
+        e->rows_valid = 0;
         mpfr_set_d(e->b[i], b[i], RND);
+        for (size_t j = 0; j < d; j++)
+            mpfr_set_d(e->W[i * d + j], W[i * d + j], RND);
     }
-    for (size_t i = 0; i < m * d; i++)
-        mpfr_set_d(e->W[i], W[i], RND);
-    if (e->prec < 53)
-        e->h_valid = 0; /* W, b rounded on reading: "the same double" is not "the same value" */
+    if (e->prec < 53) {
+        /* W, b rounded on reading: "the same double" is not "the same value" */
+        memset(e->hcol, 0, m);
+        e->rows_valid = 0;
+    }
     return GFL_OK;
 }
 
@@ -253,27 +286,57 @@ static void loss_deriv(ref_eng *e, mpfr_t r, const mpfr_t z)
     }
 }
 
-/* h_ik = RN(<w_i, x_k> - b_i) for every i, then f_k = sum_i a_i sigma(h_ik),
- * mirror pairs first (SPEC 1, 2), for sample k of the job's batch. */
+/* r = a_i sigma(h_ik), or 0 (nothing written) when that product is an exact
+ * zero (+-0): a left-out column (skip), sigma(h) = 0 times a finite a_i
+ * (sigma(h) is +0 for h <= 0 and for a NaN h, as relu() gives it), or a zero
+ * a_i times a finite h > 0.  Otherwise the product of relu() and a_i, one
+ * rounding: for h > 0, sigma(h) = h exactly. */
+static int term(const ref_eng *e, mpfr_ptr r, int k, int i)
+{
+    if (e->skip[i])
+        return 0;
+    const mpfr_t *hk = e->H + (size_t)k * e->m + i;
+    GFL_TESTCASE(mpfr_zero_p(*hk)); /* the exact ReLU tie */
+    if (mpfr_sgn(*hk) > 0) {
+        if (mpfr_zero_p(e->a[i]) && !mpfr_inf_p(*hk))
+            return 0;
+        mpfr_mul(r, *hk, e->a[i], RND);
+        return 1;
+    }
+    if (mpfr_number_p(e->a[i]))
+        return 0;
+    mpfr_set_zero(r, 1); /* +0 times an infinite or NaN a_i: NaN */
+    mpfr_mul(r, r, e->a[i], RND);
+    return 1;
+}
+
+/* h_ik = RN(<w_i, x_k> - b_i) for the columns the pass computes, then
+ * f_k = sum_i a_i sigma(h_ik), mirror pairs first (SPEC 1, 2), for sample k
+ * of the job's batch.  The sum is the term-by-term one, f_k += (t_i + t_i+h),
+ * with the exact zeros left out, which changes no bit: f_k starts at +0 and
+ * round-to-nearest never makes it -0 (x + (-x) = +0), so adding a zero
+ * leaves it as it was, and t + (+-0) = t for t != 0. */
 static void forward_one(ref_eng *e, ref_tmp *w, int k)
 {
     int m = e->m, d = e->d, h = m / 2;
     mpfr_t *x = e->X + (size_t)k * d;
-    if (!e->jcached) {
+    if (e->jnewx)
         for (int j = 0; j < d; j++)
             mpfr_set_d(x[j], e->jX[(size_t)k * d + j], RND);
+    if (e->ncols) {
         gfl_ref_dot_set_x(&w->dot, (const mpfr_t *)x);
-        for (int i = 0; i < m; i++) /* rounded once (ref/gfl_ref_dot.h) */
-            gfl_ref_dot_row(&w->dot, e->H[(size_t)k * m + i], &e->rows, i);
+        for (int q = 0; q < e->ncols; q++) /* rounded once (ref/gfl_ref_dot.h) */
+            gfl_ref_dot_row(&w->dot, e->H[(size_t)k * m + e->cols[q]], &e->rows, e->cols[q]);
     }
     mpfr_set_zero(e->f[k], 1);
-    for (int i = 0; i < h; i++) {
-        relu(w->t1, e->H[(size_t)k * m + i]);
-        mpfr_mul(w->t1, w->t1, e->a[i], RND);
-        relu(w->t2, e->H[(size_t)k * m + i + h]);
-        mpfr_mul(w->t2, w->t2, e->a[i + h], RND);
-        mpfr_add(w->t1, w->t1, w->t2, RND);
-        mpfr_add(e->f[k], e->f[k], w->t1, RND);
+    for (int q = 0; q < e->npairs; q++) {
+        int i = e->pairs[q], n1 = term(e, w->t1, k, i), n2 = term(e, w->t2, k, i + h);
+        if (n1 && n2) {
+            mpfr_add(w->t1, w->t1, w->t2, RND);
+            mpfr_add(e->f[k], e->f[k], w->t1, RND);
+        } else if (n1 || n2) {
+            mpfr_add(e->f[k], e->f[k], n1 ? w->t1 : w->t2, RND);
+        }
     }
 }
 
@@ -310,7 +373,20 @@ static void job_forward(void *ctx, int tid, int nth)
     }
 }
 
-/* Runs the forward job on n samples of X (and Y unless FW_PLAIN). */
+/* 1 when the term a_i sigma(h_ik) is an exact zero for every sample of the
+ * batch held, whatever h_ik: a_i = 0, w_i and b_i finite, the batch finite. */
+static int term_always_zero(const ref_eng *e, int i)
+{
+    if (!e->hx_finite || !mpfr_zero_p(e->a[i]) || !mpfr_number_p(e->b[i]))
+        return 0;
+    for (int j = 0; j < e->d; j++)
+        if (!mpfr_number_p(e->W[(size_t)i * e->d + j]))
+            return 0;
+    return 1;
+}
+
+/* Runs the forward job on n samples of X (and Y unless FW_PLAIN): computes
+ * the columns of H the pass needs and lacks, then the outputs. */
 static void forward(ref_eng *e, const double *X, const double *Y, int n, fw_mode mode)
 {
     e->jX = X;
@@ -318,14 +394,34 @@ static void forward(ref_eng *e, const double *X, const double *Y, int n, fw_mode
     e->jn = n;
     e->jmode = mode;
     size_t nd = (size_t)n * (size_t)e->d;
-    e->jcached = e->h_valid && e->hn == n && memcmp(e->hX, X, nd * sizeof(double)) == 0;
-    if (!e->jcached) {
-        gfl_ref_rows_set(&e->rows, (const mpfr_t *)e->W, (const mpfr_t *)e->b);
+    e->jnewx = !e->hx_set || e->hn != n || memcmp(e->hX, X, nd * sizeof(double)) != 0;
+    if (e->jnewx) {
         memcpy(e->hX, X, nd * sizeof(double));
         e->hn = n;
+        e->hx_set = 1;
+        e->hx_finite = 1;
+        for (size_t q = 0; q < nd; q++)
+            e->hx_finite &= isfinite(X[q]) != 0;
+        memset(e->hcol, 0, (size_t)e->m);
+    }
+    /* a gradient needs every column (job_grad, decisions) */
+    e->ncols = 0;
+    for (int i = 0; i < e->m; i++) {
+        e->skip[i] = mode != FW_GRAD && term_always_zero(e, i);
+        if (!e->skip[i] && !e->hcol[i])
+            e->cols[e->ncols++] = i;
+    }
+    e->npairs = 0;
+    for (int i = 0; i < e->m / 2; i++)
+        if (!e->skip[i] || !e->skip[i + e->m / 2])
+            e->pairs[e->npairs++] = i;
+    if (e->ncols && !e->rows_valid) {
+        gfl_ref_rows_set(&e->rows, (const mpfr_t *)e->W, (const mpfr_t *)e->b);
+        e->rows_valid = 1;
     }
     gfl_pool_run(e->pool, job_forward, e);
-    e->h_valid = 1;
+    for (int q = 0; q < e->ncols; q++)
+        e->hcol[e->cols[q]] = 1;
 }
 
 /* L = sum_k l_k in the order of k (the single-threaded order), unscaled. */
@@ -469,8 +565,10 @@ static void grad(ref_eng *e, const double *X, const double *Y, int n, int want_w
     e->jstep = step;
     e->jupdate_w = update_w;
     gfl_pool_run(e->pool, job_grad, e);
-    if (step && update_w)
-        e->h_valid = 0; /* W moved */
+    if (step && update_w) {
+        memset(e->hcol, 0, (size_t)e->m); /* W moved */
+        e->rows_valid = 0;
+    }
 }
 
 static gfl_status ref_gradient(void *p, const double *X, const double *Y, int n, double *loss,

@@ -29,6 +29,7 @@
 #include <gmp.h>
 #include <mpfr.h>
 
+#include "gfl_check.h"
 #include "gfl_compare.h"
 #include "gfl_paths.h"
 #include "gfl_ref_dot.h"
@@ -760,6 +761,184 @@ static void t_ref_reuse_h(void)
     }
 }
 
+/* A loss or output pass computes only the columns of H it needs (a_i = 0
+ * with a finite row and batch contributes an exact zero: its column is left
+ * out) and leaves the zero terms out of f_k.  Oracle, written here
+ * independently of the engine: h_ik summed exactly at 2048 bits (the terms
+ * are products of doubles of moderate exponents, so that sum is exact) and
+ * rounded once to prec bits, then f_k = sum over the mirror pairs of
+ * (sigma(h_i) a_i + sigma(h_i+h) a_i+h), term by term as SPEC 1, 2 write it
+ * (the engine's arithmetic before the zero terms were left out), and the
+ * hinge loss (1/n) sum_k max(0, 1 - y_k f_k).  One engine goes through a
+ * sequence of loads on one batch (sparse a with +0 and -0, dense a, a zero
+ * a_i on a row with an infinite entry, a NaN a_i, one changed row) and a new
+ * batch, with a workspace that holds the batch and one that does not (two
+ * chunks), on 1, 2 and 3 threads; outputs and loss are compared bit for bit (NaN with NaN). */
+static void oracle_eval(int m, int d, int n, mpfr_prec_t prec, const double *a, const double *W, const double *b,
+                        const double *X, const double *Y, double *f, double *L)
+{
+    mpfr_t ex, t, h1, h2, fk, acc, z;
+    mpfr_inits2(2048, ex, t, (mpfr_ptr)0);
+    mpfr_inits2(prec, h1, h2, fk, acc, z, (mpfr_ptr)0);
+    mpfr_set_zero(acc, 1);
+    for (int k = 0; k < n; k++) {
+        mpfr_set_zero(fk, 1);
+        for (int i = 0; i < m / 2; i++) {
+            for (int s = 0; s < 2; s++) {
+                int r = i + s * (m / 2);
+                mpfr_ptr hv = s ? h2 : h1;
+                mpfr_set_zero(ex, 1);
+                for (int j = 0; j < d; j++) {
+                    mpfr_set_d(t, W[(size_t)r * d + j], MPFR_RNDN);
+                    mpfr_mul_d(t, t, X[(size_t)k * d + j], MPFR_RNDN);
+                    mpfr_add(ex, ex, t, MPFR_RNDN);
+                }
+                mpfr_sub_d(ex, ex, b[r], MPFR_RNDN);
+                mpfr_set(hv, ex, MPFR_RNDN); /* rounded once */
+                if (mpfr_zero_p(hv))
+                    mpfr_set_zero(hv, 1);
+                if (!(mpfr_sgn(hv) > 0))
+                    mpfr_set_zero(hv, 1); /* sigma (a NaN h gives +0, as the engine's relu) */
+                mpfr_mul_d(hv, hv, a[r], MPFR_RNDN);
+            }
+            mpfr_add(h1, h1, h2, MPFR_RNDN);
+            mpfr_add(fk, fk, h1, MPFR_RNDN);
+        }
+        f[k] = mpfr_get_d(fk, MPFR_RNDN);
+        mpfr_mul_d(z, fk, Y[k], MPFR_RNDN);
+        if (mpfr_cmp_ui(z, 1) < 0 || mpfr_nan_p(z)) {
+            mpfr_ui_sub(z, 1, z, MPFR_RNDN);
+            mpfr_add(acc, acc, z, MPFR_RNDN);
+        }
+    }
+    mpfr_div_ui(acc, acc, (unsigned long)n, MPFR_RNDN);
+    *L = mpfr_get_d(acc, MPFR_RNDN);
+    mpfr_clears(ex, t, h1, h2, fk, acc, z, (mpfr_ptr)0);
+}
+
+static int same_double(double x, double y) { return (isnan(x) && isnan(y)) || memcmp(&x, &y, sizeof x) == 0; }
+
+static void t_ref_sparse_outputs(void)
+{
+    uint64_t seed = gfl_test_seed();
+    int m = 22, d = 5, n = 37;
+    size_t md = (size_t)m * d;
+    double *a = malloc(m * sizeof(double)), *W = malloc(md * sizeof(double)), *b = malloc(m * sizeof(double));
+    double *X = malloc((size_t)n * d * sizeof(double)), *Y = malloc(n * sizeof(double));
+    double *f = malloc(n * sizeof(double)), *fo = malloc(n * sizeof(double));
+    if (!a || !W || !b || !X || !Y || !f || !fo) {
+        CHECK(0, "out of memory");
+        goto done;
+    }
+    for (int run = 0; run < 6; run++) {
+        int th = 1 + run / 2, nmax = run % 2 ? n : 20; /* 20 < n: two chunks, no batch held across loads */
+        gfl_config cfg;
+        gfl_config_defaults(&cfg, GFL_CASE_XOR, GFL_PRESET_SMALL);
+        cfg.m = m, cfg.d = d, cfg.prec = 128, cfg.threads = th;
+        gfl_rng r;
+        gfl_rng_init(&r, seed, 77, 0, 0);
+        for (size_t q = 0; q < md; q++)
+            W[q] = gfl_rng_normal(&r);
+        for (int i = 0; i < m; i++)
+            b[i] = 0.25 * gfl_rng_normal(&r);
+        void *eng = NULL;
+        if (gfl_ref_engine.create(&eng, &cfg, nmax) != GFL_OK) {
+            CHECK(0, "create");
+            continue;
+        }
+        for (int v = 0; v < 8; v++) {
+            /* v: 0 sparse a (+0 and -0), 1 dense a, 2 sparse again, 3 a zero a_i on a row with an
+             * infinite w_ij, 4 a NaN a_i, 5 one changed row, 6 a new batch, 7 sparse on it */
+            if (v == 0 || v == 6)
+                for (int k = 0; k < n; k++) {
+                    for (int j = 0; j < d; j++)
+                        X[(size_t)k * d + j] = gfl_rng_normal(&r);
+                    Y[k] = gfl_rng_u64(&r) & 1 ? 1.0 : -1.0;
+                }
+            if (v == 3)
+                W[2 * d + 1] = INFINITY; /* row 2: h = +-inf */
+            if (v == 5)
+                W[2 * d + 1] = 0.5, W[7 * d + 3] *= -1.25, b[7] = 0.125;
+            for (int i = 0; i < m; i++) {
+                int zero = (v == 1 || v == 4) ? i % 7 == 3 : i % 4 != 1;
+                a[i] = zero ? (i % 2 ? -0.0 : 0.0) : 3 * gfl_rng_normal(&r);
+            }
+            if (v == 3)
+                a[2] = 0.0;
+            if (v == 4)
+                a[m - 1] = NAN;
+            double L, err, Lo;
+            CHECK(gfl_ref_engine.load(eng, a, W, b) == GFL_OK, "load");
+            CHECK(gfl_ref_engine.evaluate(eng, X, Y, n, &L, &err) == GFL_OK, "evaluate");
+            CHECK(gfl_ref_engine.forward(eng, X, n, f) == GFL_OK, "forward");
+            oracle_eval(m, d, n, 128, a, W, b, X, Y, fo, &Lo);
+            int same = 1;
+            for (int k = 0; k < n; k++)
+                same &= same_double(f[k], fo[k]);
+            CHECK(same, "seed %llu, %d threads, workspace %d, load %d: outputs differ from the term-by-term oracle",
+                  (unsigned long long)seed, th, nmax, v);
+            CHECK(same_double(L, Lo), "seed %llu, %d threads, workspace %d, load %d: loss %a, oracle %a",
+                  (unsigned long long)seed, th, nmax, v, L, Lo);
+            if (v == 3) /* the infinite row with a zero a_i is not left out: some f_k are NaN */
+                CHECK(isnan(L), "load 3: a zero a_i on an infinite row must give NaN (0 inf)");
+        }
+        gfl_ref_engine.destroy(eng);
+    }
+done:
+    free(a), free(W), free(b), free(X), free(Y), free(f), free(fo);
+}
+
+/* The proof chain's pass 2 replays the states pass 1 stored instead of
+ * training the run again (gfl_chain.c).  Oracle: the same check with
+ * cp.retrain = 1, the previous computation (pass 2 trains again, step 1
+ * checked bit for bit); every link (verdict, both sides, slack, note) and
+ * every term of the report must be bit-identical, on the ref path (two
+ * cases, two threads) and the fast path. */
+static void t_chain_replay(void)
+{
+    static const struct { gfl_case_id c; const char *path; } runs[] = {
+        {GFL_CASE_XOR, "ref"}, {GFL_CASE_PARITY, "ref"}, {GFL_CASE_MOG, "fast"}};
+    for (size_t q = 0; q < sizeof runs / sizeof runs[0]; q++) {
+        gfl_check_case out[2];
+        memset(out, 0, sizeof out);
+        for (int v = 0; v < 2; v++) {
+            gfl_config cfg;
+            gfl_config_defaults(&cfg, runs[q].c, GFL_PRESET_SMALL);
+            cfg.sigma_a = 4;
+            cfg.T = 24;
+            cfg.seed = 3;
+            cfg.threads = 2;
+            gfl_check_params p;
+            gfl_check_defaults(&p);
+            p.cp.n_pop = 2048;
+            p.n_fit = 512;
+            p.cp.retrain = v;
+            gfl_status st = gfl_check_run(&cfg, gfl_path_find(runs[q].path), &p, &out[v]);
+            CHECK(st == GFL_OK, "check %zu (retrain %d): %s", q, v, gfl_error_message());
+        }
+        const gfl_chain_result *x = &out[0].chain, *y = &out[1].chain;
+        for (int k = 0; k < GFL_NLINKS; k++)
+            CHECK(memcmp(&x->link[k], &y->link[k], sizeof x->link[k]) == 0,
+                  "run %zu, link %s: replay and retraining differ (%s / %s)", q, y->link[k].id,
+                  gfl_verdict_name(x->link[k].verdict), gfl_verdict_name(y->link[k].verdict));
+        const double xs[] = {x->lstar, x->approx, x->drift, x->reg, x->regret, x->stat, x->comp, x->chain_bound,
+                             x->tight_bound, x->pop_bound, x->apriori_bound, x->atilde_norm, x->min_batch_loss,
+                             x->pop_final_err};
+        const double ys[] = {y->lstar, y->approx, y->drift, y->reg, y->regret, y->stat, y->comp, y->chain_bound,
+                             y->tight_bound, y->pop_bound, y->apriori_bound, y->atilde_norm, y->min_batch_loss,
+                             y->pop_final_err};
+        for (size_t k = 0; k < sizeof xs / sizeof xs[0]; k++)
+            CHECK(same_double(xs[k], ys[k]), "run %zu, term %zu: %a (replay) vs %a (retraining)", q, k, xs[k], ys[k]);
+        CHECK(x->K == y->K && x->tight_K == y->tight_K && x->pop_best_t == y->pop_best_t && x->neval == y->neval,
+              "run %zu: K, tight K, best step or evaluations differ", q);
+        CHECK(x->neval != y->neval || (memcmp(x->eval_t, y->eval_t, (size_t)x->neval * sizeof(int)) == 0 &&
+                                       memcmp(x->eval_test_loss, y->eval_test_loss, (size_t)x->neval * sizeof(double)) == 0),
+              "run %zu: test curves differ", q);
+        gfl_check_clear(&out[0]);
+        gfl_check_clear(&out[1]);
+    }
+}
+
 void t_ref_threads_register(void)
 {
     CU_pSuite s = CU_add_suite("ref_threads", NULL, NULL);
@@ -768,6 +947,8 @@ void t_ref_threads_register(void)
     CU_add_test(s, "worker pool: every index once per job", t_ref_pool_jobs);
     CU_add_test(s, "worker pool: background jobs (start, wait)", t_ref_pool_background);
     CU_add_test(s, "pre-activations reused only for the same W, b and batch", t_ref_reuse_h);
+    CU_add_test(s, "outputs with zero terms and unneeded columns left out: term-by-term oracle", t_ref_sparse_outputs);
+    CU_add_test(s, "proof chain: pass 2 replaying pass 1 equals training again", t_chain_replay);
     CU_add_test(s, "compare bit-identical on 1, 2 and 3 threads (concurrent self-check)", t_ref_threads_compare);
     CU_add_test(s, "--threads parses, defaults and validates", t_ref_threads_option);
     s = CU_add_suite("ref_dot", NULL, NULL);
