@@ -315,14 +315,23 @@ static int term(const ref_eng *e, mpfr_ptr r, int k, int i)
  * of the job's batch.  The sum is the term-by-term one, f_k += (t_i + t_i+h),
  * with the exact zeros left out, which changes no bit: f_k starts at +0 and
  * round-to-nearest never makes it -0 (x + (-x) = +0), so adding a zero
- * leaves it as it was, and t + (+-0) = t for t != 0. */
-static void forward_one(ref_eng *e, ref_tmp *w, int k)
+ * leaves it as it was, and t + (+-0) = t for t != 0.
+ * A sample whose doubles are those of the sample before it in the thread's
+ * block (an enumeration repeats each point by its weight) gets that sample's
+ * h_k. and f_k copied: they are functions of the bits of x_k alone. */
+static void forward_one(ref_eng *e, ref_tmp *w, int k, int lo)
 {
     int m = e->m, d = e->d, h = m / 2;
     mpfr_t *x = e->X + (size_t)k * d;
     if (e->jnewx)
         for (int j = 0; j < d; j++)
             mpfr_set_d(x[j], e->jX[(size_t)k * d + j], RND);
+    if (k > lo && memcmp(e->jX + (size_t)k * d, e->jX + (size_t)(k - 1) * d, (size_t)d * sizeof(double)) == 0) {
+        for (int q = 0; q < e->ncols; q++)
+            mpfr_set(e->H[(size_t)k * m + e->cols[q]], e->H[(size_t)(k - 1) * m + e->cols[q]], RND);
+        mpfr_set(e->f[k], e->f[k - 1], RND);
+        return;
+    }
     if (e->ncols) {
         gfl_ref_dot_set_x(&w->dot, (const mpfr_t *)x);
         for (int q = 0; q < e->ncols; q++) /* rounded once (ref/gfl_ref_dot.h) */
@@ -350,7 +359,7 @@ static void job_forward(void *ctx, int tid, int nth)
     int lo, hi;
     gfl_pool_part(e->jn, tid, nth, &lo, &hi);
     for (int k = lo; k < hi; k++) {
-        forward_one(e, w, k);
+        forward_one(e, w, k, lo);
         if (e->jmode == FW_PLAIN)
             continue;
         /* z = y_k f_k; l_k = l(z); g_k = l'(z) y_k */

@@ -772,7 +772,7 @@ static void t_ref_reuse_h(void)
  * hinge loss (1/n) sum_k max(0, 1 - y_k f_k).  One engine goes through a
  * sequence of loads on one batch (sparse a with +0 and -0, dense a, a zero
  * a_i on a row with an infinite entry, a NaN a_i, one changed row) and a new
- * batch, with a workspace that holds the batch and one that does not (two
+ * batch (both with runs of repeated inputs, whose h and f the engine copies), with a workspace that holds the batch and one that does not (two
  * chunks), on 1, 2 and 3 threads; outputs and loss are compared bit for bit (NaN with NaN). */
 static void oracle_eval(int m, int d, int n, mpfr_prec_t prec, const double *a, const double *W, const double *b,
                         const double *X, const double *Y, double *f, double *L)
@@ -851,8 +851,9 @@ static void t_ref_sparse_outputs(void)
              * infinite w_ij, 4 a NaN a_i, 5 one changed row, 6 a new batch, 7 sparse on it */
             if (v == 0 || v == 6)
                 for (int k = 0; k < n; k++) {
+                    /* runs of repeated inputs (copied by the engine), labels drawn apart */
                     for (int j = 0; j < d; j++)
-                        X[(size_t)k * d + j] = gfl_rng_normal(&r);
+                        X[(size_t)k * d + j] = k % 3 && k % 11 != 10 ? X[(size_t)(k - 1) * d + j] : gfl_rng_normal(&r);
                     Y[k] = gfl_rng_u64(&r) & 1 ? 1.0 : -1.0;
                 }
             if (v == 3)
