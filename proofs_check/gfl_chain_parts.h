@@ -36,7 +36,7 @@
 #define GFL_CHAIN_MAX_CAND 32
 /* Pass 2 replays the states pass 1 stored when they take at most this many
  * bytes (T m (d + 1) doubles), and trains again otherwise. */
-#define GFL_CHAIN_TRAJ_MAX ((size_t)512 << 20)
+#define GFL_CHAIN_TRAJ_MAX ((size_t)256 << 20)
 
 /* The planted defects (gfl_chain_fault): lam1 = 0.9/eta1 instead of 1/eta1
  * breaks the first-step identity (C1); a* scaled by 0.01 in the approximation
