@@ -1,5 +1,6 @@
 #include "gfl_ref_oracle.h"
 
+#include <math.h>
 #include <mpfr.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,27 @@ static gfl_status G_mixture(const gfl_problem *pb, mpfr_prec_t p, const double *
 
 /* Exact enumeration: G_j = sum_x c(x) y(x) x_j 1[<w,x> > b] / 2^(d+2) with
  * integer c(x); the sums are integers (|sum| < 2^(2d+4) fits in int64 for
- * d <= 24) and the result is a dyadic number, exact in a double. */
+ * d <= 24) and the result is a dyadic number, exact in a double.
+ *
+ * The decision 1[<w,x> > b] must be exact.  With x in {+-1}^d the d + 1
+ * terms x_j w_j and -b are doubles (exact), and their recursive sum s in
+ * double satisfies |s - (<w,x> - b)| <= gamma_d A, A = sum_j |w_j| + |b|,
+ * gamma_d = d u / (1 - d u), u = 2^-53 (Higham, Accuracy and Stability of
+ * Numerical Algorithms, 2nd ed., eq. (4.4)); A is the same for every x.
+ * Where |s| exceeds the rounded-up bound thr >= gamma_d A, s has the exact
+ * sign; elsewhere (and for non-finite values) the correctly rounded sum of
+ * the terms (mpfr_sum) decides, as it decided every point before: the
+ * decisions, hence G, are the same bits. */
+static double enum_threshold(const double *w, double b, int d)
+{
+    double A = fabs(b);
+    for (int j = 0; j < d; j++)
+        A += fabs(w[j]);
+    /* A computed with d roundings up to a factor 1 + 2 d u; gamma_d <= 2 d u for
+     * d u <= 1/2; (d + 2) 2^-51 A covers both with room */
+    return (double)(d + 2) * 0x1p-51 * A;
+}
+
 static gfl_status G_enum(const gfl_problem *pb, mpfr_prec_t p, const double *w, double b, double *G)
 {
     int d = pb->cfg.d;
@@ -104,13 +125,21 @@ static gfl_status G_enum(const gfl_problem *pb, mpfr_prec_t p, const double *w, 
         ptrs[j] = terms[j];
     }
     uint64_t npts = UINT64_C(1) << d;
+    double thr = enum_threshold(w, b, d);
     for (uint64_t idx = 0; idx < npts; idx++) {
         gfl_parity_point(d, idx, x);
+        double sd = -b;
         for (int j = 0; j < d; j++)
-            mpfr_set_d(terms[j], x[j] * w[j], RND);
-        mpfr_set_d(terms[d], -b, RND);
-        mpfr_sum(s, ptrs, (unsigned long)(d + 1), RND); /* correctly rounded: exact sign */
-        if (mpfr_sgn(s) <= 0)
+            sd += x[j] * w[j];
+        int sgn = sd > thr ? 1 : sd < -thr ? -1 : 0;
+        if (!sgn || !isfinite(sd) || !isfinite(thr)) {
+            for (int j = 0; j < d; j++)
+                mpfr_set_d(terms[j], x[j] * w[j], RND);
+            mpfr_set_d(terms[d], -b, RND);
+            mpfr_sum(s, ptrs, (unsigned long)(d + 1), RND); /* correctly rounded: exact sign */
+            sgn = mpfr_sgn(s);
+        }
+        if (sgn <= 0)
             continue;
         uint64_t cu, cs;
         gfl_parity_weight_parts(pb, idx, &cu, &cs);

@@ -31,8 +31,10 @@
 
 #include "gfl_check.h"
 #include "gfl_compare.h"
+#include "gfl_oracle.h"
 #include "gfl_paths.h"
 #include "gfl_ref_dot.h"
+#include "gfl_ref_oracle.h"
 #include "gfl_pool.h"
 #include "gfl_rng.h"
 #endif
@@ -940,6 +942,110 @@ static void t_chain_replay(void)
     }
 }
 
+/* The ref oracle's exact G of the parity law (ref/gfl_ref_oracle.c) decides
+ * 1[<w,x> > b] in double where a rigorous bound certifies the sign and with
+ * mpfr_sum elsewhere.  Oracle: the previous computation, kept here: every
+ * decision by the correctly rounded sum of the d + 1 exact terms, integer
+ * sums by weight, G_j = ((1 - p) acc_u + p acc_s) / 2^(d+2) in MPFR.  Inputs:
+ * random normal (w, b); dyadic w with b on a sum (exact zeros: the fallback);
+ * w_j = 1 + j 2^-50 with b a double-rounded sum plus -2^-48, 0, 2^-48, and
+ * a sum whose double value has the wrong sign (the double evaluation cannot
+ * decide them); both values of p_struct.  Checked to fail with the bound
+ * set to 0. */
+static void parity_G_oracle(const gfl_problem *pb, const double *w, double b, double *G)
+{
+    int d = pb->cfg.d;
+    int64_t acc[64];
+    double x[32];
+    mpfr_t terms[33], s, ps, qs;
+    mpfr_ptr ptrs[33];
+    memset(acc, 0, sizeof acc);
+    for (int j = 0; j <= d; j++)
+        mpfr_init2(terms[j], 64), ptrs[j] = terms[j];
+    mpfr_inits2(256, s, ps, qs, (mpfr_ptr)0);
+    for (uint64_t idx = 0; idx < (UINT64_C(1) << d); idx++) {
+        gfl_parity_point(d, idx, x);
+        for (int j = 0; j < d; j++)
+            mpfr_set_d(terms[j], x[j] * w[j], MPFR_RNDN);
+        mpfr_set_d(terms[d], -b, MPFR_RNDN);
+        mpfr_sum(s, ptrs, (unsigned long)d + 1, MPFR_RNDN);
+        if (mpfr_sgn(s) <= 0)
+            continue;
+        uint64_t cu, cs;
+        gfl_parity_weight_parts(pb, idx, &cu, &cs);
+        int64_t sy = gfl_parity_label(pb, idx) > 0 ? 1 : -1;
+        for (int j = 0; j < d; j++) {
+            acc[j] += (x[j] > 0 ? 1 : -1) * (int64_t)cu * sy;
+            acc[d + j] += (x[j] > 0 ? 1 : -1) * (int64_t)cs * sy;
+        }
+    }
+    for (int j = 0; j < d; j++) {
+        mpfr_set_d(ps, gfl_parity_p_struct(pb), MPFR_RNDN);
+        mpfr_ui_sub(qs, 1, ps, MPFR_RNDN);
+        mpfr_mul_si(qs, qs, (long)acc[j], MPFR_RNDN);
+        mpfr_mul_si(ps, ps, (long)acc[d + j], MPFR_RNDN);
+        mpfr_add(s, qs, ps, MPFR_RNDN);
+        mpfr_div_2ui(s, s, (unsigned long)d + 2, MPFR_RNDN);
+        G[j] = mpfr_get_d(s, MPFR_RNDN);
+    }
+    for (int j = 0; j <= d; j++)
+        mpfr_clear(terms[j]);
+    mpfr_clears(s, ps, qs, (mpfr_ptr)0);
+}
+
+static void t_parity_G_exact(void)
+{
+    uint64_t seed = gfl_test_seed();
+    for (int pv = 0; pv < 2; pv++) {
+        gfl_config cfg;
+        gfl_config_defaults(&cfg, GFL_CASE_PARITY, GFL_PRESET_SMALL);
+        cfg.d = 11, cfg.k = 3;
+        if (pv)
+            cfg.p_struct = 0.25;
+        gfl_problem pb;
+        if (gfl_problem_init(&pb, &cfg) != GFL_OK) {
+            CHECK(0, "problem: %s", gfl_error_message());
+            continue;
+        }
+        int d = cfg.d;
+        gfl_rng r;
+        gfl_rng_init(&r, seed, 78, (uint64_t)pv, 0);
+        for (int q = 0; q < 12; q++) {
+            double w[32], b, G[32], Go[32], se;
+            if (q < 4) { /* random */
+                for (int j = 0; j < d; j++)
+                    w[j] = gfl_rng_normal(&r);
+                b = 0.5 * gfl_rng_normal(&r);
+            } else if (q < 8) { /* dyadic: exact sums, exact zeros */
+                b = 0;
+                for (int j = 0; j < d; j++) {
+                    w[j] = (double)((int)(gfl_rng_u64(&r) % 9) - 4) / 8;
+                    b += (j % 3 ? 1 : -1) * w[j];
+                }
+            } else if (q == 11) {
+                /* the double sum -1 + 2^-60 + 1 - 2^-70 = -2^-70 has the wrong sign
+                 * (2^-60 is lost), wherever x_0 = x_1 = x_2 = 1 */
+                memset(w, 0, sizeof w);
+                w[0] = 0x1p-60, w[1] = 1, w[2] = -0x1p-70;
+                b = 1;
+            } else { /* sums the double evaluation cannot decide */
+                double sum = 0;
+                for (int j = 0; j < d; j++) {
+                    w[j] = 1 + j * 0x1p-50;
+                    sum += w[j];
+                }
+                b = sum + (q - 9) * 0x1p-48;
+            }
+            CHECK(gfl_ref_oracle.G(&pb, NULL, 1, w, &b, G, &se) == GFL_OK, "oracle: %s", gfl_error_message());
+            parity_G_oracle(&pb, w, b, Go);
+            CHECK(memcmp(G, Go, (size_t)d * sizeof(double)) == 0,
+                  "seed %llu, p_struct %g, input %d: G differs from the mpfr_sum enumeration",
+                  (unsigned long long)seed, cfg.p_struct, q);
+        }
+        gfl_problem_clear(&pb);
+    }
+}
+
 void t_ref_threads_register(void)
 {
     CU_pSuite s = CU_add_suite("ref_threads", NULL, NULL);
@@ -950,6 +1056,7 @@ void t_ref_threads_register(void)
     CU_add_test(s, "pre-activations reused only for the same W, b and batch", t_ref_reuse_h);
     CU_add_test(s, "outputs with zero terms and unneeded columns left out: term-by-term oracle", t_ref_sparse_outputs);
     CU_add_test(s, "proof chain: pass 2 replaying pass 1 equals training again", t_chain_replay);
+    CU_add_test(s, "parity oracle: exact G with decisions in double where certified", t_parity_G_exact);
     CU_add_test(s, "compare bit-identical on 1, 2 and 3 threads (concurrent self-check)", t_ref_threads_compare);
     CU_add_test(s, "--threads parses, defaults and validates", t_ref_threads_option);
     s = CU_add_suite("ref_dot", NULL, NULL);
