@@ -74,9 +74,10 @@ static gfl_status ctx_init(ctx_t *c, const gfl_problem *pb, const gfl_path *path
     c->g.at = calloc(T1, 1);
     if (!c->s1.ax || !c->s1.Wx || !c->g.aprev || !c->g.Wprev || !c->g.anext || !c->g.Wnext || !c->g.at)
         GFL_ERROR(GFL_ENOMEM, "out of memory for the exact state");
-    /* pass 1's states for pass 2 to replay; without the room, pass 2 trains again */
-    if (!cp->retrain && (size_t)c->T * (m + md) <= GFL_CHAIN_TRAJ_MAX / sizeof(double))
-        c->traj = malloc((size_t)c->T * (m + md) * sizeof(double));
+    /* pass 1's states for pass 2 to replay; above GFL_CHAIN_TRAJ_MAX, pass 2 trains again */
+    if (!cp->retrain && (size_t)c->T * (m + md) <= GFL_CHAIN_TRAJ_MAX / sizeof(double) &&
+        !(c->traj = malloc((size_t)c->T * (m + md) * sizeof(double))))
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the states of the proof chain");
     /* SPEC 6 C5g: t = 2, t = T and up to four more steps drawn from the seed */
     c->g.at[2] = c->g.at[c->T] = 1;
     gfl_rng r;
