@@ -276,7 +276,8 @@ static double qp_dual(int n, const double *q, const double *l, double nu)
  * (q_i > 0, possibly infinite; l_i finite).  KKT: p_i = max(0, (nu - l_i) /
  * (2 q_i)) with nu such that the weights sum to 1; their sum is continuous
  * and nondecreasing in nu, 0 at nu = min l_i and at least 1 at
- * nu = min (l_i + 2 q_i) (that i alone has weight 1), so bisection finds nu.
+ * nu = min (l_i + 2 q_i) (that i alone has weight 1), so bisection down to
+ * adjacent doubles finds nu.
  * The weights at the upper end are renormalized to be exactly feasible (up
  * to the rounding of the division).  *gap is the duality gap, objective at
  * p minus the dual function at the better end: p is within *gap of the
@@ -294,7 +295,8 @@ int gfl_chain_simplex_qp(int n, const double *q, const double *l, double *p, dou
     }
     if (!isfinite(hi))
         return -1;
-    for (int it = 0; it < GFL_CHAIN_QP_MAXIT; it++) {
+    /* each step leaves a bracket with fewer doubles in it, so the loop ends */
+    for (;;) {
         double mid = lo / 2 + hi / 2;
         if (!(mid > lo && mid < hi))
             break; /* adjacent doubles */

@@ -39,10 +39,6 @@
 /* cand_K of the two comparators that are not a uniform K */
 #define GFL_CHAIN_CAND_AT 0
 #define GFL_CHAIN_CAND_OPT (-1)
-/* Bisection steps of the simplex QP: the bracket halves each step, and the
- * loop stops earlier once its ends are adjacent doubles (about 2100 halvings
- * at most span the doubles; 4096 is never reached). */
-#define GFL_CHAIN_QP_MAXIT 4096
 
 /* The planted defects (gfl_chain_fault): lam1 = 0.9/eta1 instead of 1/eta1
  * breaks the first-step identity (C1); a* scaled by 0.01 in C4's evaluation of

@@ -481,6 +481,20 @@ static void t_assignment_edges(void)
           f.c.cmp.K, f.c.cmp.ncand);
     fake_clear(&f);
 
+    fake_init(&f, &r, 1, 2, 3, GFL_LOSS_HINGE); /* one neuron, eligible for both */
+    f.w.bstar[1] = f.w.bstar[0];
+    fake_choose(&f, &st);
+    CHECK(st == GFL_OK && !f.c.cmp.opt_ok && f.c.cmp.K == 1, "one neuron for two witness neurons: st %d opt_ok %d",
+          st, f.c.cmp.opt_ok);
+    fake_clear(&f);
+
+    fake_init(&f, &r, 6, 1, 3, GFL_LOSS_HINGE); /* a drift that is not finite: no QP to solve */
+    f.c.p1.Dsum[2] = INFINITY;
+    fake_choose(&f, &st);
+    CHECK(st == GFL_OK && !f.c.cmp.opt_ok && isnan(f.c.cmp.optimized_bound) && f.c.cmp.K > 0,
+          "infinite drift: st %d opt_ok %d K %d", st, f.c.cmp.opt_ok, f.c.cmp.K);
+    fake_clear(&f);
+
     fake_init(&f, &r, 6, 2, 3, GFL_LOSS_HINGE);
     f.c.s1.nw[0] = 0;
     for (int i = 1; i < 6; i++)
