@@ -395,6 +395,10 @@ static void t_optimized_is_minimal(void)
             if (k->cand_K[q] == GFL_CHAIN_CAND_OPT)
                 qo = q;
         CHECK(qo >= 0, "rep %d: no optimized candidate", rep);
+        if (qo < 0) {
+            free(owner), free(cnt), fake_clear(&f);
+            continue;
+        }
         const double *ao = k->cand_a + (size_t)qo * m;
         double *pi = calloc((size_t)rw * m, sizeof(double)), *pr = calloc((size_t)rw * m, sizeof(double));
         int support = 0;
