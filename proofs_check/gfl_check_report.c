@@ -42,6 +42,24 @@ static const char *num_prec(double v, int digits)
 static const char *num(double v) { return num_prec(v, 5); }
 static const char *num4(double v) { return num_prec(v, 4); }
 
+/* What the theorem-form chain's comparator optimized (docs/proofs.md C4). */
+static const char *comparator_line(const gfl_chain_result *ch)
+{
+    static char line[400];
+    char head[120];
+    if (ch->cmp.optimized)
+        snprintf(head, sizeof head, "optimized weights over %d neurons (support %d)", ch->cmp.neurons,
+                 ch->cmp.support);
+    else
+        snprintf(head, sizeof head, "uniform over the K = %d best neurons per witness neuron", ch->cmp.K);
+    snprintf(line, sizeof line,
+             "comparator: convex weights on learned neurons per witness neuron, chosen to minimize the "
+             "theorem-form bound predicted from the first pass: %s; predicted %s (best uniform K %s, "
+             "optimized %s)", head, num4(ch->cmp.chosen_bound), num4(ch->cmp.uniform_bound),
+             num4(ch->cmp.optimized_bound));
+    return line;
+}
+
 void gfl_check_print_case(const gfl_check_case *c)
 {
     const gfl_config *cfg = &c->cfg;
@@ -73,6 +91,7 @@ void gfl_check_print_case(const gfl_check_case *c)
            num(ch->pop_best.loss), ch->pop_best_t, ch->pop_best.err, num(ch->pop_bound), num(ch->tight_bound),
            ch->loosest, num(ch->apriori_bound), ch->apriori_dominant ? ch->apriori_dominant : "N/A",
            ch->chain_bound > 1 ? "; the theorem-form chain is vacuous (above 1) on this instance" : "");
+    printf("%s\n\n", comparator_line(ch));
     gfl_data_check_print(c); /* case data: the split, the baselines, OPT_hat on the test part */
 }
 
@@ -139,6 +158,17 @@ static json_t *case_json(const gfl_check_case *c)
     json_object_set_new(o, "terms", terms);
     json_object_set_new(o, "K", json_integer(ch->K));
     json_object_set_new(o, "chain_bound", gfl_json_real(ch->chain_bound));
+    /* the theorem-form chain's comparator (docs/proofs.md C4): bounds predicted from the first pass */
+    json_t *cmp = json_object();
+    json_object_set_new(cmp, "kind", json_string(ch->cmp.optimized ? "optimized" : "uniform"));
+    json_object_set_new(cmp, "K", json_integer(ch->cmp.K));
+    json_object_set_new(cmp, "support", json_integer(ch->cmp.support));
+    json_object_set_new(cmp, "neurons", json_integer(ch->cmp.neurons));
+    json_object_set_new(cmp, "uniform_bound", gfl_json_real(ch->cmp.uniform_bound));
+    json_object_set_new(cmp, "optimized_bound", gfl_json_real(ch->cmp.optimized_bound));
+    json_object_set_new(cmp, "chosen_bound", gfl_json_real(ch->cmp.chosen_bound));
+    json_object_set_new(cmp, "qp_gap", gfl_json_real(ch->cmp.qp_gap));
+    json_object_set_new(o, "comparator", cmp);
     json_object_set_new(o, "tight_bound", gfl_json_real(ch->tight_bound));
     json_object_set_new(o, "population_bound", gfl_json_real(ch->pop_bound));
     json_object_set_new(o, "apriori_bound", gfl_json_real(ch->apriori_bound));
@@ -183,7 +213,10 @@ static gfl_status figures(const char *dir, const gfl_check_case *c)
     double v[] = {ch->lstar, ch->approx, ch->drift, ch->reg, ch->regret, ch->stat};
     if (snprintf(png, sizeof png, "%s/%s_%s_terms.png", dir, cs, c->path) >= (int)sizeof png)
         GFL_ERROR(GFL_EINVAL, "path too long: '%s'", dir);
-    snprintf(title, sizeof title, "%s (%s path): terms of the chain bound (K = %d)", cs, c->path, ch->K);
+    if (ch->cmp.optimized)
+        snprintf(title, sizeof title, "%s (%s path): terms of the chain bound (optimized weights)", cs, c->path);
+    else
+        snprintf(title, sizeof title, "%s (%s path): terms of the chain bound (K = %d)", cs, c->path, ch->K);
     gfl_plot_opts pb = {title, "term", "value", 0};
     return gfl_plot_bars(png, &pb, labels, v, 6);
 }
@@ -245,6 +278,7 @@ static gfl_status md_writer(FILE *f, void *p)
                                       "loose on an instance this small; the tight chain is what the run certifies."
                                     : "",
                 ch->apriori_bound > 1 ? " The a-priori form is vacuous (above 1)." : "");
+        fprintf(f, "%s.\n\n", comparator_line(ch));
         fprintf(f, "![loss](%s_%s_loss.png) ![terms](%s_%s_terms.png)\n", cs, c->path, cs, c->path);
     }
     return ferror(f) ? GFL_EIO : GFL_OK;

@@ -50,6 +50,7 @@ void t_faults_register(void);
 void t_stats_register(void);
 void t_limits_register(void);
 void t_links_register(void);
+void t_comparator_register(void);
 void t_ref_threads_register(void);
 void t_phen_register(void);
 void t_data_register(void);

@@ -124,6 +124,7 @@ int main(int argc, char **argv)
     t_stats_register();
     t_limits_register();
     t_links_register();
+    t_comparator_register();
     t_ref_threads_register();
     t_phen_register();
     t_data_register();
