@@ -519,7 +519,8 @@ gfl_status gfl_chain_links_population(ctx_t *c, const gfl_features_result *feat,
     gfl_apriori_parts *ap = &res->apriori;
     const gfl_feature_search *sr = &feat->search;
     double nan = NAN;
-    *ap = (gfl_apriori_parts){nan, nan, nan, nan, nan, nan, nan, nan, 0, sr->ng * sr->nb, 0, sr->level_each,
+    *ap = (gfl_apriori_parts){nan, nan, nan, nan, nan, nan, nan, nan, 0, sr->ng * sr->nb, 0,
+                              sr->ng * sr->nb > 0 ? sr->level_each : nan,
                               feat->fp.gamma, feat->fp.B_G, nan};
     if (!opt->available) {
         res->apriori_bound = NAN;

@@ -440,7 +440,8 @@ static void t_link_fallbacks(void)
     /* no search at all (a result from before it): the configured triple */
     feat.search.ng = feat.search.nb = 0;
     run_chain(&in, &feat, &in.opt, &res);
-    CHECK(!res.apriori.optimized && res.apriori.grid_points == 0 && res.apriori_bound == full.apriori.configured_bound,
+    CHECK(!res.apriori.optimized && res.apriori.grid_points == 0 && isnan(res.apriori.level_each) &&
+              res.apriori_bound == full.apriori.configured_bound,
           "no search: bound %g", res.apriori_bound);
     gfl_chain_clear(&res);
     /* a configured triple better than every searched one keeps the configured value */
