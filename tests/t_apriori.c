@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -16,6 +18,7 @@
 #include "gfl_check_report.h"
 #include "gfl_fast.h"
 #include "gfl_fast_oracle.h"
+#include "gfl_features_report.h"
 #include "gfl_paths.h"
 #include "gfl_rng.h"
 #include "gfl_settings.h"
@@ -36,6 +39,29 @@ static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* What fn(arg) prints on stdout, in a static buffer (the test's scratch file). */
+static const char *captured(void (*fn)(const void *), const void *arg)
+{
+    static char buf[1 << 16];
+    char path[4096];
+    snprintf(path, sizeof path, "%s/apriori_stdout.txt", gfl_test_scratch());
+    fflush(stdout);
+    int saved = dup(1), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CU_ASSERT_FATAL(saved >= 0 && fd >= 0);
+    dup2(fd, 1);
+    close(fd);
+    fn(arg);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+    return buf;
 }
 
 static int has(const double *v, int n, double x)
@@ -159,7 +185,23 @@ static void t_search_known(void)
     CU_ASSERT(gfl_features_search(acos, nG, N, 1, &fp, &s) == GFL_EINVAL && s.count == NULL);
     params(&fp, 0.1, 0.01);
     CU_ASSERT(gfl_features_search(acos, nG, 0, 1, &fp, &s) == GFL_EINVAL);
+    CU_ASSERT(gfl_features_search(acos, nG, N, 0, &fp, &s) == GFL_EINVAL);
+    fp.B_G = -1;
+    CU_ASSERT(gfl_features_search(acos, nG, N, 1, &fp, &s) == GFL_EINVAL);
+    params(&fp, 0.1, 0.01);
+    fp.level = 1;
+    CU_ASSERT(gfl_features_search(acos, nG, N, 1, &fp, &s) == GFL_EINVAL);
+    params(&fp, 0.1, 0.01);
+    fp.p = 0;
+    CU_ASSERT(gfl_features_search(acos, nG, N, 1, &fp, &s) == GFL_EINVAL);
     gfl_error_clear();
+    /* B_G = 0 configured and every |G| = 0: no B_G at all, no point */
+    for (int q = 0; q < N; q++)
+        nG[q] = 0;
+    params(&fp, 0.1, 0.0);
+    CU_ASSERT_FATAL(gfl_features_search(acos, nG, N, 1, &fp, &s) == GFL_OK);
+    CHECK(s.nb == 0 && s.conf_bi == -1 && gfl_features_search_best(&s, 1.0) == -1, "no B_G: %d values", s.nb);
+    gfl_features_search_clear(&s);
 }
 
 /* Random draws (seeded): the search against the enumeration on three
@@ -484,6 +526,84 @@ static void t_link_fallbacks(void)
     gfl_problem_clear(&in.pb);
 }
 
+static void print_case(const void *c) { gfl_check_print_case(c); }
+
+/* The text report's line for each way the triple is chosen. */
+static void t_report_lines(void)
+{
+    gfl_check_case c;
+    CU_ASSERT_FATAL(gfl_test_check_instance(GFL_CASE_XOR, "fast", 20, GFL_CHAIN_FAULT_NONE, &c) == GFL_OK);
+    gfl_check_case v = c;
+    const char *out = captured(print_case, &v);
+    CHECK(c.chain.apriori.optimized && strstr(out, "a-priori triple: searched p = 0.01") &&
+              strstr(out, "configured gamma = 0.2, B_G = 0.01 gives"),
+          "searched: %.300s", strstr(out, "a-priori triple") ? strstr(out, "a-priori triple") : out);
+    struct {
+        int optimized, found, points;
+        double bound;
+        const char *want;
+    } k[] = {{0, 1, 441, 1.0, "a-priori triple: configured p = 0.01, gamma = 0.2, B_G = 0.01 gives 1; no searched point is smaller"},
+             {0, 0, 441, 1.0, "no searched point has every witness feature a member"},
+             {0, 0, 0, 1.0, "; no search"},
+             {0, 0, 441, NAN, "a-priori triple: N/A (OPT_hat is not available)"}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        v = c;
+        v.chain.apriori.optimized = k[i].optimized;
+        v.chain.apriori.searched_found = k[i].found;
+        v.chain.apriori.grid_points = k[i].points;
+        v.chain.apriori.gamma = 0.2;
+        v.chain.apriori.B_G = 0.01;
+        v.chain.apriori_bound = k[i].bound;
+        out = captured(print_case, &v);
+        CHECK(strstr(out, k[i].want) != NULL, "case %zu: want '%s' in %.300s", i, k[i].want,
+              strstr(out, "a-priori triple") ? strstr(out, "a-priori triple") : out);
+    }
+    gfl_check_clear(&c);
+}
+
+typedef struct {
+    const inputs *in;
+    const gfl_features_result *feat;
+} feat_print;
+
+static void print_features(const void *p)
+{
+    const feat_print *fpr = p;
+    gfl_features_print(&fpr->in->pb.cfg, &fpr->in->wit, fpr->feat, "fast");
+}
+
+/* gfl features: the best triple, or that there is none, in text and JSON. */
+static void t_features_report(void)
+{
+    inputs in;
+    inputs_init(&in);
+    feat_print fpr = {&in, &in.feat};
+    const char *out = captured(print_features, &fpr);
+    CHECK(in.feat.best_pt >= 0 && strstr(out, "best triple for the a-priori form (c_n = 1, n = ") &&
+              strstr(out, "feature 0 at the best triple: "),
+          "best triple: %.400s", out);
+    json_t *j = gfl_features_report_json(&in.pb.cfg, &in.wit, &in.feat, "fast"), *b = json_object_get(j, "best_triple");
+    const gfl_feature_search *s = &in.feat.search;
+    CHECK(json_is_object(b) && json_real_value(json_object_get(b, "gamma")) == s->gamma[in.feat.best_pt / s->nb] &&
+              json_array_size(json_object_get(b, "counts")) == (size_t)in.feat.nfeat &&
+              json_integer_value(json_array_get(json_object_get(b, "counts"), 0)) ==
+                  s->count[in.feat.best_pt],
+          "best_triple JSON");
+    json_decref(j);
+    gfl_features_result none = in.feat;
+    none.best_pt = -1;
+    fpr.feat = &none;
+    out = captured(print_features, &fpr);
+    CHECK(strstr(out, "best triple: none of the") != NULL, "no best triple: %.400s", out);
+    j = gfl_features_report_json(&in.pb.cfg, &in.wit, &none, "fast");
+    CHECK(json_is_null(json_object_get(j, "best_triple")), "best_triple is null");
+    json_decref(j);
+    gfl_opt_clear(&in.opt);
+    gfl_features_clear(&in.feat);
+    gfl_witness_clear(&in.wit);
+    gfl_problem_clear(&in.pb);
+}
+
 void t_apriori_register(void)
 {
     CU_pSuite s = CU_add_suite("apriori", NULL, NULL);
@@ -493,4 +613,6 @@ void t_apriori_register(void)
     CU_add_test(s, "best triple: more draws in a cone never worsen it", t_search_monotone);
     CU_add_test(s, "a-priori link: configured fallback, non-finite bounds", t_link_fallbacks);
     CU_add_test(s, "a-priori form on check runs: xor, parity, mog (small, fast)", t_real_runs);
+    CU_add_test(s, "a-priori triple in the text report", t_report_lines);
+    CU_add_test(s, "best triple in gfl features, text and JSON", t_features_report);
 }
