@@ -547,7 +547,7 @@ gfl_status gfl_chain_links_population(ctx_t *c, const gfl_features_result *feat,
         sb = sr->B_G[best % sr->nb];
         sbound = opt->opt_hat + rbb * sqrt(2 * sg + coef / sb) + c->cp->eps;
     }
-    ap->optimized = best >= 0 && (sbound < ap->configured_bound || !(ap->configured_bound == ap->configured_bound));
+    ap->optimized = best >= 0 && (sbound < ap->configured_bound || isnan(ap->configured_bound));
     if (ap->optimized)
         gamma = sg, BG = sb, conc = coef / sb;
     ap->p = feat->fp.p;
