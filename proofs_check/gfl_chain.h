@@ -48,6 +48,18 @@ typedef struct {
 enum { GFL_L_C1, GFL_L_C2, GFL_L_C3, GFL_L_C4, GFL_L_C5, GFL_L_C5G, GFL_L_C6, GFL_L_CHAIN, GFL_L_TIGHT,
        GFL_L_POP, GFL_L_APRIORI, GFL_NLINKS };
 
+/* The a-priori form at the triple it was evaluated at (SPEC 6): the smaller
+ * of the configured triple's value and the searched best triple's
+ * (gfl_features_search); NaN where not available. */
+typedef struct {
+    double p, gamma, B_G, conc, rbb, opt_hat, eps, bound;
+    int optimized;        /* the chosen triple is the searched one */
+    int grid_points;      /* points searched (0: no search) */
+    int searched_found;   /* some point has every witness feature a member at level_each */
+    double level_each;    /* the Bonferroni-corrected level of each point's claims */
+    double configured_gamma, configured_B_G, configured_bound;
+} gfl_apriori_parts;
+
 typedef struct {
     gfl_link link[GFL_NLINKS];
     /* chain terms, averaged over t = 2..T */
@@ -58,6 +70,7 @@ typedef struct {
     double chain_bound, tight_bound, pop_bound, apriori_bound;
     const char *loosest;  /* the largest term of the theorem-form chain */
     const char *apriori_dominant;
+    gfl_apriori_parts apriori;
     int K;                /* learned neurons per witness neuron (theorem-form chain); 0: optimized weights */
     int tight_K;          /* the tight chain's comparator: K, 0 for a^(T), -1 for the optimized weights */
     /* the theorem-form chain's comparator (docs/proofs.md C4): bounds

@@ -532,6 +532,12 @@ gfl_status gfl_chain_links_population(ctx_t *c, const gfl_features_result *feat,
     }
     /* a-priori form: OPT_hat only from networks of the class (SPEC 5, 6 C3) */
     l = &res->link[GFL_L_APRIORI];
+    gfl_apriori_parts *ap = &res->apriori;
+    const gfl_feature_search *sr = &feat->search;
+    double nan = NAN;
+    *ap = (gfl_apriori_parts){nan, nan, nan, nan, nan, nan, nan, nan, 0, sr->ng * sr->nb, 0,
+                              sr->ng * sr->nb > 0 ? sr->level_each : nan,
+                              feat->fp.gamma, feat->fp.B_G, nan};
     if (!opt->available) {
         res->apriori_bound = NAN;
         res->apriori_dominant = NULL;
@@ -539,22 +545,55 @@ gfl_status gfl_chain_links_population(ctx_t *c, const gfl_features_result *feat,
         gfl_chain_set_note(l, "not available: OPT_hat is not available (%s)", opt->na_reason);
         return GFL_OK;
     }
-    double gamma = feat->fp.gamma, BG = feat->fp.B_G, Bx1 = feat->mom.Bx1;
-    double conc = BG > 0 ? c->cp->c_n * sqrt(feat->mom.Bx2 * log((double)c->n)) / (BG * sqrt((double)c->n)) : INFINITY;
-    double Ba1, Ba2, Bb;
+    double Ba1, Ba2, Bb, Bx1 = feat->mom.Bx1;
+    double coef = gfl_features_conc_coef(c->cp->c_n, feat->mom.Bx2, c->n);
     gfl_witness_bounds(c->wit, &Ba1, &Ba2, &Bb);
     /* r of the class OPT_hat was taken over: the refit has at most the witness's r neurons */
-    double sq = c->wit->r * Ba1 * Bx1 * sqrt(2 * gamma + conc);
-    res->apriori_bound = opt->opt_hat + sq + c->cp->eps;
+    double rbb = c->wit->r * Ba1 * Bx1;
+    /* the configured triple (its membership is what made OPT_hat available) */
+    double gamma = feat->fp.gamma, BG = feat->fp.B_G;
+    double conc = BG > 0 ? coef / BG : INFINITY;
+    ap->configured_bound = opt->opt_hat + rbb * sqrt(2 * gamma + conc) + c->cp->eps;
+    /* the searched best triple, its claims at the corrected level (docs/features.md) */
+    int best = gfl_features_search_best(sr, coef);
+    ap->searched_found = best >= 0;
+    double sbound = NAN, sg = NAN, sb = NAN;
+    if (best >= 0) {
+        sg = sr->gamma[best / sr->nb];
+        sb = sr->B_G[best % sr->nb];
+        sbound = opt->opt_hat + rbb * sqrt(2 * sg + coef / sb) + c->cp->eps;
+    }
+    ap->optimized = best >= 0 && (sbound < ap->configured_bound || isnan(ap->configured_bound));
+    if (ap->optimized)
+        gamma = sg, BG = sb, conc = coef / sb;
+    ap->p = feat->fp.p;
+    ap->gamma = gamma;
+    ap->B_G = BG;
+    ap->conc = conc;
+    ap->rbb = rbb;
+    ap->opt_hat = opt->opt_hat;
+    ap->eps = c->cp->eps;
+    double sq = rbb * sqrt(2 * gamma + conc);
+    ap->bound = res->apriori_bound = opt->opt_hat + sq + c->cp->eps;
     res->apriori_dominant = opt->opt_hat >= sq && opt->opt_hat >= c->cp->eps
                                 ? "OPT_hat"
                                 : c->cp->eps > sq ? "eps" : conc > 2 * gamma ? "concentration sqrt(B_x2 log n)/(B_G sqrt n)" : "cone width 2 gamma";
-    gfl_verdict v = lo > res->apriori_bound ? GFL_V_VIOLATED : hi <= res->apriori_bound ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
+    /* an infinite or NaN bound is never CONSISTENT (SPEC 6) */
+    gfl_verdict v = lo > res->apriori_bound ? GFL_V_VIOLATED
+                    : isfinite(res->apriori_bound) && hi <= res->apriori_bound ? GFL_V_CONSISTENT
+                                                                               : GFL_V_INCONCLUSIVE;
     gfl_chain_set_link(l, "apriori", v, pv->loss, res->apriori_bound, res->apriori_bound - hi, level);
+    char which[96];
+    if (ap->optimized)
+        snprintf(which, sizeof which, "searched gamma %.3g, B_G %.3g (configured %.4g)", gamma, BG,
+                 ap->configured_bound);
+    else
+        snprintf(which, sizeof which, "configured gamma %g, B_G %g (%s)", gamma, BG,
+                 best < 0 ? "no searched point feasible" : "no searched point smaller");
     gfl_chain_set_note(l,
-             "OPT_hat %.4g + r B_a1 B_x1 sqrt(2 gamma + c_n sqrt(B_x2 log n)/(B_G sqrt n)) = %d * %.3g * %.3g * "
-             "sqrt(%.3g + %.3g) + eps %.3g; dominant: %s%s",
-             opt->opt_hat, c->wit->r, Ba1, Bx1, 2 * gamma, conc, c->cp->eps, res->apriori_dominant,
+             "OPT_hat %.4g + r B_a1 B_x1 sqrt(2 gamma + conc) = %d * %.3g * %.3g * sqrt(%.3g + %.3g) + eps %.3g; "
+             "at %s; dominant: %s%s",
+             opt->opt_hat, c->wit->r, Ba1, Bx1, 2 * gamma, conc, c->cp->eps, which, res->apriori_dominant,
              res->apriori_bound > 1 ? " (vacuous: above 1)" : "");
     return GFL_OK;
 }

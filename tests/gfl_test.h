@@ -63,6 +63,8 @@ void t_cov_engine_register(void);
 void t_cov_io_register(void);
 void t_cov_errors_register(void);
 void t_cov_check_register(void);
+/* The a-priori form at its best triple (tests/t_apriori.c). */
+void t_apriori_register(void);
 /* Tests against mutants the other suites missed (tools/mutate.py, docs/mutation.md). */
 void t_mutants_register(void);
 

@@ -136,6 +136,7 @@ int main(int argc, char **argv)
     t_cov_io_register();
     t_cov_errors_register();
     t_cov_check_register();
+    t_apriori_register();
     t_mutants_register();
     /* GFL_TEST_SUITES="check,paths": run only the suites whose names contain
      * one of the comma-separated words (a developer's loop; CI runs all). */
