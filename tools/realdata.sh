@@ -59,6 +59,7 @@ task_target() { # max mean error, max gap to logistic regression (points), or '-
     esac
 }
 
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} # runs go two at a time: one BLAS thread each
 for f in "$SK/breast_cancer.csv" "$SK/digits.csv.gz"; do
     [ -r "$f" ] || { echo "realdata: $f missing (make deps installs python3-sklearn)" >&2; exit 2; }
 done
@@ -79,7 +80,6 @@ if [ "${GFL_REALDATA_TUNE:-0}" = 1 ]; then
     [ "$TS" -ge 2 ] 2>/dev/null || { echo "realdata: GFL_REALDATA_TUNE_SPLITS must be at least 2" >&2; exit 2; }
     TD=$(mktemp -d "${TMPDIR:-/tmp}/gfl-tune.XXXXXX") || exit 2
     trap 'rm -rf "$TD"' EXIT
-    export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
     t_start=$(date +%s)
     # run_grid TASK STAGE < configurations (one a line): prints the table and
     # the chosen line "choice: OPTIONS"
