@@ -11,7 +11,7 @@
 # validation), never on the test part, which is cut first and so is the same
 # with or without a validation part.  GFL_REALDATA_TUNE=1 runs the grid and
 # prints its tables (below: two stages, 20 splits, a rule fixed beforehand;
-# about 20 minutes for bc on the shared machine; docs/data.md has the
+# about 20 minutes for bc and 7 for d38 on the shared machine; docs/data.md has the
 # figures); GFL_REALDATA_TUNE_SPLITS changes the number of splits.  The runs
 # then train on the whole pool (validation rows included).
 #
