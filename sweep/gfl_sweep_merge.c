@@ -247,8 +247,15 @@ static gfl_status scan_runs_dir(const gfl_sweep_plan *p, FILE *out, int *foreign
 
 gfl_status gfl_sweep_merge(const gfl_sweep_plan *p, FILE *out, int *nfailed)
 {
+    return gfl_sweep_merge_delta(p, out, nfailed, NULL);
+}
+
+gfl_status gfl_sweep_merge_delta(const gfl_sweep_plan *p, FILE *out, int *nfailed, int *delta_bad)
+{
     int foreign = 0, missing = 0, failed = 0;
     *nfailed = 0;
+    if (delta_bad)
+        *delta_bad = 0;
     GFL_TRY(scan_runs_dir(p, out, &foreign));
     if (foreign)
         GFL_ERROR(GFL_EINVAL, "merge: %d file(s) in %s/runs do not belong to this plan (listed above)", foreign,
@@ -346,6 +353,8 @@ gfl_status gfl_sweep_merge(const gfl_sweep_plan *p, FILE *out, int *nfailed)
                 st = gfl_sweep_delta(m.doc, delta, level, mf, &bad);
                 fclose(mf);
             }
+            if (delta_bad)
+                *delta_bad = bad;
             m.md_delta = md_delta;
         }
         char path[PATH_MAX];
