@@ -269,6 +269,7 @@ static gfl_status one_case(const char *dir, const char *cs, const point *p, int 
         for (int a = 0; a < NAX; a++) {
             double pr = a == 1 && pred[q][a] == -0.25 ? pn : a == 1 && q == SC_CONC ? 2 * pn : pred[q][a];
             fr.lo[q][a] = fr.hi[q][a] = NAN;
+            fr.pred[q][a] = pr;
             if (nb >= 20 && vary[a]) {
                 qsort(bs + a * boot, (size_t)nb, sizeof *bs, cmp_d);
                 fr.lo[q][a] = bs[a * boot + (int)floor(0.025 * (nb - 1))];

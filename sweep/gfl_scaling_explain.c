@@ -275,7 +275,10 @@ int gfl_scaling_plateaus(FILE *md, const gfl_scaling_point *p, int n, const gfl_
             const char *ax = gfl_scaling_axname[a];
             fprintf(md, "- **plateau**: %s does not fall with %s (slope ", gfl_scaling_term[q], ax);
             interval(md, f, q, a);
-            fprintf(md, "%s).", grows(f->beta[q][1 + a], f->lo[q][a]) ? ": it grows" : "");
+            fprintf(md, "%s)", grows(f->beta[q][1 + a], f->lo[q][a]) ? ": it grows" : "");
+            if (f->pred[q][a] == 0)
+                fprintf(md, ", as predicted: %s does not enter the form", ax);
+            fputs(".", md);
             /* the largest part at the largest size, then the next one */
             int best = -1, next = -1;
             double bv = -1, nvv = -1;

@@ -42,6 +42,7 @@ typedef struct {
     int nv[SC_NAX], vary[SC_NAX];
     const double *vals[SC_NAX];
     double beta[SC_NQ][1 + SC_NAX], lo[SC_NQ][SC_NAX], hi[SC_NQ][SC_NAX];
+    double pred[SC_NQ][SC_NAX]; /* the predicted exponent (NAN: none) */
 } gfl_scaling_fit;
 
 /* Fills pt from one case object of check's JSON: the "comparator" and
