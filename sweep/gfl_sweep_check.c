@@ -13,6 +13,19 @@
 #include "gfl_io.h"
 #include "gfl_sweep.h"
 
+/* v as the shortest text that reads back exactly: the run's command line
+ * says --delta 0.2, not 0.20000000000000001. */
+static json_t *num_text(double v)
+{
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return json_string(buf);
+}
+
 void gfl_sweep_check_init(gfl_sweep_check_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -86,15 +99,15 @@ gfl_status gfl_sweep_check_plan(const gfl_check_request *rq, json_t **out)
     gfl_check_defaults(&d);
     const gfl_check_params *p = &rq->params;
     if (p->delta != d.delta)
-        json_object_set_new(opts, "delta", json_real(p->delta));
+        json_object_set_new(opts, "delta", num_text(p->delta));
     if (p->cp.delta0 != d.cp.delta0)
-        json_object_set_new(opts, "delta0", json_real(p->cp.delta0));
+        json_object_set_new(opts, "delta0", num_text(p->cp.delta0));
     if (p->cp.level != d.cp.level)
-        json_object_set_new(opts, "level", json_real(p->cp.level));
+        json_object_set_new(opts, "level", num_text(p->cp.level));
     if (p->cp.c_n != d.cp.c_n)
-        json_object_set_new(opts, "c-n", json_real(p->cp.c_n));
+        json_object_set_new(opts, "c-n", num_text(p->cp.c_n));
     if (p->cp.eps != d.cp.eps)
-        json_object_set_new(opts, "eps", json_real(p->cp.eps));
+        json_object_set_new(opts, "eps", num_text(p->cp.eps));
     if (p->cp.n_pop != d.cp.n_pop)
         json_object_set_new(opts, "n-pop", json_integer(p->cp.n_pop));
     if (rq->strict)

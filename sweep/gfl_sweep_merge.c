@@ -245,6 +245,22 @@ static gfl_status scan_runs_dir(const gfl_sweep_plan *p, FILE *out, int *foreign
     return GFL_OK;
 }
 
+/* One of check's parameters as the plan's options give it (a number, or its
+ * text as gfl check --sweep writes it); the default when absent or invalid
+ * (the runs themselves refuse an invalid one). */
+static void plan_param(const json_t *po, const char *name, gfl_check_params *cp)
+{
+    json_t *v = json_object_get(po, name);
+    char buf[40];
+    const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+    if (json_is_number(v)) {
+        snprintf(buf, sizeof buf, "%.17g", json_number_value(v));
+        t = buf;
+    }
+    if (t && gfl_check_param_set(cp, name, t) != GFL_OK)
+        gfl_error_clear();
+}
+
 gfl_status gfl_sweep_merge(const gfl_sweep_plan *p, FILE *out, int *nfailed)
 {
     return gfl_sweep_merge_delta(p, out, nfailed, NULL);
@@ -342,10 +358,9 @@ gfl_status gfl_sweep_merge_delta(const gfl_sweep_plan *p, FILE *out, int *nfaile
             gfl_check_params cp;
             gfl_check_defaults(&cp);
             json_t *po = json_object_get(json_object_get(p->doc, "plan"), "options");
-            double delta = json_is_number(json_object_get(po, "delta")) ? json_number_value(json_object_get(po, "delta"))
-                                                                       : cp.delta;
-            double level = json_is_number(json_object_get(po, "level")) ? json_number_value(json_object_get(po, "level"))
-                                                                       : cp.cp.level;
+            plan_param(po, "delta", &cp);
+            plan_param(po, "level", &cp);
+            double delta = cp.delta, level = cp.cp.level;
             size_t len = 0;
             FILE *mf = open_memstream(&md_delta, &len);
             int bad = 0;

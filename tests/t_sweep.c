@@ -555,7 +555,8 @@ static void test_check_sweep(void)
         snprintf(res, sizeof res, "%s/results.json", dir);
         snprintf(log, sizeof log, "%s/chk_%s.log", gfl_test_scratch(), cases[ci]);
         const char *args[] = {"check", "--case", cases[ci], "--path", "fast", "--preset", "small", "--T", "30",
-                              "--n-pop", "1024", "--seeds", "3", "--sweep", dir, "--jobs", "2", NULL};
+                              "--n-pop", "1024", "--seeds", "3", "--sweep", dir, "--jobs", "2", "--delta",
+                              ci ? "0.3" : "0.1", NULL};
         int rc = run(args, log);
         CHECK(rc == 0 || rc == 1, "gfl check --sweep (%s): exit %d", cases[ci], rc);
         json_t *doc = json_load_file(res, 0, NULL);
@@ -590,6 +591,7 @@ static void test_check_sweep(void)
         char *out = slurp(log);
         CHECK(out && strstr(out, want), "%s: the sweep's delta row has %d of 3 seeds failing: %s", cases[ci], stat_fail,
               out ? out : "");
+        CHECK(out && strstr(out, ci ? "against delta = 0.3 " : "against delta = 0.1 "), "%s: the delta given", cases[ci]);
         free(out);
         /* in-process, one seed at a time: every link's verdict */
         rq.params.seeds = 1;
@@ -623,6 +625,50 @@ static void test_check_sweep(void)
     }
 }
 
+/* The plan of a check request: --all becomes a case axis over every case
+ * study, --seed 5 --seeds 4 the seeds 5..8, check's parameters only where they
+ * are not the defaults; its expansion is the runs the in-process check does. */
+static void test_check_plan(void)
+{
+    gfl_settings set;
+    gfl_settings_init(&set);
+    gfl_settings_set_preset(&set, GFL_PRESET_SMALL);
+    gfl_settings_add(&set, "T", "20");
+    gfl_settings_add(&set, "seed", "5");
+    gfl_settings_add(&set, "fixed-batch", NULL);
+    gfl_check_request rq;
+    gfl_check_request_init(&rq, gfl_paths);
+    rq.path = gfl_path_find("fast");
+    rq.all = 1;
+    rq.settings = &set;
+    rq.strict = 1;
+    rq.params.seeds = 4;
+    gfl_check_param_set(&rq.params, "delta", "0.2");
+    json_t *plan = NULL, *runs = NULL;
+    CU_ASSERT_FATAL(gfl_sweep_check_plan(&rq, &plan) == GFL_OK);
+    json_t *o = json_object_get(plan, "options"), *g = json_object_get(plan, "grid");
+    CHECK(json_array_size(json_object_get(g, "case")) == GFL_NCASES, "--all: every case study in the grid");
+    CHECK(json_integer_value(json_object_get(json_object_get(g, "seed"), "from")) == 5 &&
+          json_integer_value(json_object_get(json_object_get(g, "seed"), "to")) == 8, "seeds 5..8");
+    CHECK(!json_object_get(o, "seed") && !json_object_get(o, "seeds") && !json_object_get(o, "level") &&
+          !strcmp(json_string_value(json_object_get(o, "delta")), "0.2") && json_is_true(json_object_get(o, "strict")) &&
+          json_is_true(json_object_get(o, "fixed-batch")) &&
+          !strcmp(json_string_value(json_object_get(o, "preset")), "small") &&
+          !strcmp(json_string_value(json_object_get(o, "path")), "fast") &&
+          !strcmp(json_string_value(json_object_get(o, "T")), "20"), "plan options");
+    CU_ASSERT_FATAL(gfl_sweep_expand(plan, &runs) == GFL_OK);
+    CHECK(json_array_size(runs) == 4 * GFL_NCASES, "%zu runs, want %d", json_array_size(runs), 4 * GFL_NCASES);
+    const char *line = json_string_value(json_object_get(json_array_get(runs, 0), "command"));
+    CHECK(line && strstr(line, " --fixed-batch ") && strstr(line, " --strict") && strstr(line, " --delta 0.2 ") &&
+          !strstr(line, "--seeds"), "run line '%s'", line ? line : "");
+    json_decref(plan), json_decref(runs);
+    /* a request the check refuses is refused before any plan */
+    gfl_settings_add(&set, "m", "0");
+    plan = NULL;
+    CHECK(gfl_sweep_check_plan(&rq, &plan) == GFL_EINVAL && plan == NULL, "an invalid request gives no plan");
+    gfl_error_clear();
+}
+
 void t_sweep_register(void)
 {
     CU_pSuite s = CU_add_suite("sweep", NULL, NULL);
@@ -636,5 +682,6 @@ void t_sweep_register(void)
     CU_add_test(s, "scaling: a floor, its plateau and cause, the optimization table", test_scaling_floor);
     CU_add_test(s, "scaling: a clean power law, no plateau, measured crossover", test_scaling_power_law);
     CU_add_test(s, "scaling: older results (the a-priori note)", test_scaling_older_results);
+    CU_add_test(s, "check request -> plan", test_check_plan);
     CU_add_test(s, "check --seeds --sweep = in-process, per seed and link", test_check_sweep);
 }
