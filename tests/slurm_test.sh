@@ -162,8 +162,10 @@ CK="--case xor --path fast --preset small --T 100 --n-pop 2048 --threads 1 --see
 "$GFL" check $CK --sweep "$S/check_local" --jobs 2 >"$T/check_local" 2>/dev/null
 rc=$?
 [ $rc -le 1 ] || fail "gfl check --sweep (local): exit $rc"
+# check's plan has no "slurm" object: 1G per task by default, above this node's
+# RealMemory; sbatch's environment overrides the script's directives
 # shellcheck disable=SC2086
-"$GFL" check $CK --sweep "$S/check_slurm" --backend slurm >"$T/check_slurm" 2>&1 || fail "gfl check --sweep --backend slurm"
+SBATCH_MEM_PER_NODE=200M "$GFL" check $CK --sweep "$S/check_slurm" --backend slurm >"$T/check_slurm" 2>&1 || fail "gfl check --sweep --backend slurm: $(cat "$T/check_slurm")"
 grep -q "'gfl sweep merge $S/check_slurm'" "$T/check_slurm" || fail "check --sweep on slurm does not say how to merge: $(cat "$T/check_slurm")"
 JOB3=$(grep -E '^[0-9]+$' "$T/check_slurm" | head -n 1)
 [ -n "$JOB3" ] || fail "check --sweep on slurm printed no job id"
