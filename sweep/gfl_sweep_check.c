@@ -159,7 +159,11 @@ gfl_status gfl_sweep_check(const gfl_check_request *rq, const gfl_sweep_check_op
             json_string_value(json_object_get(json_object_get(p.doc, "plan"), "description")), o->run.backend);
     fflush(out);
     int failed = 0, nf = 0;
-    st = gfl_sweep_run(&p, &o->run, &failed);
+    /* Slurm: at most 1000 array tasks (its default MaxArraySize is 1001) */
+    gfl_sweep_opts ro = o->run;
+    if (ro.chunk < 1)
+        ro.chunk = (p.nrun + 999) / 1000;
+    st = gfl_sweep_run(&p, &ro, &failed);
     if (st == GFL_OK && strcmp(o->run.backend, "slurm") == 0) {
         fprintf(out, "submitted; when 'gfl sweep status %s' says every run is done, 'gfl sweep merge %s' prints "
                      "the delta check\n", p.dir, p.dir);
