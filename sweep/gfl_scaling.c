@@ -46,6 +46,7 @@ static const double pred[NQ][NAX] = {
     [SC_CONC] = {0, -0.5, 0},        /* sqrt(B_x2 log n)/(B_G sqrt n) */
     [SC_LSTAR] = {NAN, NAN, NAN}, [SC_REG] = {NAN, NAN, NAN}, [SC_OPT] = {NAN, NAN, NAN},
     [SC_CONE] = {NAN, NAN, NAN}, [SC_CONCP] = {NAN, NAN, NAN}, [SC_EPS] = {NAN, NAN, NAN},
+    [SC_CHAIN_P] = {NAN, -0.25, -0.5},
 };
 
 static uint64_t sm_state;

@@ -10,12 +10,13 @@
 const char *const gfl_scaling_qname[SC_NQ] = {
     "min L_D", "tight chain", "theorem-form chain", "theorem-form chain, uniform comparator", "approx", "drift",
     "regret", "a-priori form", "a-priori form, configured (gamma, B_G)", "a-priori concentration",
-    "lstar", "reg", "OPT_hat", "cone width", "concentration part", "eps"};
+    "lstar", "reg", "OPT_hat", "cone width", "concentration part", "eps", "chosen comparator, predicted"};
 const char *const gfl_scaling_term[SC_NQ] = {
     "min L_D", "the tight chain", "the theorem-form chain", "the theorem-form chain with the uniform comparator",
     "approx (C4)", "drift (C6)", "regret (C5)", "the a-priori form", "the a-priori form at the configured triple",
     "the concentration c_n sqrt(B_x2 log n)/(B_G sqrt n)", "L(f*) on the batches (lstar)", "reg",
-    "OPT_hat", "the cone width r B_a1 B_x1 sqrt(2 gamma)", "the concentration part r B_a1 B_x1 sqrt(conc)", "eps"};
+    "OPT_hat", "the cone width r B_a1 B_x1 sqrt(2 gamma)", "the concentration part r B_a1 B_x1 sqrt(conc)", "eps",
+    "the chosen comparator's bound predicted from pass 1"};
 const char *const gfl_scaling_axname[SC_NAX] = {"m", "n", "T"};
 
 static double num(const json_t *o, const char *k)
@@ -66,7 +67,7 @@ int gfl_scaling_read(const json_t *c, gfl_scaling_point *pt)
         const char *k = json_string_value(json_object_get(cmp, "kind"));
         pt->cmp = k && strcmp(k, "optimized") == 0 ? 2 : 1;
         pt->K = num(cmp, "K"), pt->support = num(cmp, "support");
-        y[SC_CHAIN_U] = num(cmp, "uniform_bound");
+        y[SC_CHAIN_U] = num(cmp, "uniform_bound"), y[SC_CHAIN_P] = num(cmp, "chosen_bound");
     }
     if (json_is_object(ap)) {
         pt->ap = json_is_true(json_object_get(ap, "optimized")) ? 2 : 1;
@@ -148,13 +149,12 @@ static void ratio(FILE *md, double a, double b)
         fputs("-", md);
 }
 
-static void slope_pair(FILE *md, const gfl_scaling_fit *f, int before, int after, int a)
+static void slope_pair(FILE *md, const gfl_scaling_fit *f, int before, int after, int a, int first)
 {
-    fprintf(md, " %s: ", gfl_scaling_axname[a]);
+    fprintf(md, "%s%s ", first ? "" : ", ", gfl_scaling_axname[a]);
     gfl_scaling_num(md, f->beta[before][1 + a]);
     fputs(" -> ", md);
     gfl_scaling_num(md, f->beta[after][1 + a]);
-    fputs(";", md);
 }
 
 void gfl_scaling_optimized(FILE *md, const gfl_scaling_point *p, int n, const gfl_scaling_fit *f)
@@ -188,8 +188,9 @@ void gfl_scaling_optimized(FILE *md, const gfl_scaling_point *p, int n, const gf
     }
     if (nc[0] == n && na[0] == n)
         return;
-    fputs("\nPer grid point, medians over seeds (chosen beside before):\n\n| m | n | T | comparator | K | chain chosen | "
-          "chain uniform | uniform / chosen | (gamma, B_G) chosen | a-priori chosen | (gamma, B_G) configured | "
+    fputs("\nPer grid point, medians over seeds (chosen beside before; the comparator's ratio is of its two bounds "
+          "as predicted from pass 1, uniform_bound / chosen_bound, while 'chain chosen' is the chain):\n\n"
+          "| m | n | T | comparator | K | chain chosen | chain uniform | uniform / chosen | (gamma, B_G) chosen | a-priori chosen | (gamma, B_G) configured | "
           "a-priori configured | configured / chosen |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
           md);
     for (int i = 0; i < f->nv[0]; i++)
@@ -203,6 +204,7 @@ void gfl_scaling_optimized(FILE *md, const gfl_scaling_point *p, int n, const gf
                 if (!runs)
                     continue;
                 double c = gfl_scaling_median(p, n, x, GFL_SC_Y(SC_CHAIN)), u = gfl_scaling_median(p, n, x, GFL_SC_Y(SC_CHAIN_U));
+                double cp = gfl_scaling_median(p, n, x, GFL_SC_Y(SC_CHAIN_P));
                 double a = gfl_scaling_median(p, n, x, GFL_SC_Y(SC_AP)), ac = gfl_scaling_median(p, n, x, GFL_SC_Y(SC_AP_CONF));
                 fprintf(md, "| %g | %g | %g | optimized %d/%d | ", x[0], x[1], x[2], opt, runs);
                 gfl_scaling_num(md, gfl_scaling_median(p, n, x, offsetof(gfl_scaling_point, K)));
@@ -211,7 +213,7 @@ void gfl_scaling_optimized(FILE *md, const gfl_scaling_point *p, int n, const gf
                 fputs(" | ", md);
                 gfl_scaling_num(md, u);
                 fputs(" | ", md);
-                ratio(md, u, c);
+                ratio(md, u, cp);
                 fputs(" | ", md);
                 pair(md, gfl_scaling_median(p, n, x, offsetof(gfl_scaling_point, gamma)),
                      gfl_scaling_median(p, n, x, offsetof(gfl_scaling_point, BG)));
@@ -226,15 +228,20 @@ void gfl_scaling_optimized(FILE *md, const gfl_scaling_point *p, int n, const gf
                 ratio(md, ac, a);
                 fputs(" |\n", md);
             }
-    fputs("\nSlopes before -> after (the fits below):", md);
+    double xl[SC_NAX] = {f->vals[0][f->nv[0] - 1], f->vals[1][f->nv[1] - 1], f->vals[2][f->nv[2] - 1]};
+    fprintf(md, "\nAt the largest size (m = %g, n = %g, T = %g) the optimization divides", xl[0], xl[1], xl[2]);
     for (int pr = 0; pr < 2; pr++) {
-        int before = pr ? SC_AP_CONF : SC_CHAIN_U, after = pr ? SC_AP : SC_CHAIN;
-        fprintf(md, " %s, %s ->chosen:", pr ? "a-priori form" : "theorem-form chain", pr ? "configured" : "uniform");
+        int before = pr ? SC_AP_CONF : SC_CHAIN_U, after = pr ? SC_AP : SC_CHAIN, like = pr ? SC_AP : SC_CHAIN_P;
+        fprintf(md, "%s by ", pr ? "; the a-priori form" : " the theorem-form chain");
+        ratio(md, gfl_scaling_median(p, n, xl, GFL_SC_Y(before)), gfl_scaling_median(p, n, xl, GFL_SC_Y(like)));
+        fprintf(md, " (slopes %s -> chosen: ", pr ? "configured" : "uniform");
+        int first = 1;
         for (int a = 0; a < SC_NAX; a++)
             if (f->vary[a])
-                slope_pair(md, f, before, after, a);
+                slope_pair(md, f, before, after, a, first), first = 0;
+        fputs(")", md);
     }
-    fputs("\n", md);
+    fputs(".\n", md);
 }
 
 /* The terms each form is the sum of (SPEC 6; the a-priori form's square root split). */

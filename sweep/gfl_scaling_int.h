@@ -18,6 +18,7 @@ enum {
     SC_MINLD, SC_TIGHT, SC_CHAIN, SC_CHAIN_U, SC_APPROX, SC_DRIFT, SC_REGRET, SC_AP, SC_AP_CONF, SC_CONC,
     SC_NTAB,
     SC_LSTAR = SC_NTAB, SC_REG, SC_OPT, SC_CONE, SC_CONCP, SC_EPS,
+    SC_CHAIN_P, /* comparator.chosen_bound: the chosen comparator's bound as predicted from pass 1, like uniform_bound */
     SC_NQ
 };
 enum { SC_NAX = 3 };

@@ -367,9 +367,10 @@ static json_t *fixture_case(char kind, int run, int s, double m, double n, doubl
     json_object_set_new(c, "apriori_bound", json_real(bound));
     json_object_set_new(c, "witness", json_pack("{s:f,s:f,s:f}", "p", 0.05, "gamma", 0.1, "B_G", 0.001));
     if (kind == 'A') {
+        /* the comparator's two bounds as predicted from pass 1: 2% above the chain, uniform 1.5 x chosen */
         json_object_set_new(c, "comparator", json_pack("{s:s,s:i,s:i,s:f,s:f,s:f}", "kind", "optimized", "K", 3,
-                                                      "support", 2, "uniform_bound", 1.5 * chain, "optimized_bound",
-                                                      chain, "chosen_bound", chain));
+                                                      "support", 2, "uniform_bound", 1.5 * 1.02 * chain,
+                                                      "optimized_bound", 1.02 * chain, "chosen_bound", 1.02 * chain));
         /* chosen B_G = 2 x configured: the configured triple's concentration is twice as large */
         json_object_set_new(c, "apriori", json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:b,s:i,s:f,s:f,s:f,s:f}", "p",
                                                    0.05, "gamma", 0.01, "B_G", 0.002, "conc", conc, "rbb", rbb,
@@ -492,8 +493,15 @@ static void test_scaling_floor(void)
     /* the largest grid point's row: the test's own medians */
     char want[200];
     snprintf(want, sizeof want, "| 128 | 256 | 200 | optimized 4/4 | 3 | %.3g | %.3g | 1.5 | (0.01, 0.002) |",
-             med[2][2][2], 1.5 * med[2][2][2]);
+             med[2][2][2], 1.5 * 1.02 * med[2][2][2]);
     CHECK(strstr(md, want) != NULL, "optimization row '%s' not in the report (seed %llu)", want, seed);
+    /* the a-priori form's gain at n = 256: the configured triple's form over the chosen one's */
+    double cn = conc_law(256), rbb = 2 * 2.9 * 2.86;
+    snprintf(want, sizeof want, "the optimization divides the theorem-form chain by 1.5 (slopes uniform -> chosen: m ");
+    CHECK(strstr(md, want) != NULL, "'%s' not in the report", want);
+    snprintf(want, sizeof want, "; the a-priori form by %.3g (slopes configured -> chosen: m ",
+             (0.1 + rbb * sqrt(0.2 + 2 * cn)) / (0.1 + rbb * sqrt(0.02 + cn)));
+    CHECK(strstr(md, want) != NULL, "'%s' not in the report", want);
     CHECK(strstr(md, "| (0.1, 0.001) |") && strstr(md, "chosen over a grid of 35 points") &&
           strstr(md, "chosen in 108 of 108 runs"), "configured triple and the counts in the report");
     free(md);
