@@ -190,8 +190,8 @@ void gfl_scaling_optimized(FILE *md, const gfl_scaling_point *p, int n, const gf
         return;
     fputs("\nPer grid point, medians over seeds (chosen beside before; the comparator's ratio is of its two bounds "
           "as predicted from pass 1, uniform_bound / chosen_bound, while 'chain chosen' is the chain):\n\n"
-          "| m | n | T | comparator | K | chain chosen | chain uniform | uniform / chosen | (gamma, B_G) chosen | a-priori chosen | (gamma, B_G) configured | "
-          "a-priori configured | configured / chosen |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+          "| m | n | T | comparator | K (0: weights) | support | chain chosen | chain uniform | uniform / chosen | (gamma, B_G) chosen | a-priori chosen | (gamma, B_G) configured | "
+          "a-priori configured | configured / chosen |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
           md);
     for (int i = 0; i < f->nv[0]; i++)
         for (int j = 0; j < f->nv[1]; j++)
@@ -208,6 +208,8 @@ void gfl_scaling_optimized(FILE *md, const gfl_scaling_point *p, int n, const gf
                 double a = gfl_scaling_median(p, n, x, GFL_SC_Y(SC_AP)), ac = gfl_scaling_median(p, n, x, GFL_SC_Y(SC_AP_CONF));
                 fprintf(md, "| %g | %g | %g | optimized %d/%d | ", x[0], x[1], x[2], opt, runs);
                 gfl_scaling_num(md, gfl_scaling_median(p, n, x, offsetof(gfl_scaling_point, K)));
+                fputs(" | ", md);
+                gfl_scaling_num(md, gfl_scaling_median(p, n, x, offsetof(gfl_scaling_point, support)));
                 fputs(" | ", md);
                 gfl_scaling_num(md, c);
                 fputs(" | ", md);
