@@ -8,7 +8,8 @@
  * reproducible.  Crossover: the smallest grid point whose median over seeds
  * is below 1 (measured), else the fit solved for y = 1 along m (at the
  * grid's largest n and T) and along n (largest m and T), with the bootstrap
- * interval (extrapolated). */
+ * interval (extrapolated).  What each run says, what the check optimized and
+ * why a form plateaus: gfl_scaling_explain.c. */
 #include <errno.h>
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_sort.h>
