@@ -4,13 +4,10 @@
  * options at one seed. */
 #include <dirent.h>
 #include <jansson.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "gfl_io.h"
 #include "gfl_sweep.h"
 
 /* v as the shortest text that reads back exactly: the run's command line
