@@ -173,6 +173,7 @@ wait_job "$JOB3"
 "$GFL" sweep status "$S/check_slurm" >/dev/null || fail "check --sweep on slurm: incomplete"
 "$GFL" sweep merge "$S/check_slurm" >"$T/check_merge" || fail "merge (check --sweep on slurm)"
 cmp "$S/check_local/results.json" "$S/check_slurm/results.json" || fail "check --sweep: slurm and local merges differ"
+# shellcheck disable=SC2016 # the backquotes are the table's
 grep -q '^| `{.*"case":"xor".*}` | 3 |' "$T/check_merge" || fail "the merge does not print the delta row of 3 seeds"
 echo "slurm test: gfl check --seeds 3 --sweep: job $JOB3 merged byte-identical to the local backend"
 echo "slurm test: PASSED: 9 runs on local, parallel and slurm merge byte-identical; cancelled task $TASK reported and completed by job $JOB2"
