@@ -168,7 +168,7 @@ FUZZ_CFLAGS    = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -O1 -g -Wa
                  -Icore -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 define fuzz_target
 .PHONY: fuzz-$(1) fuzz-$(1)-long
-build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(2) $(wildcard core/*.h)
+build/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c tests/fuzz/fuzz_common.h $(2) $(wildcard core/*.h)
 	@mkdir -p build/fuzz/corpus_$(1)
 	$$(FUZZ_CC) $$(FUZZ_CFLAGS) tests/fuzz/fuzz_$(1).c $(2) $$(FUZZ_LIBS_$(1)) -o $$@
 fuzz-$(1): deps

@@ -8,38 +8,21 @@ that `gfl verify` holds to the reference (docs/verify.md):
 
 --bug plants a known defect, to see what gfl verify says about it.
 """
-import argparse
-import json
-import os
-
 import numpy as np
 
-
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("dump", help="directory written by gfl train --dump")
-    p.add_argument("--out", help="trajectory directory (default: DUMP/outside)")
-    p.add_argument("--dtype", choices=["float64", "float32"], default="float64")
-    p.add_argument("--bug", choices=["decay", "grad-scale", "relu-tie"],
-                   help="decay: weight decay also applied to b; grad-scale: a-gradient 0.1%% too large; "
-                        "relu-tie: sigma'(0) = 1")
-    args = p.parse_args()
-    out = train(args.dump, args.out or os.path.join(args.dump, "outside"), args.dtype, args.bug)
-    print("wrote %s (%s%s)" % (out, args.dtype, ", --bug " + args.bug if args.bug else ""))
+import gfl_traj
 
 
 def train(dump, out, dtype, bug=None):
     """Trains on the dump in dtype, writes the trajectory into out, returns out."""
     dt = np.dtype(dtype)
-    cfg = json.load(open(os.path.join(dump, "trace.json")))["config"]
-    load = lambda name: np.load(os.path.join(dump, name)).astype(dt)
-    X, Y, a, W, b = load("X.npy"), load("Y.npy"), load("a0.npy"), load("W0.npy"), load("b.npy")
+    cfg, arrays = gfl_traj.load_dump(dump)
+    X, Y, a, W, b = (v.astype(dt) for v in arrays)
     n = X.shape[1]
     steps, As, Ws, losses = [0], [a], [W], [np.nan]
     for t in range(1, cfg["T"] + 1):
-        x, y = (X[0], Y[0]) if cfg["fixed_batch"] else (X[t - 1], Y[t - 1])
-        eta, lam = (cfg["eta1"], cfg["lam1"]) if t == 1 else (cfg["eta"], cfg["lam"])
-        eta, lam = dt.type(eta), dt.type(lam)
+        x, y = gfl_traj.batch(cfg, X, Y, t)
+        eta, lam = (dt.type(v) for v in gfl_traj.step_sizes(cfg, t))
         H = x @ W.T - b                       # (n, m): h_ik = <w_i, x_k> - b_i
         S = np.maximum(H, 0)                  # sigma(h)
         z = y * (S @ a)                       # margins y_k f(x_k)
@@ -57,22 +40,15 @@ def train(dump, out, dtype, bug=None):
         if bug == "grad-scale":
             ga = ga * dt.type(1.001)
         a_new = a - eta * (ga + lam * a)
-        if not cfg["random_features"] and not (cfg["freeze_w"] and t >= 2):
+        if gfl_traj.trains_w(cfg, t):
             W = W - eta * (gW + lam * W)
         a = a_new
         if bug == "decay":
             b = b - eta * lam * b             # b is never trained, nor decayed (SPEC 1)
         steps.append(t), As.append(a), Ws.append(W), losses.append(loss)
-    os.makedirs(out, exist_ok=True)
-    np.save(os.path.join(out, "steps.npy"), np.array(steps, dtype=np.int64))
-    np.save(os.path.join(out, "a.npy"), np.array(As, dtype=dt))
-    np.save(os.path.join(out, "W.npy"), np.array(Ws, dtype=dt))
-    np.save(os.path.join(out, "loss.npy"), np.array(losses, dtype=dt))
-    meta = {"dtype": dtype, "writer": "examples/alg1_numpy.py (numpy %s)%s" %
-            (np.__version__, " --bug " + bug if bug else "")}
-    json.dump(meta, open(os.path.join(out, "meta.json"), "w"))
-    return out
+    writer = "examples/alg1_numpy.py (numpy %s)%s" % (np.__version__, " --bug " + bug if bug else "")
+    return gfl_traj.write_trajectory(out, dtype, writer, steps, As, Ws, losses)
 
 
 if __name__ == "__main__":
-    main()
+    gfl_traj.main(__doc__, train)

@@ -26,7 +26,7 @@ static void ctx_free(ctx_t *c)
         c->vt->destroy(c->eng_comp1);
     free(c->s1.a), free(c->s1.W), free(c->s1.nw), free(c->s1.U), free(c->s1.beta), free(c->s1.ax), free(c->s1.Wx);
     free(c->g.at), free(c->g.aprev), free(c->g.Wprev), free(c->g.anext), free(c->g.Wnext);
-    free(c->p1.Dsum), free(c->p1.Esum), free(c->cmp.I), free(c->cmp.atilde);
+    free(c->p1.Dsum), free(c->p1.Esum), free(c->cmp.ent), free(c->cmp.atilde);
     free(c->cmp.cand_a), free(c->cmp.cand_sum), free(c->cmp.cand_err), free(c->cmp.cand_pert);
     free(c->p2.batch_err), free(c->p2.gscale);
     free(c->best_a), free(c->best_W), free(c->wit_a), free(c->wit_W), free(c->wit_b);
@@ -168,7 +168,7 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const gfl_path *path, const g
     if ((st = ctx_init(&c, &pbv, path, wit, cp)) != GFL_OK || (st = gfl_run_init(&run, cfg)) != GFL_OK)
         goto cleanup;
     int T = cfg->T;
-    /* pass 1: what choosing K needs */
+    /* pass 1: what choosing the comparator needs */
     c.pass = 1;
     c.run = &run;
     if ((st = gfl_train(vt, &pbv, &run, hook, &c)) != GFL_OK)
@@ -195,6 +195,14 @@ gfl_status gfl_chain_run(const gfl_problem *pb_in, const gfl_path *path, const g
     if ((st = gfl_chain_choose_K(&c, &run)) != GFL_OK)
         goto cleanup;
     res->K = c.cmp.K;
+    res->cmp.optimized = c.cmp.K == 0;
+    res->cmp.K = c.cmp.K;
+    res->cmp.neurons = c.cmp.opt_neurons;
+    res->cmp.support = c.cmp.support;
+    res->cmp.uniform_bound = c.cmp.uniform_bound;
+    res->cmp.optimized_bound = c.cmp.optimized_bound;
+    res->cmp.chosen_bound = c.cmp.chosen_bound;
+    res->cmp.qp_gap = c.cmp.opt_ok ? c.cmp.qp_gap : NAN;
     /* pass 2: the chosen comparator at every step */
     if ((st = vt->load(c.eng_comp1, c.cmp.atilde, c.s1.W, pbv.b)) != GFL_OK)
         goto cleanup;

@@ -3,10 +3,11 @@
  * Exact links (C1, C4, C5, C5g, C6, chain, tight) are inequalities with no hidden
  * constant that hold for every sample; they are judged with gfl_cert_le on
  * enclosures.  Statistical links (C2, C3, population, apriori) state their
- * level.  The comparator atilde of C4-C6 is built from K learned neurons per
- * witness neuron, with K chosen to minimize the theorem-form chain bound; the
- * training is run twice (the same run, bit for bit): once to measure what
- * picking K needs, once to evaluate the chosen comparator at every step. */
+ * level.  The comparator atilde of C4-C6 puts convex weights on learned
+ * neurons per witness neuron: uniform over the K best (K from a grid) or
+ * optimized, whichever minimizes the theorem-form chain bound; the training
+ * is run twice (the same run, bit for bit): once to measure what choosing
+ * the comparator needs, once to evaluate it at every step. */
 #ifndef GFL_CHAIN_H
 #define GFL_CHAIN_H
 
@@ -47,6 +48,18 @@ typedef struct {
 enum { GFL_L_C1, GFL_L_C2, GFL_L_C3, GFL_L_C4, GFL_L_C5, GFL_L_C5G, GFL_L_C6, GFL_L_CHAIN, GFL_L_TIGHT,
        GFL_L_POP, GFL_L_APRIORI, GFL_NLINKS };
 
+/* The a-priori form at the triple it was evaluated at (SPEC 6): the smaller
+ * of the configured triple's value and the searched best triple's
+ * (gfl_features_search); NaN where not available. */
+typedef struct {
+    double p, gamma, B_G, conc, rbb, opt_hat, eps, bound;
+    int optimized;        /* the chosen triple is the searched one */
+    int grid_points;      /* points searched (0: no search) */
+    int searched_found;   /* some point has every witness feature a member at level_each */
+    double level_each;    /* the Bonferroni-corrected level of each point's claims */
+    double configured_gamma, configured_B_G, configured_bound;
+} gfl_apriori_parts;
+
 typedef struct {
     gfl_link link[GFL_NLINKS];
     /* chain terms, averaged over t = 2..T */
@@ -57,8 +70,19 @@ typedef struct {
     double chain_bound, tight_bound, pop_bound, apriori_bound;
     const char *loosest;  /* the largest term of the theorem-form chain */
     const char *apriori_dominant;
-    int K;                /* learned neurons per witness neuron (theorem-form chain) */
-    int tight_K;          /* the tight chain's comparator: K, or 0 for a^(T) */
+    gfl_apriori_parts apriori;
+    int K;                /* learned neurons per witness neuron (theorem-form chain); 0: optimized weights */
+    int tight_K;          /* the tight chain's comparator: K, 0 for a^(T), -1 for the optimized weights */
+    /* the theorem-form chain's comparator (docs/proofs.md C4): bounds
+     * predicted from the first pass, NaN where there is none */
+    struct {
+        int optimized;    /* 1: optimized weights; 0: uniform over K neurons */
+        int K;            /* the uniform comparator's K, or 0 */
+        int neurons;      /* neurons the optimized weights could use */
+        int support;      /* neurons with atilde_i != 0 */
+        double uniform_bound, optimized_bound, chosen_bound;
+        double qp_gap;    /* duality gap of the optimized weights, in bound units */
+    } cmp;
     double atilde_norm;
     double min_batch_loss; /* lhs of the chain: min_{t>=2} L_{Z^(t-1)}(f^(t-1)) */
     gfl_pop_value pop_best; /* population loss of the best evaluated network */

@@ -280,23 +280,36 @@ void gfl_chain_link_c3(const ctx_t *c, const gfl_features_result *feat, gfl_link
              worst_f, worst_cnt, gamma, worst_q, c->h, feat->feat[worst_f].p_lo, in_w1, g_real, untestable, nm);
 }
 
+/* Which comparator the theorem-form chain uses, for the notes. */
+static const char *comparator_words(const ctx_t *c, char *buf, size_t len)
+{
+    if (c->cmp.K == 0)
+        snprintf(buf, len, "optimized weights over %d neurons (support %d)", c->cmp.opt_neurons, c->cmp.support);
+    else
+        snprintf(buf, len, "K = %d", c->cmp.K);
+    return buf;
+}
+
 /* C4 and C6 (exact, SPEC 6) over every batch of pass 2. */
 void gfl_chain_link_c4_c6(const ctx_t *c, gfl_chain_result *res)
 {
     /* C4, C6 (exact, per batch) */
     int T = c->T;
+    char which[96];
+    comparator_words(c, which, sizeof which);
     gfl_link *l = &res->link[GFL_L_C4];
     gfl_chain_set_link(l, "C4", c->p2.c4_fail ? GFL_V_FAIL : c->p2.c4_unc ? GFL_V_UNCERTIFIED : GFL_V_PASS, NAN, NAN, c->p2.c4_worst, NAN);
-    snprintf(l->note, sizeof l->note, "on each of the %d batches t = 2..T (K = %d): %d FAIL, %d uncertified; "
-             "smallest slack %.4g at t = %d", T - 1, c->cmp.K, c->p2.c4_fail, c->p2.c4_unc, c->p2.c4_worst, c->p2.c4_worst_t);
+    snprintf(l->note, sizeof l->note, "on each of the %d batches t = 2..T (%s): %d FAIL, %d uncertified; "
+             "smallest slack %.4g at t = %d", T - 1, which, c->p2.c4_fail, c->p2.c4_unc, c->p2.c4_worst, c->p2.c4_worst_t);
     l = &res->link[GFL_L_C6];
     gfl_chain_set_link(l, "C6", c->p2.c6_fail ? GFL_V_FAIL : c->p2.c6_unc ? GFL_V_UNCERTIFIED : GFL_V_PASS, NAN, NAN, c->p2.c6_worst, NAN);
     if (c->p2.c6_worst_t)
-        snprintf(l->note, sizeof l->note, "on each of the %d batches t = 2..T: %d FAIL, %d uncertified; "
-                 "smallest slack %.4g at t = %d", T - 1, c->p2.c6_fail, c->p2.c6_unc, c->p2.c6_worst, c->p2.c6_worst_t);
+        snprintf(l->note, sizeof l->note, "on each of the %d batches t = 2..T (%s): %d FAIL, %d uncertified; "
+                 "smallest slack %.4g at t = %d", T - 1, which, c->p2.c6_fail, c->p2.c6_unc, c->p2.c6_worst,
+                 c->p2.c6_worst_t);
     else
-        snprintf(l->note, sizeof l->note, "the comparator's neurons never moved after step 1: C6 is an identity "
-                 "on every batch");
+        snprintf(l->note, sizeof l->note, "the comparator's neurons (%s) never moved after step 1: C6 is an "
+                 "identity on every batch", which);
 }
 
 /* C5 (exact): online gradient descent on a, with the rounding of the actual
@@ -384,9 +397,11 @@ void gfl_chain_link_regret(const ctx_t *c, const gfl_run *run, gfl_chain_result 
         if (vals[k] > vals[big])
             big = k;
     res->loosest = names[big];
-    snprintf(l->note, sizeof l->note, "min_t L_{Z^(t-1)}(f^(t-1)) <= L_Z(f*) %.4g + approx %.4g + drift %.4g + "
-             "reg %.3g + regret %.4g; loosest: %s%s", res->lstar, res->approx, res->drift, res->reg, res->regret,
-             res->loosest, res->chain_bound > 1 ? " (vacuous: above 1)" : "");
+    char which[96];
+    gfl_chain_set_note(l, "min_t L_{Z^(t-1)}(f^(t-1)) <= L_Z(f*) %.4g + approx %.4g + drift %.4g + "
+             "reg %.3g + regret %.4g; loosest: %s%s; comparator: %s", res->lstar, res->approx, res->drift, res->reg,
+             res->regret, res->loosest, res->chain_bound > 1 ? " (vacuous: above 1)" : "",
+             comparator_words(c, which, sizeof which));
     /* tight chain: the best measured comparator */
     int qt = 0;
     double best = INFINITY;
@@ -402,12 +417,13 @@ void gfl_chain_link_regret(const ctx_t *c, const gfl_run *run, gfl_chain_result 
     l = &res->link[GFL_L_TIGHT];
     v = gfl_cert_le(minbl, minbl_err, best, errR, &slack);
     gfl_chain_set_link(l, "tight", v, minbl, best, slack, NAN);
-    char which[64];
-    if (c->cmp.cand_K[qt])
+    if (c->cmp.cand_K[qt] == GFL_CHAIN_CAND_OPT)
+        snprintf(which, sizeof which, "C4 comparator with optimized weights");
+    else if (c->cmp.cand_K[qt] != GFL_CHAIN_CAND_AT)
         snprintf(which, sizeof which, "C4 comparator with K = %d", c->cmp.cand_K[qt]);
     else
         snprintf(which, sizeof which, "comparator a^(T), the trained output weights");
-    snprintf(l->note, sizeof l->note, "min_t L_{Z^(t-1)}(f^(t-1)) <= (1/T') sum_t L_Z(f_{atilde,W^(t-1)}) %.4g + "
+    gfl_chain_set_note(l, "min_t L_{Z^(t-1)}(f^(t-1)) <= (1/T') sum_t L_Z(f_{atilde,W^(t-1)}) %.4g + "
              "reg %.3g + regret %.4g (%s, |atilde| = %.3g; best of %d)", res->comp,
              lam / 2 * cand_n[qt] * cand_n[qt], regret_q[qt] / Tp, which, cand_n[qt], nc);
 }
@@ -500,7 +516,7 @@ gfl_status gfl_chain_links_population(ctx_t *c, const gfl_features_result *feat,
         for (int i = 0; i < c->m; i++)
             drift_pop += fabs(c->cmp.atilde[i]) * c->p1.Esum[i] / Tp * Bx1;
         drift_pop *= gfl_cert_lipschitz(cfg->loss); /* SPEC 6 C6 */
-        double approx_pop = gfl_chain_approx_term(c, c->cmp.I, c->cmp.K, Bx1);
+        double approx_pop = gfl_chain_approx_term(c, c->cmp.ent, c->cmp.nent, Bx1);
         res->stat = stat_term(c, run, opt, &res->stat_kind);
         res->pop_bound = opt->witness_upper + approx_pop + drift_pop + res->reg + res->regret + res->stat;
         /* an infinite or NaN bound is never CONSISTENT (SPEC 6) */
@@ -516,6 +532,12 @@ gfl_status gfl_chain_links_population(ctx_t *c, const gfl_features_result *feat,
     }
     /* a-priori form: OPT_hat only from networks of the class (SPEC 5, 6 C3) */
     l = &res->link[GFL_L_APRIORI];
+    gfl_apriori_parts *ap = &res->apriori;
+    const gfl_feature_search *sr = &feat->search;
+    double nan = NAN;
+    *ap = (gfl_apriori_parts){nan, nan, nan, nan, nan, nan, nan, nan, 0, sr->ng * sr->nb, 0,
+                              sr->ng * sr->nb > 0 ? sr->level_each : nan,
+                              feat->fp.gamma, feat->fp.B_G, nan};
     if (!opt->available) {
         res->apriori_bound = NAN;
         res->apriori_dominant = NULL;
@@ -523,22 +545,55 @@ gfl_status gfl_chain_links_population(ctx_t *c, const gfl_features_result *feat,
         gfl_chain_set_note(l, "not available: OPT_hat is not available (%s)", opt->na_reason);
         return GFL_OK;
     }
-    double gamma = feat->fp.gamma, BG = feat->fp.B_G, Bx1 = feat->mom.Bx1;
-    double conc = BG > 0 ? c->cp->c_n * sqrt(feat->mom.Bx2 * log((double)c->n)) / (BG * sqrt((double)c->n)) : INFINITY;
-    double Ba1, Ba2, Bb;
+    double Ba1, Ba2, Bb, Bx1 = feat->mom.Bx1;
+    double coef = gfl_features_conc_coef(c->cp->c_n, feat->mom.Bx2, c->n);
     gfl_witness_bounds(c->wit, &Ba1, &Ba2, &Bb);
     /* r of the class OPT_hat was taken over: the refit has at most the witness's r neurons */
-    double sq = c->wit->r * Ba1 * Bx1 * sqrt(2 * gamma + conc);
-    res->apriori_bound = opt->opt_hat + sq + c->cp->eps;
+    double rbb = c->wit->r * Ba1 * Bx1;
+    /* the configured triple (its membership is what made OPT_hat available) */
+    double gamma = feat->fp.gamma, BG = feat->fp.B_G;
+    double conc = BG > 0 ? coef / BG : INFINITY;
+    ap->configured_bound = opt->opt_hat + rbb * sqrt(2 * gamma + conc) + c->cp->eps;
+    /* the searched best triple, its claims at the corrected level (docs/features.md) */
+    int best = gfl_features_search_best(sr, coef);
+    ap->searched_found = best >= 0;
+    double sbound = NAN, sg = NAN, sb = NAN;
+    if (best >= 0) {
+        sg = sr->gamma[best / sr->nb];
+        sb = sr->B_G[best % sr->nb];
+        sbound = opt->opt_hat + rbb * sqrt(2 * sg + coef / sb) + c->cp->eps;
+    }
+    ap->optimized = best >= 0 && (sbound < ap->configured_bound || isnan(ap->configured_bound));
+    if (ap->optimized)
+        gamma = sg, BG = sb, conc = coef / sb;
+    ap->p = feat->fp.p;
+    ap->gamma = gamma;
+    ap->B_G = BG;
+    ap->conc = conc;
+    ap->rbb = rbb;
+    ap->opt_hat = opt->opt_hat;
+    ap->eps = c->cp->eps;
+    double sq = rbb * sqrt(2 * gamma + conc);
+    ap->bound = res->apriori_bound = opt->opt_hat + sq + c->cp->eps;
     res->apriori_dominant = opt->opt_hat >= sq && opt->opt_hat >= c->cp->eps
                                 ? "OPT_hat"
                                 : c->cp->eps > sq ? "eps" : conc > 2 * gamma ? "concentration sqrt(B_x2 log n)/(B_G sqrt n)" : "cone width 2 gamma";
-    gfl_verdict v = lo > res->apriori_bound ? GFL_V_VIOLATED : hi <= res->apriori_bound ? GFL_V_CONSISTENT : GFL_V_INCONCLUSIVE;
+    /* an infinite or NaN bound is never CONSISTENT (SPEC 6) */
+    gfl_verdict v = lo > res->apriori_bound ? GFL_V_VIOLATED
+                    : isfinite(res->apriori_bound) && hi <= res->apriori_bound ? GFL_V_CONSISTENT
+                                                                               : GFL_V_INCONCLUSIVE;
     gfl_chain_set_link(l, "apriori", v, pv->loss, res->apriori_bound, res->apriori_bound - hi, level);
+    char which[96];
+    if (ap->optimized)
+        snprintf(which, sizeof which, "searched gamma %.3g, B_G %.3g (configured %.4g)", gamma, BG,
+                 ap->configured_bound);
+    else
+        snprintf(which, sizeof which, "configured gamma %g, B_G %g (%s)", gamma, BG,
+                 best < 0 ? "no searched point feasible" : "no searched point smaller");
     gfl_chain_set_note(l,
-             "OPT_hat %.4g + r B_a1 B_x1 sqrt(2 gamma + c_n sqrt(B_x2 log n)/(B_G sqrt n)) = %d * %.3g * %.3g * "
-             "sqrt(%.3g + %.3g) + eps %.3g; dominant: %s%s",
-             opt->opt_hat, c->wit->r, Ba1, Bx1, 2 * gamma, conc, c->cp->eps, res->apriori_dominant,
+             "OPT_hat %.4g + r B_a1 B_x1 sqrt(2 gamma + conc) = %d * %.3g * %.3g * sqrt(%.3g + %.3g) + eps %.3g; "
+             "at %s; dominant: %s%s",
+             opt->opt_hat, c->wit->r, Ba1, Bx1, 2 * gamma, conc, c->cp->eps, which, res->apriori_dominant,
              res->apriori_bound > 1 ? " (vacuous: above 1)" : "");
     return GFL_OK;
 }

@@ -1,7 +1,8 @@
 /* The proof chain's parts (gfl_chain.h), shared by its three files:
  *   gfl_chain.c              the driver: context, the two training passes, the hook
  *   gfl_chain_comparators.c  per-batch work: the witness, the candidate comparators
- *                            atilde (choice of K), C4 and C6 on each batch, C5g's steps
+ *                            atilde (uniform K and optimized weights), C4 and C6 on
+ *                            each batch, C5g's steps
  *   gfl_chain_links.c        the links' verdicts and notes (C1..C6, chain, tight,
  *                            population, apriori)
  * Not part of the library's interface. */
@@ -30,14 +31,19 @@
 #define GFL_CHAIN_SLACK_FINAL 0x1p-40
 
 /* Candidates for K (learned neurons per witness neuron), roughly geometric
- * (ratios 4/3 and 3/2) from 1 to 2048; with the trained a^(T) as one more
- * comparator, at most GFL_CHAIN_MAX_CAND comparators are evaluated. */
+ * (ratios 4/3 and 3/2) from 1 to 2048; with the optimized weights and the
+ * trained a^(T) as two more comparators, at most GFL_CHAIN_MAX_CAND
+ * comparators are evaluated. */
 #define GFL_CHAIN_K_GRID {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048}
 #define GFL_CHAIN_MAX_CAND 32
+/* cand_K of the two comparators that are not a uniform K */
+#define GFL_CHAIN_CAND_AT 0
+#define GFL_CHAIN_CAND_OPT (-1)
 
 /* The planted defects (gfl_chain_fault): lam1 = 0.9/eta1 instead of 1/eta1
- * breaks the first-step identity (C1); a* scaled by 0.01 in the approximation
- * term perturbs the witness (C4). */
+ * breaks the first-step identity (C1); a* scaled by 0.01 in C4's evaluation of
+ * the approximation term perturbs the witness (C4; the comparator is chosen on
+ * the true term). */
 #define GFL_CHAIN_FAULT_DECAY_LAM1 0.9
 #define GFL_CHAIN_FAULT_WITNESS_SCALE 0.01
 
@@ -61,16 +67,35 @@ typedef struct {
     double xbar_sum, lstar_sum;
 } chain_pass1;
 
-/* The comparators: the chosen atilde (I_j = I[j K .. j K + K - 1]) and, for
- * the tight chain, every C4 comparator of the K grid and the trained output
- * weights a^(T) (cand_a is ncand x m; cand_chain is the chosen one). */
+/* One term of a C4 comparator (SPEC 6 C4, docs/proofs.md): learned neuron i
+ * carries weight w of witness neuron j, so atilde_i gets a*_j w / |w_i^(1)|.
+ * For each j the weights over its entries are convex (>= 0, summing to 1);
+ * the uniform-K comparator has K entries of weight 1/K per j. */
+typedef struct {
+    int i, j;
+    double w;
+} chain_entry;
+
+/* The comparators: the chosen atilde (its entries ent[0 .. nent - 1]; K its
+ * uniform K, or 0 for the optimized weights) and, for the tight chain, every
+ * C4 comparator of the K grid, the optimized weights and the trained output
+ * weights a^(T) (cand_a is ncand x m; cand_chain is the chosen one;
+ * cand_bound their predicted theorem-form bounds, NaN for a^(T)). */
 typedef struct {
     int K;
-    int *I;
+    int nent;
+    chain_entry *ent;
     double *atilde;
     int ncand, cand_chain;
     int cand_K[GFL_CHAIN_MAX_CAND];
+    double cand_bound[GFL_CHAIN_MAX_CAND];
     double *cand_a, *cand_sum, *cand_err, *cand_pert;
+    /* the optimization (gfl_chain_choose_K) */
+    int opt_ok;            /* the optimized comparator exists (every witness neuron got a neuron) */
+    int opt_neurons;       /* neurons it may use (eligible ones, each assigned to one witness neuron) */
+    int support;           /* neurons with atilde_i != 0 in the chosen comparator */
+    double uniform_bound, optimized_bound, chosen_bound; /* predicted from pass 1 */
+    double qp_gap;         /* duality gap of the optimized weights (bound units) */
 } chain_comparators;
 
 /* Pass 2's per-batch tallies of C4 and C6 and the radii C5 needs. */
@@ -135,10 +160,14 @@ static inline double sqdist(const double *u, const double *v, int n)
 /* gfl_chain_comparators.c */
 double gfl_chain_batch_xbar(const ctx_t *c, double *xmax);
 double gfl_chain_loss_err(const ctx_t *c, int m, const double *a, const double *W, const double *b, double L);
-double gfl_chain_approx_term(const ctx_t *c, const int *I, int K, double xbar);
+double gfl_chain_approx_scale(const ctx_t *c);
+double gfl_chain_approx_term(const ctx_t *c, const chain_entry *E, int ne, double xbar);
+double gfl_chain_predict_bound(const ctx_t *c, const double *atilde, const chain_entry *E, int ne, double G2);
+int gfl_chain_simplex_qp(int n, const double *q, const double *l, double *p, double *nu, double *gap);
 gfl_status gfl_chain_c5g_step(ctx_t *c, int t, void *eng, const gfl_engine_vt *vt);
 void gfl_chain_measure(ctx_t *c, double xbar, double lw);
 gfl_status gfl_chain_compare_batch(ctx_t *c, int s, double xbar, double lw);
+gfl_status gfl_chain_choose(ctx_t *c, double G2, const double *aT);
 gfl_status gfl_chain_choose_K(ctx_t *c, const gfl_run *run);
 
 /* gfl_chain_links.c */

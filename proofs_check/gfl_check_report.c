@@ -42,6 +42,43 @@ static const char *num_prec(double v, int digits)
 static const char *num(double v) { return num_prec(v, 5); }
 static const char *num4(double v) { return num_prec(v, 4); }
 
+/* What the theorem-form chain's comparator optimized (docs/proofs.md C4). */
+static const char *comparator_line(const gfl_chain_result *ch)
+{
+    static char line[400];
+    char head[120];
+    if (ch->cmp.optimized)
+        snprintf(head, sizeof head, "optimized weights over %d neurons (support %d)", ch->cmp.neurons,
+                 ch->cmp.support);
+    else
+        snprintf(head, sizeof head, "uniform over the K = %d best neurons per witness neuron", ch->cmp.K);
+    snprintf(line, sizeof line,
+             "comparator: convex weights on learned neurons per witness neuron, chosen to minimize the "
+             "theorem-form bound predicted from the first pass: %s; predicted %s (best uniform K %s, "
+             "optimized %s)", head, num4(ch->cmp.chosen_bound), num4(ch->cmp.uniform_bound),
+             num4(ch->cmp.optimized_bound));
+    return line;
+}
+
+/* One line: the triple the a-priori form was evaluated at (SPEC 6; docs/features.md). */
+static void apriori_line(FILE *f, const gfl_chain_result *ch, const char *end)
+{
+    const gfl_apriori_parts *a = &ch->apriori;
+    if (isnan(ch->apriori_bound)) {
+        fprintf(f, "a-priori triple: N/A (OPT_hat is not available)%s", end);
+        return;
+    }
+    fprintf(f, "a-priori triple: %s p = %g, gamma = %.4g, B_G = %.4g gives %s", a->optimized ? "searched" : "configured",
+            a->p, a->gamma, a->B_G, num(ch->apriori_bound));
+    if (a->optimized)
+        fprintf(f, " (best of %d points, each claim at level %.6g); configured gamma = %g, B_G = %g gives %s%s",
+                a->grid_points, a->level_each, a->configured_gamma, a->configured_B_G, num(a->configured_bound), end);
+    else
+        fprintf(f, "; %s%s", a->grid_points == 0 ? "no search"
+                             : a->searched_found ? "no searched point is smaller"
+                                                 : "no searched point has every witness feature a member", end);
+}
+
 void gfl_check_print_case(const gfl_check_case *c)
 {
     const gfl_config *cfg = &c->cfg;
@@ -57,6 +94,7 @@ void gfl_check_print_case(const gfl_check_case *c)
                c->opt.refit_done ? ", refit tried" : "", c->opt.r);
     else
         printf("OPT_hat: N/A (%s; witness loss %.5g)\n", c->opt.na_reason, c->opt.witness.loss);
+    apriori_line(stdout, ch, "\n");
     printf("%-11s %-12s %12s %12s %12s  %s\n", "link", "verdict", "lhs", "rhs", "slack", "detail");
     for (int k = 0; k < GFL_NLINKS; k++) {
         const gfl_link *l = &ch->link[k];
@@ -73,7 +111,30 @@ void gfl_check_print_case(const gfl_check_case *c)
            num(ch->pop_best.loss), ch->pop_best_t, ch->pop_best.err, num(ch->pop_bound), num(ch->tight_bound),
            ch->loosest, num(ch->apriori_bound), ch->apriori_dominant ? ch->apriori_dominant : "N/A",
            ch->chain_bound > 1 ? "; the theorem-form chain is vacuous (above 1) on this instance" : "");
+    printf("%s\n\n", comparator_line(ch));
     gfl_data_check_print(c); /* case data: the split, the baselines, OPT_hat on the test part */
+}
+
+/* The a-priori form's triple and parts (SPEC 6; gfl_apriori_parts). */
+static json_t *apriori_json(const gfl_chain_result *ch)
+{
+    const gfl_apriori_parts *a = &ch->apriori;
+    json_t *o = json_object();
+    json_object_set_new(o, "p", gfl_json_real(a->p));
+    json_object_set_new(o, "gamma", gfl_json_real(a->gamma));
+    json_object_set_new(o, "B_G", gfl_json_real(a->B_G));
+    json_object_set_new(o, "conc", gfl_json_real(a->conc));
+    json_object_set_new(o, "rbb", gfl_json_real(a->rbb));
+    json_object_set_new(o, "opt_hat", gfl_json_real(a->opt_hat));
+    json_object_set_new(o, "eps", gfl_json_real(a->eps));
+    json_object_set_new(o, "bound", gfl_json_real(ch->apriori_bound));
+    json_object_set_new(o, "optimized", json_boolean(a->optimized));
+    json_object_set_new(o, "grid_points", json_integer(a->grid_points));
+    json_object_set_new(o, "level_each", gfl_json_real(a->level_each));
+    json_object_set_new(o, "configured_gamma", gfl_json_real(a->configured_gamma));
+    json_object_set_new(o, "configured_B_G", gfl_json_real(a->configured_B_G));
+    json_object_set_new(o, "configured_bound", gfl_json_real(a->configured_bound));
+    return o;
 }
 
 static json_t *case_json(const gfl_check_case *c)
@@ -139,11 +200,23 @@ static json_t *case_json(const gfl_check_case *c)
     json_object_set_new(o, "terms", terms);
     json_object_set_new(o, "K", json_integer(ch->K));
     json_object_set_new(o, "chain_bound", gfl_json_real(ch->chain_bound));
+    /* the theorem-form chain's comparator (docs/proofs.md C4): bounds predicted from the first pass */
+    json_t *cmp = json_object();
+    json_object_set_new(cmp, "kind", json_string(ch->cmp.optimized ? "optimized" : "uniform"));
+    json_object_set_new(cmp, "K", json_integer(ch->cmp.K));
+    json_object_set_new(cmp, "support", json_integer(ch->cmp.support));
+    json_object_set_new(cmp, "neurons", json_integer(ch->cmp.neurons));
+    json_object_set_new(cmp, "uniform_bound", gfl_json_real(ch->cmp.uniform_bound));
+    json_object_set_new(cmp, "optimized_bound", gfl_json_real(ch->cmp.optimized_bound));
+    json_object_set_new(cmp, "chosen_bound", gfl_json_real(ch->cmp.chosen_bound));
+    json_object_set_new(cmp, "qp_gap", gfl_json_real(ch->cmp.qp_gap));
+    json_object_set_new(o, "comparator", cmp);
     json_object_set_new(o, "tight_bound", gfl_json_real(ch->tight_bound));
     json_object_set_new(o, "population_bound", gfl_json_real(ch->pop_bound));
     json_object_set_new(o, "apriori_bound", gfl_json_real(ch->apriori_bound));
     json_object_set_new(o, "loosest_term", json_string(ch->loosest));
     json_object_set_new(o, "apriori_dominant", ch->apriori_dominant ? json_string(ch->apriori_dominant) : json_null());
+    json_object_set_new(o, "apriori", apriori_json(ch));
     json_object_set_new(o, "min_batch_loss", gfl_json_real(ch->min_batch_loss));
     json_object_set_new(o, "lhs_min_test_loss", gfl_json_real(ch->pop_best.loss));
     json_object_set_new(o, "lhs_min_test_loss_se", gfl_json_real(ch->pop_best.loss_se));
@@ -183,7 +256,10 @@ static gfl_status figures(const char *dir, const gfl_check_case *c)
     double v[] = {ch->lstar, ch->approx, ch->drift, ch->reg, ch->regret, ch->stat};
     if (snprintf(png, sizeof png, "%s/%s_%s_terms.png", dir, cs, c->path) >= (int)sizeof png)
         GFL_ERROR(GFL_EINVAL, "path too long: '%s'", dir);
-    snprintf(title, sizeof title, "%s (%s path): terms of the chain bound (K = %d)", cs, c->path, ch->K);
+    if (ch->cmp.optimized)
+        snprintf(title, sizeof title, "%s (%s path): terms of the chain bound (optimized weights)", cs, c->path);
+    else
+        snprintf(title, sizeof title, "%s (%s path): terms of the chain bound (K = %d)", cs, c->path, ch->K);
     gfl_plot_opts pb = {title, "term", "value", 0};
     return gfl_plot_bars(png, &pb, labels, v, 6);
 }
@@ -230,6 +306,7 @@ static gfl_status md_writer(FILE *f, void *p)
             fprintf(f, "OPT_hat = %.5g (%s).\n\n", c->opt.opt_hat, c->opt.exact ? "exact" : "upper confidence bound");
         else
             fprintf(f, "OPT_hat: N/A (%s).\n\n", c->opt.na_reason);
+        apriori_line(f, ch, ".\n\n");
         fprintf(f, "| link | verdict | lhs | rhs | slack | detail |\n|---|---|---|---|---|---|\n");
         for (int k = 0; k < GFL_NLINKS; k++) {
             const gfl_link *l = &ch->link[k];
@@ -245,6 +322,7 @@ static gfl_status md_writer(FILE *f, void *p)
                                       "loose on an instance this small; the tight chain is what the run certifies."
                                     : "",
                 ch->apriori_bound > 1 ? " The a-priori form is vacuous (above 1)." : "");
+        fprintf(f, "%s.\n\n", comparator_line(ch));
         fprintf(f, "![loss](%s_%s_loss.png) ![terms](%s_%s_terms.png)\n", cs, c->path, cs, c->path);
     }
     return ferror(f) ? GFL_EIO : GFL_OK;

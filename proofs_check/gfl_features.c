@@ -74,6 +74,7 @@ int gfl_in_cone(const double *v, const double *D, int d, double gamma, double *c
 
 void gfl_features_clear(gfl_features_result *res)
 {
+    gfl_features_search_clear(&res->search);
     free(res->feat);
     free(res->grid_p);
     free(res->neuron);
@@ -85,6 +86,115 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+void gfl_features_search_clear(gfl_feature_search *s)
+{
+    free(s->count);
+    free(s->ok);
+    memset(s, 0, sizeof *s);
+}
+
+double gfl_features_conc_coef(double c_n, double Bx2, int n)
+{
+    return c_n * sqrt(Bx2 * log((double)n)) / sqrt((double)n);
+}
+
+/* v inserted into the ascending v[0..*k) unless present; its index. */
+static int insert_sorted(double *v, int *k, double x)
+{
+    int i = 0;
+    while (i < *k && v[i] < x)
+        i++;
+    if (i < *k && v[i] == x)
+        return i;
+    memmove(v + i + 1, v + i, (size_t)(*k - i) * sizeof *v);
+    v[i] = x;
+    (*k)++;
+    return i;
+}
+
+gfl_status gfl_features_search(const double *acos, const double *nG, long n, int nf,
+                               const gfl_features_params *fp, gfl_feature_search *s)
+{
+    memset(s, 0, sizeof *s);
+    s->conf_gi = s->conf_bi = -1;
+    if (n < 1 || nf < 1 || !(fp->gamma > 0 && fp->gamma < 1) || !(fp->B_G >= 0) ||
+        !(fp->level > 0 && fp->level < 1) || !(fp->p > 0 && fp->p <= 1))
+        GFL_ERROR(GFL_EINVAL, "features search: needs draws, features, gamma in (0, 1), B_G >= 0, "
+                              "p in (0, 1], level in (0, 1)");
+    s->n = n;
+    s->nf = nf;
+    s->p = fp->p;
+    s->level = fp->level;
+    /* gamma: log-spaced in [1e-4, 0.99], exactly at the ends, and the configured one */
+    for (int k = 0; k < GFL_SEARCH_G; k++)
+        s->gamma[s->ng++] = k == 0 ? 1e-4 : k == GFL_SEARCH_G - 1 ? 0.99
+                          : exp(log(1e-4) + k * (log(0.99) - log(1e-4)) / (GFL_SEARCH_G - 1));
+    s->conf_gi = insert_sorted(s->gamma, &s->ng, fp->gamma);
+    /* B_G: the |G| quantiles (positive, distinct) and the configured one */
+    double *sorted = malloc((size_t)n * sizeof(double));
+    s->count = calloc((size_t)nf * (GFL_SEARCH_G + 1) * (GFL_SEARCH_B + 1), sizeof(long));
+    s->ok = calloc((size_t)(GFL_SEARCH_G + 1) * (GFL_SEARCH_B + 1), 1);
+    double *lo = malloc((size_t)(n + 1) * sizeof(double)); /* lower end by count, computed once */
+    if (!sorted || !s->count || !s->ok || !lo) {
+        free(sorted), free(lo);
+        gfl_features_search_clear(s);
+        GFL_ERROR(GFL_ENOMEM, "out of memory for the features search");
+    }
+    memcpy(sorted, nG, (size_t)n * sizeof(double));
+    qsort(sorted, (size_t)n, sizeof(double), cmp_double);
+    for (int k = 0; k < GFL_SEARCH_B; k++) {
+        double v = sorted[(size_t)((double)k * n / GFL_SEARCH_B)];
+        if (v > 0 && isfinite(v))
+            insert_sorted(s->B_G, &s->nb, v);
+    }
+    if (fp->B_G > 0)
+        s->conf_bi = insert_sorted(s->B_G, &s->nb, fp->B_G);
+    free(sorted);
+    int ng = s->ng, nb = s->nb;
+    for (long q = 0; q < n; q++)
+        for (int f = 0; f < nf; f++) {
+            double c = acos[(size_t)q * nf + f];
+            if (!(c >= 0))
+                continue; /* sign(b) != s, or no cosine */
+            for (int gi = 0; gi < ng; gi++)
+                for (int bi = 0; bi < nb; bi++)
+                    if (c >= 1.0 - s->gamma[gi] && nG[q] >= s->B_G[bi])
+                        s->count[((size_t)f * ng + gi) * nb + bi]++;
+        }
+    /* Bonferroni over points and features (nb = 0: no point, level unused) */
+    s->level_each = 1 - (1 - fp->level) / ((double)(ng * (nb > 0 ? nb : 1)) * nf);
+    for (long k = 0; k <= n; k++)
+        lo[k] = NAN;
+    for (int pt = 0; pt < ng * nb; pt++) {
+        int all = 1;
+        for (int f = 0; f < nf && all; f++) {
+            long k = s->count[(size_t)f * ng * nb + pt];
+            double hi;
+            if (isnan(lo[k]))
+                gfl_stats_clopper_pearson(k, n, s->level_each, &lo[k], &hi);
+            all = lo[k] >= fp->p;
+        }
+        s->ok[pt] = (unsigned char)all;
+    }
+    free(lo);
+    return GFL_OK;
+}
+
+int gfl_features_search_best(const gfl_feature_search *s, double coef)
+{
+    int best = -1;
+    double obj = INFINITY;
+    for (int gi = 0; gi < s->ng; gi++)
+        for (int bi = 0; bi < s->nb; bi++) {
+            double o = 2 * s->gamma[gi] + coef / s->B_G[bi];
+            if (s->ok[gi * s->nb + bi] && (best < 0 || o < obj)) {
+                best = gi * s->nb + bi;
+                obj = o;
+            }
+        }
+    return best;
 }
 
 /* Membership of the witness features over N_init draws of the init law. */
@@ -142,6 +252,22 @@ static gfl_status membership(const gfl_problem *pb, const gfl_witness *wit, cons
         s->member = s->p_lo >= fp->p;
         for (int i = 0; i < GFL_GRID_G * GFL_GRID_B; i++)
             res->grid_p[(size_t)f * GFL_GRID_G * GFL_GRID_B + i] = (double)cnt[(size_t)f * GFL_GRID_G * GFL_GRID_B + i] / N;
+    }
+    /* the best triple's search: |cos| where sign(b) = s, -1 elsewhere (in no cone) */
+    for (int q = 0; q < N; q++)
+        for (int f = 0; f < nf; f++)
+            if ((b[q] > 0) != (wit->bstar[wit->feat_rep[f]] > 0))
+                cs[(size_t)q * nf + f] = -1;
+            else
+                cs[(size_t)q * nf + f] = fabs(cs[(size_t)q * nf + f]);
+    if ((st = gfl_features_search(cs, nG, N, nf, fp, &res->search)) != GFL_OK)
+        goto cleanup;
+    res->best_pt = gfl_features_search_best(&res->search, gfl_features_conc_coef(1.0, res->mom.Bx2, pb->cfg.n));
+    for (int f = 0; f < nf && res->best_pt >= 0; f++) {
+        gfl_feature_stat *s = &res->feat[f];
+        double hi;
+        s->best_count = res->search.count[(size_t)f * res->search.ng * res->search.nb + res->best_pt];
+        gfl_stats_clopper_pearson(s->best_count, N, res->search.level_each, &s->best_p_lo, &hi);
     }
     qsort(nG, (size_t)N, sizeof(double), cmp_double);
     res->G_norm_median = nG[N / 2];

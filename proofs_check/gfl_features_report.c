@@ -35,6 +35,20 @@ void gfl_features_print(const gfl_config *cfg, const gfl_witness *wit, const gfl
         printf("  feature %d (neuron %d, sign %+d): p_hat %.4f [%.4f, %.4f]  %s\n", f, rep,
                wit->bstar[rep] > 0 ? 1 : -1, s->p_hat, s->p_lo, s->p_hi, s->member ? "member" : "NOT member");
     }
+    const gfl_feature_search *sr = &r->search;
+    double coef = gfl_features_conc_coef(1.0, r->mom.Bx2, cfg->n);
+    if (r->best_pt >= 0) {
+        double g = sr->gamma[r->best_pt / sr->nb], bg = sr->B_G[r->best_pt % sr->nb];
+        printf("best triple for the a-priori form (c_n = 1, n = %d): p = %g, gamma = %.4g, B_G = %.4g: "
+               "2 gamma + conc = %.4g + %.4g (configured: %.4g + %.4g); %d points searched, each claim at level %.6g\n",
+               cfg->n, fp->p, g, bg, 2 * g, coef / bg, 2 * fp->gamma, fp->B_G > 0 ? coef / fp->B_G : INFINITY,
+               sr->ng * sr->nb, sr->level_each);
+        for (int f = 0; f < r->nfeat; f++)
+            printf("  feature %d at the best triple: %ld of %ld draws, lower end %.4f\n", f, r->feat[f].best_count,
+                   sr->n, r->feat[f].best_p_lo);
+    } else
+        printf("best triple: none of the %d searched points has every witness feature a member at level %.6g\n",
+               sr->ng * sr->nb, sr->level_each);
     printf("p_hat of feature 0 over (gamma, B_G):\n%10s", "gamma\\B_G");
     for (int bi = 0; bi < GFL_GRID_B; bi++)
         printf(" %9.3g", r->grid_BG[bi]);
@@ -57,6 +71,29 @@ void gfl_features_print(const gfl_config *cfg, const gfl_witness *wit, const gfl
     printf("learned neurons after step 1: mean |G| %.4g, mean |G_Z| %.4g, max |G_Z - G| %.3g, "
            "mean |cos| to best witness %.3f, inactive %d\n", mg, mgz, md, cmean, inactive);
     printf("mirror pairs within a witness cone (gamma=%g): %.1f%%\n", fp->gamma, 100 * r->frac_pairs_aligned);
+}
+
+/* The searched best triple at c_n = 1 and the case's n (gfl_features_search), null if none. */
+static json_t *best_json(const gfl_config *cfg, const gfl_features_result *r)
+{
+    const gfl_feature_search *sr = &r->search;
+    if (r->best_pt < 0)
+        return json_null();
+    json_t *o = json_object(), *cnt = json_array(), *lo = json_array();
+    double bg = sr->B_G[r->best_pt % sr->nb];
+    json_object_set_new(o, "p", json_real(sr->p));
+    json_object_set_new(o, "gamma", json_real(sr->gamma[r->best_pt / sr->nb]));
+    json_object_set_new(o, "B_G", json_real(bg));
+    json_object_set_new(o, "conc", gfl_json_real(gfl_features_conc_coef(1.0, r->mom.Bx2, cfg->n) / bg));
+    json_object_set_new(o, "grid_points", json_integer(sr->ng * sr->nb));
+    json_object_set_new(o, "level_each", json_real(sr->level_each));
+    for (int f = 0; f < r->nfeat; f++) {
+        json_array_append_new(cnt, json_integer(r->feat[f].best_count));
+        json_array_append_new(lo, json_real(r->feat[f].best_p_lo));
+    }
+    json_object_set_new(o, "counts", cnt);
+    json_object_set_new(o, "p_lo", lo);
+    return o;
 }
 
 json_t *gfl_features_report_json(const gfl_config *cfg, const gfl_witness *wit, const gfl_features_result *r,
@@ -105,6 +142,7 @@ json_t *gfl_features_report_json(const gfl_config *cfg, const gfl_witness *wit, 
         json_array_append_new(feats, e);
     }
     json_object_set_new(o, "witness_features", feats);
+    json_object_set_new(o, "best_triple", best_json(cfg, r));
     for (int i = 0; i < r->m; i++) {
         const gfl_neuron_stat *s = &r->neuron[i];
         json_t *e = json_object();

@@ -50,6 +50,7 @@ void t_faults_register(void);
 void t_stats_register(void);
 void t_limits_register(void);
 void t_links_register(void);
+void t_comparator_register(void);
 void t_ref_threads_register(void);
 void t_phen_register(void);
 void t_data_register(void);
@@ -62,6 +63,8 @@ void t_cov_engine_register(void);
 void t_cov_io_register(void);
 void t_cov_errors_register(void);
 void t_cov_check_register(void);
+/* The a-priori form at its best triple (tests/t_apriori.c). */
+void t_apriori_register(void);
 /* Tests against mutants the other suites missed (tools/mutate.py, docs/mutation.md). */
 void t_mutants_register(void);
 

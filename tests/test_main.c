@@ -124,6 +124,7 @@ int main(int argc, char **argv)
     t_stats_register();
     t_limits_register();
     t_links_register();
+    t_comparator_register();
     t_ref_threads_register();
     t_phen_register();
     t_data_register();
@@ -135,6 +136,7 @@ int main(int argc, char **argv)
     t_cov_io_register();
     t_cov_errors_register();
     t_cov_check_register();
+    t_apriori_register();
     t_mutants_register();
     /* GFL_TEST_SUITES="check,paths": run only the suites whose names contain
      * one of the comma-separated words (a developer's loop; CI runs all). */

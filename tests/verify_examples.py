@@ -31,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def example(name):
+    sys.path.insert(0, os.path.join(HERE, "..", "examples"))  # their shared gfl_traj module
     spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, "..", "examples", name + ".py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

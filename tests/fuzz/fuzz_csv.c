@@ -22,16 +22,9 @@
 #include <zlib.h>
 
 #include "gfl_data.h"
+#include "fuzz_common.h"
 #include "gfl_status.h"
 
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "fuzz_csv: %s:%d: property violated: %s\n", __FILE__,      \
-                    __LINE__, #cond);                                                  \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
 
 typedef struct {
     gfl_status st;
@@ -55,10 +48,9 @@ static void read_fd(int fd, const gfl_read_opts *proto, reading *r)
     gfl_error_clear();
     r->st = gfl_table_read(&r->t, &o);
     if (r->st != GFL_OK) {
-        const char *msg = gfl_error_message();
         REQUIRE(r->st == GFL_EINVAL);
         REQUIRE(r->t.X == NULL && r->t.Y == NULL);
-        REQUIRE(msg[0] != '\0' && strchr(msg, '\n') == NULL);
+        REQUIRE_ONE_LINE_ERROR();
         return;
     }
     const gfl_table *t = &r->t;

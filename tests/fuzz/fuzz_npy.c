@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "gfl_npy.h"
+#include "fuzz_common.h"
 #include "gfl_status.h"
 
 #define PIPE_CAP (1 << 20)
@@ -28,14 +29,6 @@
 static int mem_fd = -1;
 static char dir[64];
 
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "fuzz_npy: %s:%d: property violated: %s\n", __FILE__,      \
-                    __LINE__, #cond);                                                  \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
 
 typedef struct {
     gfl_status st;
@@ -52,10 +45,9 @@ static void read_path(const char *path, reading *r)
     gfl_error_clear();
     r->st = gfl_npy_read(path, &r->data, &r->ndim, r->shape);
     if (r->st != GFL_OK) {
-        const char *msg = gfl_error_message();
         REQUIRE(r->st == GFL_EINVAL || r->st == GFL_ENOMEM);
         REQUIRE(r->data == NULL);
-        REQUIRE(msg[0] != '\0' && strchr(msg, '\n') == NULL);
+        REQUIRE_ONE_LINE_ERROR();
         return;
     }
     REQUIRE(r->data != NULL);

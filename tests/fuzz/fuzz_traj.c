@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "gfl_npy.h"
+#include "fuzz_common.h"
 #include "gfl_status.h"
 #include "gfl_traj.h"
 
@@ -33,15 +34,6 @@
 static char dir[64];
 static const char *const names[] = {"meta.json", "steps.npy", "a.npy", "W.npy", "loss.npy", "trace.json"};
 #define NPARTS 6
-
-#define REQUIRE(cond)                                                                  \
-    do {                                                                               \
-        if (!(cond)) {                                                                 \
-            fprintf(stderr, "fuzz_traj: %s:%d: property violated: %s\n", __FILE__,     \
-                    __LINE__, #cond);                                                  \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
 
 static void path_of(char *p, size_t len, int k) { snprintf(p, len, "%s/%s", dir, names[k]); }
 
@@ -99,9 +91,8 @@ static void check_dump(void)
     gfl_error_clear();
     gfl_status st = gfl_dump_read(dir, &dp);
     if (st != GFL_OK) {
-        const char *msg = gfl_error_message();
         REQUIRE(st == GFL_EINVAL || st == GFL_ENOMEM);
-        REQUIRE(msg[0] != '\0' && strchr(msg, '\n') == NULL);
+        REQUIRE_ONE_LINE_ERROR();
         REQUIRE(dp.X == NULL && dp.Y == NULL && dp.a0 == NULL && dp.W0 == NULL && dp.b == NULL);
         return;
     }
@@ -138,9 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
     gfl_error_clear();
     gfl_status st = gfl_traj_read(dir, M, D, TSTEPS, &tr);
     if (st != GFL_OK) {
-        const char *msg = gfl_error_message();
         REQUIRE(st == GFL_EINVAL || st == GFL_ENOMEM);
-        REQUIRE(msg[0] != '\0' && strchr(msg, '\n') == NULL);
+        REQUIRE_ONE_LINE_ERROR();
         REQUIRE(tr.a == NULL && tr.W == NULL && tr.steps == NULL && tr.loss == NULL && tr.S == 0);
         return 0;
     }
