@@ -9,17 +9,22 @@
 #include "gfl_check_report.h"
 #include "gfl_cli.h"
 #include "gfl_report.h"
+#include "gfl_sweep.h"
 
 typedef struct {
     const char *path, *json, *report;
     gfl_check_params p;
     int strict;
+    gfl_sweep_check_opts sw;
 } check_opts;
 
 static const gfl_cli_extra extras[] = {
     {"path", 1, "P", "ref, fast, or both: ref on the small preset and fast on the default one [both]"},
     {"all", 0, "", "every case study with its own defaults"},
     {"seeds", 1, "S", "delta check over S seeds (seed, seed+1, ...) [1: off]"},
+    {"sweep", 1, "DIR", "run the S seeds as a sweep in DIR (a run per seed and case), merge, delta check"},
+    {"backend", 1, "B", "with --sweep: local, parallel or slurm (submits; merge later) [local]"},
+    {"jobs", 1, "N", "with --sweep: worker processes of the local and parallel backends [all cores]"},
     {"delta", 1, "D", "failure probability the delta check compares with [0.1]"},
     {"delta0", 1, "D", "C2: Chebyshev tail level [0.1]"},
     {"level", 1, "L", "confidence level of the statistical links [0.95]"},
@@ -35,6 +40,10 @@ static gfl_status on_extra(void *ctx, const char *name, const char *value)
 {
     check_opts *o = ctx;
     const gfl_path *p;
+    int known = 0;
+    GFL_TRY(gfl_sweep_check_option(&o->sw, name, value, &known));
+    if (known)
+        return GFL_OK;
     if (strcmp(name, "path") == 0) {
         if (strcmp(value, "both") != 0 && gfl_path_lookup_engine(value, &p) != GFL_OK) {
             gfl_error_clear();
@@ -65,6 +74,7 @@ int gfl_cmd_check(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.path = "both";
     gfl_check_defaults(&o.p);
+    gfl_sweep_check_init(&o.sw);
     gfl_cli_common cm;
     gfl_status st = gfl_cli_parse(argc, argv, extras, on_extra, &o, -1, &cm);
     if (st != GFL_OK)
@@ -77,6 +87,8 @@ int gfl_cmd_check(int argc, char **argv)
         fprintf(stderr, "gfl: check: give exactly one of --case C and --all (try 'gfl cases')\n");
         return 2;
     }
+    if ((st = gfl_sweep_check_validate(&o.sw, o.json || o.report)) != GFL_OK)
+        return gfl_cli_fail(st);
     /* --report is written like --dump: a new or empty directory, filled under
      * a temporary name and renamed into place only when complete */
     if ((o.json && (st = gfl_output_check_file(o.json)) != GFL_OK) ||
@@ -91,6 +103,11 @@ int gfl_cmd_check(int argc, char **argv)
     rq.settings = &cm.set;
     rq.params = o.p;
     rq.strict = o.strict;
+    if (o.sw.dir) { /* the seeds as a sweep: the library plans, runs, merges and prints */
+        int bad = 0;
+        st = gfl_sweep_check(&rq, &o.sw, stdout, &bad);
+        return st != GFL_OK ? gfl_cli_fail(st) : bad ? 1 : 0;
+    }
     if ((st = gfl_check_plan(&rq, &rep)) != GFL_OK)
         return gfl_cli_fail(st);
     st = gfl_check_execute(&rq, &rep, on_case, NULL);

@@ -8,7 +8,8 @@
  * reproducible.  Crossover: the smallest grid point whose median over seeds
  * is below 1 (measured), else the fit solved for y = 1 along m (at the
  * grid's largest n and T) and along n (largest m and T), with the bootstrap
- * interval (extrapolated). */
+ * interval (extrapolated).  What each run says, what the check optimized and
+ * why a form plateaus: gfl_scaling_explain.c. */
 #include <errno.h>
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_sort.h>
@@ -22,60 +23,32 @@
 
 #include "gfl_io.h"
 #include "gfl_plot.h"
+#include "gfl_scaling_int.h"
 #include "gfl_sweep.h"
 
-enum { NQ = 8, NAX = 3 };
-static const char *qname[NQ] = {"min L_D", "tight chain", "theorem-form chain", "approx", "drift", "regret",
-                                "a-priori form", "a-priori concentration"};
-static const char *axname[NAX] = {"m", "n", "T"};
+#define NQ SC_NQ
+#define NAX SC_NAX
+typedef gfl_scaling_point point;
+#define qname gfl_scaling_qname
+#define axname gfl_scaling_axname
 /* The exponent the theorem's form predicts per axis (NAN: none stated);
- * docs/sweeps.md gives each one's source. */
+ * docs/sweeps.md gives each one's source.  The parts after SC_NTAB only
+ * explain a plateau: no prediction. */
 static const double pred[NQ][NAX] = {
-    {NAN, NAN, NAN},    /* min L_D: below the bound; no rate of its own */
-    {NAN, NAN, NAN},    /* tight chain: measured comparator loss */
-    {NAN, -0.25, -0.5}, /* theorem-form chain: its slowest terms */
-    {0, -0.25, 0},      /* approx: sqrt(gamma'), gamma' ~ gradient noise ~ n^-1/2 */
-    {NAN, NAN, NAN},    /* drift: the theorem's form has no rate for a moving W */
-    {0, 0, -0.5},       /* regret: T^-1/2 at the tuned eta */
-    {0, -0.25, 0},      /* a-priori: sqrt(concentration), (log n / n)^(1/4) */
-    {0, -0.5, 0},       /* its concentration term sqrt(B_x2 log n)/(B_G sqrt n) */
+    [SC_MINLD] = {NAN, NAN, NAN},    /* below the bound; no rate of its own */
+    [SC_TIGHT] = {NAN, NAN, NAN},    /* measured comparator loss */
+    [SC_CHAIN] = {NAN, -0.25, -0.5}, /* its slowest terms */
+    [SC_CHAIN_U] = {NAN, -0.25, -0.5},
+    [SC_APPROX] = {0, -0.25, 0},     /* sqrt(gamma'), gamma' ~ gradient noise ~ n^-1/2 */
+    [SC_DRIFT] = {NAN, NAN, NAN},    /* the theorem's form has no rate for a moving W */
+    [SC_REGRET] = {0, 0, -0.5},      /* T^-1/2 at the tuned eta */
+    [SC_AP] = {0, -0.25, 0},         /* sqrt(concentration), (log n / n)^(1/4) */
+    [SC_AP_CONF] = {0, -0.25, 0},
+    [SC_CONC] = {0, -0.5, 0},        /* sqrt(B_x2 log n)/(B_G sqrt n) */
+    [SC_LSTAR] = {NAN, NAN, NAN}, [SC_REG] = {NAN, NAN, NAN}, [SC_OPT] = {NAN, NAN, NAN},
+    [SC_CONE] = {NAN, NAN, NAN}, [SC_CONCP] = {NAN, NAN, NAN}, [SC_EPS] = {NAN, NAN, NAN},
+    [SC_CHAIN_P] = {NAN, -0.25, -0.5},
 };
-
-typedef struct {
-    long seed;
-    double x[NAX];
-    double y[NQ];
-    double floor_, rbb; /* a-priori: OPT_hat + r B_a1 B_x1 sqrt(2 gamma), and r B_a1 B_x1 */
-} point;
-
-/* The a-priori link's note (proofs_check/gfl_chain.c) carries its parts:
- * "OPT_hat X + ... = r * B_a1 * B_x1 * sqrt(2gamma + conc) + eps E; ..." */
-static int apriori_parts(const json_t *c, double *opt, double *rbb, double *g2, double *conc)
-{
-    size_t i;
-    json_t *l;
-    json_array_foreach(json_object_get(c, "links"), i, l) {
-        const char *id = json_string_value(json_object_get(l, "id")), *note = json_string_value(json_object_get(l, "note"));
-        if (!id || !note || strcmp(id, "apriori") != 0)
-            continue;
-        const char *eq = strstr(note, ") = ");
-        int r;
-        double a, b;
-        if (sscanf(note, "OPT_hat %lg", opt) == 1 && eq && sscanf(eq, ") = %d * %lg * %lg * sqrt(%lg + %lg)", &r, &a, &b, g2, conc) == 5) {
-            *rbb = r * a * b;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static double get(const json_t *o, const char *a, const char *b)
-{
-    json_t *v = json_object_get(o, a);
-    if (b)
-        v = json_object_get(v, b);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 static uint64_t sm_state;
 static uint64_t splitmix(void)
@@ -136,15 +109,7 @@ static int cmp_d(const void *a, const void *b)
 /* median over seeds of quantity q at grid point (m, n, T) */
 static double median_at(const point *p, int n, int q, const double x[NAX])
 {
-    double v[n > 0 ? n : 1];
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (p[i].x[0] == x[0] && p[i].x[1] == x[1] && p[i].x[2] == x[2] && !isnan(p[i].y[q]))
-            v[k++] = p[i].y[q];
-    if (!k)
-        return NAN;
-    qsort(v, (size_t)k, sizeof *v, cmp_d);
-    return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+    return gfl_scaling_median(p, n, x, GFL_SC_Y(q));
 }
 
 static int uniq(double *v, int n)
@@ -157,23 +122,100 @@ static int uniq(double *v, int n)
     return k;
 }
 
-static void md_num(FILE *f, double v)
+#define md_num gfl_scaling_num
+
+/* The crossover of form q: measured on the grid, else extrapolated along m and n. */
+static void crossover(FILE *md, const point *p, int n, int q, const gfl_scaling_fit *f, double (*bb)[NQ][1 + NAX],
+                      int nb)
 {
-    if (isnan(v))
-        fputs("-", f);
-    else
-        fprintf(f, "%.3g", v);
+    double best[NAX] = {NAN, NAN, NAN};
+    for (int i = 0; i < f->nv[0] && isnan(best[0]); i++)
+        for (int j = 0; j < f->nv[1] && isnan(best[0]); j++)
+            for (int k = 0; k < f->nv[2] && isnan(best[0]); k++) {
+                double x[NAX] = {f->vals[0][i], f->vals[1][j], f->vals[2][k]};
+                if (median_at(p, n, q, x) < 1)
+                    memcpy(best, x, sizeof best);
+            }
+    if (!isnan(best[0])) {
+        fprintf(md, "- %s: **measured** below 1 (median over seeds) at m = %g, n = %g, T = %g.\n", qname[q], best[0],
+                best[1], best[2]);
+        return;
+    }
+    fprintf(md, "- %s: not reached on the grid (median at the largest m, n, T: ", qname[q]);
+    double xl[NAX] = {f->vals[0][f->nv[0] - 1], f->vals[1][f->nv[1] - 1], f->vals[2][f->nv[2] - 1]};
+    md_num(md, median_at(p, n, q, xl));
+    fputs(");", md);
+    for (int a = 0; a < 2; a++) { /* along m, then along n */
+        double b = f->beta[q][1 + a];
+        if (!f->vary[a] || isnan(b))
+            continue;
+        double rest = f->beta[q][0];
+        for (int o = 0; o < NAX; o++)
+            if (o != a && f->vary[o])
+                rest += f->beta[q][1 + o] * log(xl[o]);
+        if (!(b < -1e-3) || !(f->hi[q][a] < -1e-3)) { /* a slope of rounding size is flat */
+            fprintf(md, " along %s: **no crossover** (slope %.3g, interval up to %.3g: not decreasing for sure);",
+                    axname[a], b, f->hi[q][a]);
+            continue;
+        }
+        /* log x* = -rest / b, and the same from every resample's own fit */
+        double xs = exp(-rest / b), *xb = malloc(((size_t)nb + 1) * sizeof *xb);
+        int nx = 0, flat = 0;
+        for (int r = 0; r < nb; r++) {
+            double br = bb[r][q][1 + a], rr = bb[r][q][0];
+            for (int o = 0; o < NAX; o++)
+                if (o != a && f->vary[o])
+                    rr += bb[r][q][1 + o] * log(xl[o]);
+            if (br < -1e-3)
+                xb[nx++] = -rr / br;
+            else
+                flat++;
+        }
+        qsort(xb, (size_t)nx, sizeof *xb, cmp_d);
+        fprintf(md, " along %s: **extrapolated** %s* = %.3g, bootstrap 95%% interval [%.3g, ", axname[a], axname[a],
+                xs, nx ? exp(xb[(int)floor(0.025 * (nx - 1))]) : NAN);
+        if (flat > 0.025 * nb)
+            fprintf(md, "never: %d of %d resamples do not decrease];", flat, nb);
+        else
+            fprintf(md, "%.3g];", nx ? exp(xb[(int)ceil(0.975 * (nx - 1))]) : NAN);
+        free(xb);
+    }
+    if (q == SC_AP || q == SC_AP_CONF) {
+        /* the a-priori form floors at OPT_hat + r B_a1 B_x1 sqrt(2 gamma) whatever n */
+        double fl[n > 0 ? n : 1], rb = NAN;
+        int k = 0, chosen = 0;
+        for (int i = 0; i < n; i++)
+            chosen |= q == SC_AP && p[i].ap == 2;
+        for (int i = 0; i < n; i++) {
+            double g = q == SC_AP ? p[i].gamma : p[i].cgamma, v = p[i].y[SC_OPT] + p[i].rbb * sqrt(2 * g);
+            if (isfinite(v))
+                fl[k++] = v, rb = p[i].rbb;
+        }
+        if (k) {
+            qsort(fl, (size_t)k, sizeof *fl, cmp_d);
+            fprintf(md, " Floor without any concentration term, OPT_hat + r B_a1 B_x1 sqrt(2 gamma): median %.3g "
+                        "(range %.3g .. %.3g) at %s (gamma, B_G): %s It is below 1 only if gamma < "
+                        "1/(2 (r B_a1 B_x1)^2) = %.2g (r B_a1 B_x1 = %.3g, last run).",
+                    fl[k / 2], fl[0], fl[k - 1], chosen ? "the chosen" : "check's configured",
+                    fl[k / 2] >= 1 ? "**no crossover in n at these parameters**, whatever the fit says." : "a "
+                    "crossover in n is possible.", 0.5 / (rb * rb), rb);
+        }
+    }
+    fputs("\n", md);
 }
 
 static gfl_status one_case(const char *dir, const char *cs, const point *p, int n, int boot, FILE *md)
 {
     double vals[NAX][n > 0 ? n : 1];
-    int nv[NAX], vary[NAX];
+    gfl_scaling_fit fr;
+    memset(&fr, 0, sizeof fr);
+    int *nv = fr.nv, *vary = fr.vary;
     for (int a = 0; a < NAX; a++) {
         for (int i = 0; i < n; i++)
             vals[a][i] = p[i].x[a];
         nv[a] = uniq(vals[a], n);
         vary[a] = nv[a] > 1;
+        fr.vals[a] = vals[a];
     }
     long seeds[n > 0 ? n : 1];
     int ns = 0;
@@ -184,6 +226,10 @@ static gfl_status one_case(const char *dir, const char *cs, const point *p, int 
         if (!seen)
             seeds[ns++] = p[i].seed;
     }
+    int has[NQ] = {0};
+    for (int i = 0; i < n; i++)
+        for (int q = 0; q < NQ; q++)
+            has[q] |= isfinite(p[i].y[q]);
     fprintf(md, "\n## %s\n\n%d runs: m in {", cs, n);
     for (int a = 0; a < NAX; a++)
         for (int k = 0; k < nv[a]; k++)
@@ -199,11 +245,10 @@ static gfl_status one_case(const char *dir, const char *cs, const point *p, int 
     for (int k = 0; k < nv[1]; k++)
         lnbar += log(vals[1][k]) / nv[1];
     double pn = -0.25 * (1 - 1 / lnbar);
-    double beta_all[NQ][1 + NAX], lo[NQ][NAX], hi[NQ][NAX];
     for (int q = 0; q < NQ; q++) {
         for (int i = 0; i < n; i++)
             use[i] = 1;
-        fit(p, n, use, q, vary, beta_all[q]);
+        fit(p, n, use, q, vary, fr.beta[q]);
         sm_state = 1;
         int nb = 0;
         for (int b = 0; b < boot; b++) {
@@ -224,113 +269,53 @@ static gfl_status one_case(const char *dir, const char *cs, const point *p, int 
         }
         nbq[q] = nb;
         for (int a = 0; a < NAX; a++) {
-            double pr = a == 1 && pred[q][a] == -0.25 ? pn : a == 1 && q == 7 ? 2 * pn : pred[q][a];
-            lo[q][a] = hi[q][a] = NAN;
+            double pr = a == 1 && pred[q][a] == -0.25 ? pn : a == 1 && q == SC_CONC ? 2 * pn : pred[q][a];
+            fr.lo[q][a] = fr.hi[q][a] = NAN;
+            fr.pred[q][a] = pr;
             if (nb >= 20 && vary[a]) {
                 qsort(bs + a * boot, (size_t)nb, sizeof *bs, cmp_d);
-                lo[q][a] = bs[a * boot + (int)floor(0.025 * (nb - 1))];
-                hi[q][a] = bs[a * boot + (int)ceil(0.975 * (nb - 1))];
+                fr.lo[q][a] = bs[a * boot + (int)floor(0.025 * (nb - 1))];
+                fr.hi[q][a] = bs[a * boot + (int)ceil(0.975 * (nb - 1))];
             }
-            if (!vary[a])
+            if (!vary[a] || q >= SC_NTAB || !has[q])
                 continue;
             fprintf(md, "| %s | %s | ", qname[q], axname[a]);
-            md_num(md, beta_all[q][1 + a]);
+            md_num(md, fr.beta[q][1 + a]);
             fputs(" | [", md);
-            md_num(md, lo[q][a]);
+            md_num(md, fr.lo[q][a]);
             fputs(", ", md);
-            md_num(md, hi[q][a]);
+            md_num(md, fr.hi[q][a]);
             fputs("] | ", md);
             md_num(md, pr);
             /* 0.01 of slack: a deterministic quantity has an interval of rounding width */
-            const char *v = isnan(pr) ? "measured only" : isnan(lo[q][a]) ? "no interval"
-                          : hi[q][a] < pr - 0.01 ? "steeper" : lo[q][a] > pr + 0.01 ? "shallower" : "agrees";
+            const char *v = isnan(pr) ? "measured only" : isnan(fr.lo[q][a]) ? "no interval"
+                          : fr.hi[q][a] < pr - 0.01 ? "steeper" : fr.lo[q][a] > pr + 0.01 ? "shallower" : "agrees";
             fprintf(md, " | %s |\n", v);
         }
     }
-    /* crossover of the theorem-form chain and the a-priori form */
+    int nmiss = 0;
+    for (int q = 0; q < SC_NTAB; q++)
+        if (!has[q])
+            fprintf(md, "%s%s", nmiss++ ? "; " : "\nNot in these results (no run reports it): ", qname[q]);
+    if (nmiss)
+        fputs(".\n", md);
+    gfl_scaling_optimized(md, p, n, &fr);
+    gfl_scaling_plateaus(md, p, n, &fr);
+    /* crossover of the theorem-form chain and the a-priori form, after and before the optimization */
     fprintf(md, "\nCrossover (the smallest size where the form falls below 1):\n\n");
-    for (int qi = 0; qi < 2; qi++) {
-        int q = qi ? 6 : 2;
-        double best[NAX] = {NAN, NAN, NAN};
-        for (int i = 0; i < nv[0] && isnan(best[0]); i++)
-            for (int j = 0; j < nv[1] && isnan(best[0]); j++)
-                for (int k = 0; k < nv[2] && isnan(best[0]); k++) {
-                    double x[NAX] = {vals[0][i], vals[1][j], vals[2][k]};
-                    if (median_at(p, n, q, x) < 1)
-                        memcpy(best, x, sizeof best);
-                }
-        if (!isnan(best[0])) {
-            fprintf(md, "- %s: **measured** below 1 (median over seeds) at m = %g, n = %g, T = %g.\n", qname[q],
-                    best[0], best[1], best[2]);
-            continue;
-        }
-        fprintf(md, "- %s: not reached on the grid (median at the largest m, n, T: ", qname[q]);
-        double xl[NAX] = {vals[0][nv[0] - 1], vals[1][nv[1] - 1], vals[2][nv[2] - 1]};
-        md_num(md, median_at(p, n, q, xl));
-        fputs(");", md);
-        for (int a = 0; a < 2; a++) { /* along m, then along n */
-            double b = beta_all[q][1 + a];
-            if (!vary[a] || isnan(b))
-                continue;
-            double rest = beta_all[q][0];
-            for (int o = 0; o < NAX; o++)
-                if (o != a && vary[o])
-                    rest += beta_all[q][1 + o] * log(xl[o]);
-            if (!(b < -1e-3) || !(hi[q][a] < -1e-3)) { /* a slope of rounding size is flat */
-                fprintf(md, " along %s: **no crossover** (slope %.3g, interval up to %.3g: not decreasing for sure);",
-                        axname[a], b, hi[q][a]);
-                continue;
-            }
-            /* log x* = -rest / b, and the same from every resample's own fit */
-            double xs = exp(-rest / b), *xb = malloc(((size_t)nbq[q] + 1) * sizeof *xb);
-            int nx = 0, flat = 0;
-            for (int r = 0; r < nbq[q]; r++) {
-                double br = bb[r][q][1 + a], rr = bb[r][q][0];
-                for (int o = 0; o < NAX; o++)
-                    if (o != a && vary[o])
-                        rr += bb[r][q][1 + o] * log(xl[o]);
-                if (br < -1e-3)
-                    xb[nx++] = -rr / br;
-                else
-                    flat++;
-            }
-            qsort(xb, (size_t)nx, sizeof *xb, cmp_d);
-            fprintf(md, " along %s: **extrapolated** %s* = %.3g, bootstrap 95%% interval [%.3g, ", axname[a], axname[a],
-                    xs, nx ? exp(xb[(int)floor(0.025 * (nx - 1))]) : NAN);
-            if (flat > 0.025 * nbq[q])
-                fprintf(md, "never: %d of %d resamples do not decrease];", flat, nbq[q]);
-            else
-                fprintf(md, "%.3g];", nx ? exp(xb[(int)ceil(0.975 * (nx - 1))]) : NAN);
-            free(xb);
-        }
-        if (q == 6) {
-            double fl[n > 0 ? n : 1], rb = NAN;
-            int k = 0;
-            for (int i = 0; i < n; i++)
-                if (isfinite(p[i].floor_))
-                    fl[k++] = p[i].floor_, rb = p[i].rbb;
-            if (k) {
-                qsort(fl, (size_t)k, sizeof *fl, cmp_d);
-                double g = 0.5 / (rb * rb);
-                fprintf(md, " Floor without any concentration term, OPT_hat + r B_a1 B_x1 sqrt(2 gamma): median %.3g "
-                            "(range %.3g .. %.3g) at check's (p, gamma, B_G): %s It is below 1 only if gamma < "
-                            "1/(2 (r B_a1 B_x1)^2) = %.2g (r B_a1 B_x1 = %.3g, last run).",
-                        fl[k / 2], fl[0], fl[k - 1],
-                        fl[k / 2] >= 1 ? "**no crossover in n at these parameters**, whatever the fit says." : "a "
-                        "crossover in n is possible.", g, rb);
-            }
-        }
-        fputs("\n", md);
-    }
+    static const int forms[] = {SC_CHAIN, SC_CHAIN_U, SC_AP, SC_AP_CONF};
+    for (int k = 0; k < 4; k++)
+        if (has[forms[k]] || forms[k] == SC_CHAIN || forms[k] == SC_AP)
+            crossover(md, p, n, forms[k], &fr, bb, nbq[forms[k]]);
     /* figures: medians over seeds against each axis at the other axes' largest values */
     for (int a = 0; a < NAX; a++) {
         if (!vary[a])
             continue;
-        double lx[NAX > 0 ? 64 : 1], ys[NQ][64];
+        double lx[64], ys[SC_NTAB][64];
         int m = nv[a] < 64 ? nv[a] : 64;
-        gfl_plot_series s[NQ];
+        gfl_plot_series s[SC_NTAB];
         int k = 0;
-        for (int q = 0; q < NQ; q++) {
+        for (int q = 0; q < SC_NTAB; q++) {
             for (int i = 0; i < m; i++) {
                 double x[NAX] = {vals[0][nv[0] - 1], vals[1][nv[1] - 1], vals[2][nv[2] - 1]};
                 x[a] = vals[a][i];
@@ -378,22 +363,9 @@ gfl_status gfl_scaling_report(const char *dir, int boot, FILE *out)
     int np = 0;
     for (size_t i = 0; i < nr; i++) {
         json_t *r = json_array_get(runs, i), *c = json_array_get(json_object_get(json_object_get(r, "figures"), "cases"), 0);
-        if (!c)
-            continue;
-        json_t *cfg = json_object_get(c, "config");
-        point *pt = &pts[np];
-        pt->seed = (long)get(cfg, "seed", NULL);
-        pt->x[0] = get(cfg, "m", NULL), pt->x[1] = get(cfg, "n", NULL), pt->x[2] = get(cfg, "T", NULL);
-        double o = NAN, rbb = NAN, g2 = NAN, conc = NAN;
-        apriori_parts(c, &o, &rbb, &g2, &conc);
-        double y[NQ] = {get(c, "lhs_min_test_loss", NULL), get(c, "tight_bound", NULL), get(c, "chain_bound", NULL),
-                        get(c, "terms", "approx"), get(c, "terms", "drift"), get(c, "terms", "regret"),
-                        get(c, "apriori_bound", NULL), conc};
-        memcpy(pt->y, y, sizeof y);
-        pt->floor_ = o + rbb * sqrt(g2), pt->rbb = rbb;
-        if (!(pt->x[0] > 0 && pt->x[1] > 0 && pt->x[2] > 0))
-            continue;
-        cname[np++] = (char *)json_string_value(json_object_get(c, "case"));
+        const char *name = json_string_value(json_object_get(c, "case"));
+        if (c && name && gfl_scaling_read(c, &pts[np]))
+            cname[np++] = (char *)name;
     }
     gfl_status st = GFL_OK;
     if (np == 0)
@@ -408,9 +380,10 @@ gfl_status gfl_scaling_report(const char *dir, int boot, FILE *out)
         fprintf(f, "# gfl scaling report\n\nFrom %s/results.json (%d check runs). Per case and quantity: the slopes of "
                    "log y on log m, log n and log T (one least-squares fit over every run), their 95%% bootstrap "
                    "intervals over seeds, the exponent the theorem's form predicts (docs/sweeps.md gives each "
-                   "source) and the verdict: agrees (the interval contains it), steeper or shallower. Not optimized: "
-                   "the a-priori form uses check's (p, gamma, B_G) and the theorem-form chain check's comparator "
-                   "(the K best neurons per witness neuron); docs/sweeps.md says what that means for vacuity.\n",
+                   "source) and the verdict: agrees (the interval contains it), steeper or shallower. Then what the "
+                   "check optimized (the theorem-form chain's comparator, the a-priori form's (gamma, B_G)) beside "
+                   "the values before, why a form does not fall along an axis (its largest term at the largest "
+                   "size and that term's own slope), and the crossovers.\n",
                 dir, np);
         const char *done[64];
         int nd = 0;

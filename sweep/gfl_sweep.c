@@ -294,20 +294,15 @@ static gfl_status mkdir_p1(const char *d)
     return GFL_OK;
 }
 
-gfl_status gfl_sweep_plan_write(const char *plan_file, const char *dir, int *nrun)
+gfl_status gfl_sweep_plan_write_doc(const json_t *plan, const char *dir, int *nrun)
 {
+    json_t *runs = NULL;
     json_error_t je;
-    json_t *plan = json_load_file(plan_file, JSON_REJECT_DUPLICATES, &je), *runs = NULL;
-    if (!plan)
-        GFL_ERROR(GFL_EINVAL, "plan '%s': %s (line %d)", plan_file, je.text, je.line);
-    gfl_status st = gfl_sweep_expand(plan, &runs);
-    if (st != GFL_OK) {
-        json_decref(plan);
-        return st;
-    }
-    json_t *doc = json_pack("{s:s,s:o,s:o}", "format", "gfl-sweep-plan 1", "plan", plan, "runs", runs);
+    GFL_TRY(gfl_sweep_expand(plan, &runs));
+    json_t *doc = json_pack("{s:s,s:O,s:o}", "format", "gfl-sweep-plan 1", "plan", plan, "runs", runs);
     *nrun = (int)json_array_size(runs);
     char path[PATH_MAX], sub[PATH_MAX];
+    gfl_status st;
     if ((st = mkdir_p1(dir)) == GFL_OK && (st = gfl_io_join(path, sizeof path, dir, "plan.json")) == GFL_OK &&
         (st = gfl_io_join(sub, sizeof sub, dir, "runs")) == GFL_OK) {
         json_t *old = json_load_file(path, 0, &je);
@@ -324,6 +319,17 @@ gfl_status gfl_sweep_plan_write(const char *plan_file, const char *dir, int *nru
             st = mkdir_p1(sub);
     }
     json_decref(doc);
+    return st;
+}
+
+gfl_status gfl_sweep_plan_write(const char *plan_file, const char *dir, int *nrun)
+{
+    json_error_t je;
+    json_t *plan = json_load_file(plan_file, JSON_REJECT_DUPLICATES, &je);
+    if (!plan)
+        GFL_ERROR(GFL_EINVAL, "plan '%s': %s (line %d)", plan_file, je.text, je.line);
+    gfl_status st = gfl_sweep_plan_write_doc(plan, dir, nrun);
+    json_decref(plan);
     return st;
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "gfl_check.h"
 #include "gfl_status.h"
 
 struct json_t;
@@ -41,6 +42,8 @@ uint64_t gfl_sweep_fnv1a64(const void *data, size_t n);
 /* Expands the plan file into dir/plan.json (dir is created if needed; an
  * existing plan.json must be the same plan). */
 gfl_status gfl_sweep_plan_write(const char *plan_file, const char *dir, int *nrun);
+/* The same from a plan document (not stolen). */
+gfl_status gfl_sweep_plan_write_doc(const struct json_t *plan, const char *dir, int *nrun);
 /* Expands a plan document (no file written): for tests and plan. */
 gfl_status gfl_sweep_expand(const struct json_t *plan, struct json_t **runs_out);
 gfl_status gfl_sweep_load(const char *dir, gfl_sweep_plan *p);
@@ -81,12 +84,39 @@ gfl_status gfl_sweep_status(const gfl_sweep_plan *p, FILE *out, int *complete);
 /* DIR/results.{csv,json,md}; *incomplete counts missing runs (then nothing is
  * written and GFL_ECHECK is returned). */
 gfl_status gfl_sweep_merge(const gfl_sweep_plan *p, FILE *out, int *nfailed);
+/* The same; *delta_bad (may be NULL) = the delta check of a check sweep over
+ * seeds is VIOLATED or an exact link did not PASS on every seed. */
+gfl_status gfl_sweep_merge_delta(const gfl_sweep_plan *p, FILE *out, int *nfailed, int *delta_bad);
 
 /* The delta check over the seeds of a check sweep (results.json's runs): per
  * configuration without its seed, the fraction of seeds whose statistical
  * links (C2, C3, population) are VIOLATED with its Clopper-Pearson interval
  * against delta, and the exact links' PASS count. */
 gfl_status gfl_sweep_delta(const struct json_t *results, double delta, double level, FILE *md, int *bad);
+
+/* gfl check --seeds S --sweep DIR [--backend B] [--jobs N] (docs/sweeps.md). */
+typedef struct {
+    const char *dir;     /* --sweep: NULL for an in-process check */
+    gfl_sweep_opts run;  /* backend (local unless given) and jobs */
+    int run_given;       /* --backend or --jobs given */
+} gfl_sweep_check_opts;
+
+void gfl_sweep_check_init(gfl_sweep_check_opts *o);
+/* One of check's options sweep, backend, jobs (one line, GFL_EINVAL, on a bad
+ * value); *known = 0 when name is none of them. */
+gfl_status gfl_sweep_check_option(gfl_sweep_check_opts *o, const char *name, const char *value, int *known);
+/* The combination: --backend and --jobs need --sweep; --json and --report
+ * do not go with it (the results are DIR/results.{json,csv,md}). */
+gfl_status gfl_sweep_check_validate(const gfl_sweep_check_opts *o, int json_or_report);
+/* The plan of a check request (validated by gfl_check_plan first): the
+ * request's options but the seeds, with "seed" from the first seed to
+ * first + seeds - 1 in the grid ("case" too under --all).  New reference. */
+gfl_status gfl_sweep_check_plan(const gfl_check_request *rq, struct json_t **plan);
+/* Writes that plan into o->dir (new, empty, or holding the same plan: it
+ * resumes), runs it on the backend, merges and prints the delta check to out;
+ * *bad = a run failed, or the delta check failed.  The slurm backend submits
+ * and says how to merge. */
+gfl_status gfl_sweep_check(const gfl_check_request *rq, const gfl_sweep_check_opts *o, FILE *out, int *bad);
 
 /* The scaling report on a merged check sweep: DIR/scaling/report.md and figures. */
 gfl_status gfl_scaling_report(const char *dir, int boot, FILE *out);

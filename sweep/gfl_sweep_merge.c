@@ -245,10 +245,33 @@ static gfl_status scan_runs_dir(const gfl_sweep_plan *p, FILE *out, int *foreign
     return GFL_OK;
 }
 
+/* One of check's parameters as the plan's options give it (a number, or its
+ * text as gfl check --sweep writes it); the default when absent or invalid
+ * (the runs themselves refuse an invalid one). */
+static void plan_param(const json_t *po, const char *name, gfl_check_params *cp)
+{
+    json_t *v = json_object_get(po, name);
+    char buf[40];
+    const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+    if (json_is_number(v)) {
+        snprintf(buf, sizeof buf, "%.17g", json_number_value(v));
+        t = buf;
+    }
+    if (t && gfl_check_param_set(cp, name, t) != GFL_OK)
+        gfl_error_clear();
+}
+
 gfl_status gfl_sweep_merge(const gfl_sweep_plan *p, FILE *out, int *nfailed)
+{
+    return gfl_sweep_merge_delta(p, out, nfailed, NULL);
+}
+
+gfl_status gfl_sweep_merge_delta(const gfl_sweep_plan *p, FILE *out, int *nfailed, int *delta_bad)
 {
     int foreign = 0, missing = 0, failed = 0;
     *nfailed = 0;
+    if (delta_bad)
+        *delta_bad = 0;
     GFL_TRY(scan_runs_dir(p, out, &foreign));
     if (foreign)
         GFL_ERROR(GFL_EINVAL, "merge: %d file(s) in %s/runs do not belong to this plan (listed above)", foreign,
@@ -335,10 +358,9 @@ gfl_status gfl_sweep_merge(const gfl_sweep_plan *p, FILE *out, int *nfailed)
             gfl_check_params cp;
             gfl_check_defaults(&cp);
             json_t *po = json_object_get(json_object_get(p->doc, "plan"), "options");
-            double delta = json_is_number(json_object_get(po, "delta")) ? json_number_value(json_object_get(po, "delta"))
-                                                                       : cp.delta;
-            double level = json_is_number(json_object_get(po, "level")) ? json_number_value(json_object_get(po, "level"))
-                                                                       : cp.cp.level;
+            plan_param(po, "delta", &cp);
+            plan_param(po, "level", &cp);
+            double delta = cp.delta, level = cp.cp.level;
             size_t len = 0;
             FILE *mf = open_memstream(&md_delta, &len);
             int bad = 0;
@@ -346,6 +368,8 @@ gfl_status gfl_sweep_merge(const gfl_sweep_plan *p, FILE *out, int *nfailed)
                 st = gfl_sweep_delta(m.doc, delta, level, mf, &bad);
                 fclose(mf);
             }
+            if (delta_bad)
+                *delta_bad = bad;
             m.md_delta = md_delta;
         }
         char path[PATH_MAX];

@@ -61,8 +61,10 @@ CMD_NUM_OPTS = {
     "check": {"seeds": ["1", "2"], "delta": ["0.1", "0.2"], "delta0": ["0.1"], "level": ["0.95", "0.99"],
               "c-n": ["1", "0.5"], "eps": ["0", "0.1"], "n-pop": ["100", "300"]},
     "train": {}, "compare": {}, "bench": {"dgemm": ["0", "16", "40"]}}
+# check --sweep DIR: the options that go with it (cli/cmd_check.c; never slurm here)
+SWEEP_OPTS = {"check": {"jobs": ["1", "2"], "backend": ["local", "parallel"]}}
 FILE_OPT = {"train": "json", "features": "json", "compare": "json", "check": "json", "bench": "json"}
-DIR_OPTS = {"train": ["dump"], "features": ["plot"], "compare": ["plot"], "check": ["report"], "verify": ["plot", "traj"],
+DIR_OPTS = {"train": ["dump"], "features": ["plot"], "compare": ["plot"], "check": ["report", "sweep"], "verify": ["plot", "traj"],
             "bench": []}
 PATHS = {"train": ["fast", "ref"], "features": ["fast", "ref"], "check": ["fast", "ref", "both"], "compare": [],
          "bench": ["fast", "ref"]}
@@ -83,6 +85,7 @@ HUGE = {"d": ["1000000000", "2147483647", "2147483648", "4294967296"],
         "seed": ["18446744073709551615", "18446744073709551616", "0", "-1"],
         "n-init": ["100000001", "2147483648"], "n-mc": ["100000001", "2147483648"],
         "n-pop": ["10000001", "2147483648"], "seeds": ["10000001", "2147483648", "0"],
+        "jobs": ["0", "100001", "2147483648", "-1"],
         "r": ["1000000000", "0"], "k": ["1000000001", "2147483647", "0"],
         "dgemm": ["4097", "15", "-1", "2147483648"]}
 NONFINITE = ["nan", "inf", "-inf", "NAN", "INF", "infinity", "-Infinity", "nan(0x1)", "1e400"]
@@ -187,6 +190,10 @@ def base_invocation(rng, cmd, inv):
         o = rng.choice(DIR_OPTS[cmd])
         if not (o == "dump" and all_cases):
             a += ["--" + o, odd_path(rng, inv, "dir")]
+        if o == "sweep":
+            for so, vals in SWEEP_OPTS[cmd].items():
+                if rng.random() < 0.5:
+                    a += ["--" + so, rng.choice(vals)]
     inv.args = a
 
 
@@ -250,7 +257,7 @@ def data_invocation(rng, cmd, inv):
 
 def numeric_options(cmd):
     return list(SIZE_OPTS) + list(DOUBLE_OPTS) + ["prec", "seed", "mu", "noise", "margin", "r", "k"] + \
-        list(CMD_NUM_OPTS.get(cmd, {}))
+        list(CMD_NUM_OPTS.get(cmd, {})) + [k for k in SWEEP_OPTS.get(cmd, {}) if k == "jobs"]
 
 
 def set_option(rng, a, name, value):
@@ -329,7 +336,8 @@ def mutate(rng, inv):
         rng.shuffle(pairs)
         a[1:] = [x for p in pairs for x in p]
     elif m == "bad_enum":
-        o = rng.choice(["case", "preset", "loss", "bias-mode", "path", "lam1"])
+        o = rng.choice(["case", "preset", "loss", "bias-mode", "path", "lam1"] + [k for k in SWEEP_OPTS.get(cmd, {})
+                                                                                  if k == "backend"])
         set_option(rng, a, o, rng.choice(["", "XOR", "x", "smal", "small ", "both", "ref,fast", "-1", "hinge2",
                                           "default", "none", "parity-uniform"]))
     elif m == "drop":

@@ -156,4 +156,24 @@ for f in results.json results.csv results.md; do
     cmp "$S/local/$f" "$S/slurm/$f" || fail "$f: slurm and local merges differ"
     cmp "$S/local/$f" "$S/parallel/$f" || fail "$f: parallel and local merges differ"
 done
+# gfl check --seeds 3 --sweep DIR on slurm: it submits and says how to merge; the merge equals the local one
+CK="--case xor --path fast --preset small --T 100 --n-pop 2048 --threads 1 --seeds 3"
+# shellcheck disable=SC2086 # CK is a command line
+"$GFL" check $CK --sweep "$S/check_local" --jobs 2 >"$T/check_local" 2>/dev/null
+rc=$?
+[ $rc -le 1 ] || fail "gfl check --sweep (local): exit $rc"
+# check's plan has no "slurm" object: 1G per task by default, above this node's
+# RealMemory; sbatch's environment overrides the script's directives
+# shellcheck disable=SC2086
+SBATCH_MEM_PER_NODE=200M "$GFL" check $CK --sweep "$S/check_slurm" --backend slurm >"$T/check_slurm" 2>&1 || fail "gfl check --sweep --backend slurm: $(cat "$T/check_slurm")"
+grep -q "'gfl sweep merge $S/check_slurm'" "$T/check_slurm" || fail "check --sweep on slurm does not say how to merge: $(cat "$T/check_slurm")"
+JOB3=$(grep -E '^[0-9]+$' "$T/check_slurm" | head -n 1)
+[ -n "$JOB3" ] || fail "check --sweep on slurm printed no job id"
+wait_job "$JOB3"
+"$GFL" sweep status "$S/check_slurm" >/dev/null || fail "check --sweep on slurm: incomplete"
+"$GFL" sweep merge "$S/check_slurm" >"$T/check_merge" || fail "merge (check --sweep on slurm)"
+cmp "$S/check_local/results.json" "$S/check_slurm/results.json" || fail "check --sweep: slurm and local merges differ"
+# shellcheck disable=SC2016 # the backquotes are the table's
+grep -q '^| `{.*"case":"xor".*}` | 3 |' "$T/check_merge" || fail "the merge does not print the delta row of 3 seeds"
+echo "slurm test: gfl check --seeds 3 --sweep: job $JOB3 merged byte-identical to the local backend"
 echo "slurm test: PASSED: 9 runs on local, parallel and slurm merge byte-identical; cancelled task $TASK reported and completed by job $JOB2"
