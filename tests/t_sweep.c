@@ -604,7 +604,7 @@ static void test_check_sweep(void)
         /* in-process, one seed at a time: every link's verdict */
         rq.params.seeds = 1;
         for (int s = 1; s <= 3 && doc; s++) {
-            char sv[8];
+            char sv[16];
             snprintf(sv, sizeof sv, "%d", s);
             gfl_settings one = set;
             gfl_settings_add(&one, "seed", sv);
