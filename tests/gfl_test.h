@@ -65,6 +65,18 @@ void t_cov_errors_register(void);
 void t_cov_check_register(void);
 /* The a-priori form at its best triple (tests/t_apriori.c). */
 void t_apriori_register(void);
+/* The inputs of one proof chain run on the fast path (tests/t_fixtures.c):
+ * problem, witness, features (n_init draws, 0: the default), OPT_hat and the
+ * chain's defaults with n_pop 4096. */
+typedef struct {
+    gfl_problem pb;
+    gfl_witness wit;
+    gfl_features_result feat;
+    gfl_opt_result opt;
+    gfl_chain_params cp;
+} gfl_test_chain_inputs;
+void gfl_test_chain_inputs_init(gfl_test_chain_inputs *in, const gfl_config *cfg, int n_init);
+void gfl_test_chain_inputs_clear(gfl_test_chain_inputs *in);
 /* Tests against mutants the other suites missed (tools/mutate.py, docs/mutation.md). */
 void t_mutants_register(void);
 

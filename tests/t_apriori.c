@@ -408,35 +408,14 @@ static void t_real_runs(void)
 
 /* ---- the link on fixed inputs: search off, configured better, non-finite ---- */
 
-typedef struct {
-    gfl_problem pb;
-    gfl_witness wit;
-    gfl_features_result feat;
-    gfl_opt_result opt;
-    gfl_chain_params cp;
-} inputs;
+typedef gfl_test_chain_inputs inputs;
 
 static void inputs_init(inputs *in)
 {
     gfl_config cfg;
-    gfl_features_params fp;
-    gfl_sample fit, ev;
     gfl_config_defaults(&cfg, GFL_CASE_XOR, GFL_PRESET_SMALL);
     cfg.sigma_a = GFL_CHECK_SIGMA_A;
-    CU_ASSERT_FATAL(gfl_problem_init(&in->pb, &cfg) == GFL_OK);
-    CU_ASSERT_FATAL(gfl_witness_init(&in->wit, &in->pb) == GFL_OK);
-    gfl_features_defaults(&fp, &cfg, gfl_path_find("fast"));
-    fp.n_mc = 4096;
-    CU_ASSERT_FATAL(gfl_features_run(&in->pb, &in->wit, &gfl_fast_engine, &gfl_fast_oracle, &fp, &in->feat) ==
-                    GFL_OK);
-    CU_ASSERT_FATAL(gfl_sample_draw(&fit, &in->pb, 1024, 21) == GFL_OK);
-    CU_ASSERT_FATAL(gfl_sample_draw(&ev, &in->pb, 4096, 22) == GFL_OK);
-    CU_ASSERT_FATAL(gfl_opt_run(&gfl_fast_engine, &in->pb, &in->wit, &fit, &ev, 0.95, &in->opt) == GFL_OK);
-    gfl_opt_membership(&in->opt, &in->feat);
-    gfl_sample_clear(&fit);
-    gfl_sample_clear(&ev);
-    gfl_chain_defaults(&in->cp);
-    in->cp.n_pop = 4096;
+    gfl_test_chain_inputs_init(in, &cfg, 0);
 }
 
 static void run_chain(const inputs *in, const gfl_features_result *feat, const gfl_opt_result *opt,
@@ -520,10 +499,7 @@ static void t_link_fallbacks(void)
           "N/A: %s", gfl_verdict_name(res.link[GFL_L_APRIORI].verdict));
     gfl_chain_clear(&res);
     gfl_chain_clear(&full);
-    gfl_opt_clear(&in.opt);
-    gfl_features_clear(&in.feat);
-    gfl_witness_clear(&in.wit);
-    gfl_problem_clear(&in.pb);
+    gfl_test_chain_inputs_clear(&in);
 }
 
 static void print_case(const void *c) { gfl_check_print_case(c); }
@@ -598,10 +574,7 @@ static void t_features_report(void)
     j = gfl_features_report_json(&in.pb.cfg, &in.wit, &none, "fast");
     CHECK(json_is_null(json_object_get(j, "best_triple")), "best_triple is null");
     json_decref(j);
-    gfl_opt_clear(&in.opt);
-    gfl_features_clear(&in.feat);
-    gfl_witness_clear(&in.wit);
-    gfl_problem_clear(&in.pb);
+    gfl_test_chain_inputs_clear(&in);
 }
 
 void t_apriori_register(void)

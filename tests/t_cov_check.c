@@ -254,47 +254,19 @@ static void t_check_bad_predicate(void)
 /* ------------------------------------------------------------------------ */
 /* the statistical verdicts, with inputs moved on purpose                   */
 
-typedef struct {
-    gfl_problem pb;
-    gfl_witness wit;
-    gfl_features_result feat;
-    gfl_opt_result opt;
-    gfl_chain_params cp;
-} chain_inputs;
+typedef gfl_test_chain_inputs chain_inputs;
 
 /* mog with overlapping components (noise 1): a Monte Carlo population loss
  * with a real confidence interval and an OPT_hat far from 0. */
 static void inputs_init(chain_inputs *in)
 {
     gfl_config cfg;
-    gfl_features_params fp;
-    gfl_sample fit, ev;
     small_config(&cfg, GFL_CASE_MOG);
     cfg.noise = 1.0;
-    CU_ASSERT_FATAL(gfl_problem_init(&in->pb, &cfg) == GFL_OK);
-    CU_ASSERT_FATAL(gfl_witness_init(&in->wit, &in->pb) == GFL_OK);
-    gfl_features_defaults(&fp, &cfg, gfl_path_find("fast"));
-    fp.n_init = 200;
-    fp.n_mc = 4096;
-    CU_ASSERT_FATAL(gfl_features_run(&in->pb, &in->wit, &gfl_fast_engine, &gfl_fast_oracle, &fp, &in->feat) ==
-                    GFL_OK);
-    CU_ASSERT_FATAL(gfl_sample_draw(&fit, &in->pb, 1024, 21) == GFL_OK);
-    CU_ASSERT_FATAL(gfl_sample_draw(&ev, &in->pb, 4096, 22) == GFL_OK);
-    CU_ASSERT_FATAL(gfl_opt_run(&gfl_fast_engine, &in->pb, &in->wit, &fit, &ev, 0.95, &in->opt) == GFL_OK);
-    gfl_opt_membership(&in->opt, &in->feat);
-    gfl_sample_clear(&fit);
-    gfl_sample_clear(&ev);
-    gfl_chain_defaults(&in->cp);
-    in->cp.n_pop = 4096;
+    gfl_test_chain_inputs_init(in, &cfg, 200);
 }
 
-static void inputs_clear(chain_inputs *in)
-{
-    gfl_opt_clear(&in->opt);
-    gfl_features_clear(&in->feat);
-    gfl_witness_clear(&in->wit);
-    gfl_problem_clear(&in->pb);
-}
+static void inputs_clear(chain_inputs *in) { gfl_test_chain_inputs_clear(in); }
 
 static void chain(const chain_inputs *in, const gfl_features_result *feat, const gfl_opt_result *opt,
                   const gfl_chain_params *cp, gfl_chain_result *res)
